@@ -1,0 +1,214 @@
+// Commands: plan, start, backfill, complete, rollback, status. Outputs go to stdout, logs and
+// errors to stderr; exit codes per docs/cli.md.
+#include "orchestrator/cli/commands.hpp"
+
+#include "orchestrator/engine/migration_runner.hpp"
+#include "orchestrator/engine/outcome.hpp"
+#include "orchestrator/log/log.hpp"
+#include "orchestrator/pg/catalog_reader.hpp"
+#include "planners/load/plan_loader.hpp"
+#include "planners/plan/render.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+namespace pgphase::orchestrator::cli {
+
+namespace {
+
+struct Common {
+    std::string dsn;
+    std::string state_schema = "pgphase";
+    std::string log_format = "text";
+    std::string actor;
+    bool verbose = false;
+};
+
+void print_error(const std::string& message, const std::string& hint) {
+    std::cerr << "error: " << message << "\n";
+    if (!hint.empty()) {
+        std::cerr << "hint: " << hint << "\n";
+    }
+}
+
+planners::Plan load(const std::string& file) {
+    planners::LoadResult loaded = planners::load_plan_file(file);
+    const std::string text = loaded.diagnostics.to_string();
+    if (!loaded.plan) {
+        std::cerr << text;
+        throw CommandError(ExitCode::bad_input, "plan " + file + " has errors");
+    }
+    std::cerr << text; // warnings, if any
+    return std::move(*loaded.plan);
+}
+
+Dsn require_dsn(const Common& common) {
+    auto dsn = Dsn::from_option_or_env(common.dsn);
+    if (!dsn) {
+        throw CommandError(ExitCode::bad_input, "no database given",
+                           "pass --dsn postgresql://user@host/db or set DATABASE_URL");
+    }
+    return *dsn;
+}
+
+std::string actor(const Common& common) {
+    if (!common.actor.empty()) {
+        return common.actor;
+    }
+    for (const char* variable : {"PGPHASE_ACTOR", "GITHUB_RUN_ID", "CI_JOB_ID", "USER"}) {
+        if (const char* value = std::getenv(variable); value != nullptr && *value != '\0') {
+            return std::string(variable) == "USER" ? value : std::string(variable) + "=" + value;
+        }
+    }
+    return "unknown";
+}
+
+int plan_command(const Common& common, const std::string& file, const std::string& format) {
+    const planners::Plan plan = load(file);
+    planners::PlanningOptions options;
+    options.state_schema = common.state_schema;
+    planners::PlannedMigration planned;
+    if (auto dsn = Dsn::from_option_or_env(common.dsn)) {
+        Session session(*dsn, "pgphase plan " + plan.name);
+        const planners::Catalog catalog = read_catalog(session, plan.schema);
+        planned = planners::plan_migration(plan, &catalog, options);
+    } else {
+        planned = planners::plan_migration(plan, nullptr, options);
+    }
+    std::cerr << planned.diagnostics.to_string();
+    if (planned.diagnostics.has_errors()) {
+        return static_cast<int>(ExitCode::bad_input);
+    }
+    const planners::RenderFormat render_format = format == "sql"    ? planners::RenderFormat::sql
+                                                 : format == "json" ? planners::RenderFormat::json
+                                                                    : planners::RenderFormat::text;
+    std::cout << planners::render(plan, planned, render_format);
+    return 0;
+}
+
+int phase_command(const Common& common, const std::string& command, const std::string& file,
+                  std::int64_t max_batches) {
+    const planners::Plan plan = load(file);
+    const Dsn dsn = require_dsn(common);
+    RunOptions options;
+    options.state_schema = common.state_schema;
+    options.actor = actor(common);
+    options.command = command;
+    options.max_batches = max_batches;
+    log::info("command.started", {{"command", command},
+                                  {"migration", plan.name},
+                                  {"database", dsn.redacted()},
+                                  {"actor", options.actor}});
+    MigrationRunner runner(plan, dsn, options);
+    PhaseReport report;
+    if (command == "start") {
+        report = runner.start();
+    } else if (command == "backfill") {
+        report = runner.backfill();
+    } else if (command == "complete") {
+        report = runner.complete();
+    } else {
+        report = runner.rollback();
+    }
+    log::info("command.done", {{"command", command},
+                               {"migration", plan.name},
+                               {"steps_run", std::to_string(report.steps_run)},
+                               {"rows_backfilled", std::to_string(report.rows_backfilled)},
+                               {"finished", report.finished ? "true" : "false"}});
+    return 0;
+}
+
+} // namespace
+
+int run(int argc, char** argv) {
+    CLI::App app{"pgphase: zero-downtime PostgreSQL migrations (expand, backfill, contract)"};
+    app.require_subcommand(1);
+    app.fallthrough(); // global options may follow the subcommand: pgphase start plan.yaml --dsn ...
+    Common common;
+    app.add_option("--dsn", common.dsn, "database URL (default: $DATABASE_URL)");
+    app.add_option("--state-schema", common.state_schema, "schema of pgphase's state")
+        ->capture_default_str();
+    app.add_option("--log-format", common.log_format, "text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app.add_option("--actor", common.actor,
+                   "who runs this, for the event log (default: $PGPHASE_ACTOR, CI job id, $USER)");
+    app.add_flag("-v,--verbose", common.verbose, "log every SQL statement");
+
+    std::string file;
+    std::string format = "text";
+    std::string status_name;
+    bool status_as_json = false;
+    std::int64_t max_batches = 0;
+
+    auto* plan = app.add_subcommand("plan", "show the steps a plan turns into, with their locks");
+    plan->add_option("file", file, "plan YAML")->required();
+    plan->add_option("--format", format, "text, sql or json")
+        ->check(CLI::IsMember({"text", "sql", "json"}));
+
+    std::vector<CLI::App*> phases;
+    for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
+             {"start", "run expand: additive, non-blocking changes"},
+             {"backfill", "bring existing rows into the new shape, in batches"},
+             {"complete", "run contract: drop what the old app version needed"},
+             {"rollback", "undo expand and any backfill; loses no row written meanwhile"}}) {
+        auto* sub = app.add_subcommand(name, help);
+        sub->add_option("file", file, "plan YAML")->required();
+        if (name == "backfill") {
+            sub->add_option("--max-batches", max_batches,
+                            "stop after this many batches (a canary run); rerun to continue");
+        }
+        phases.push_back(sub);
+    }
+    auto* status = app.add_subcommand("status", "where each migration stands (from the state store)");
+    status->add_option("name", status_name, "one migration (default: all)");
+    status->add_flag("--json", status_as_json, "machine-readable output");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : static_cast<int>(ExitCode::bad_input);
+    }
+    log::init(common.log_format == "json" ? log::Format::json : log::Format::text, common.verbose);
+
+    try {
+        if (plan->parsed()) {
+            return plan_command(common, file, format);
+        }
+        for (auto* sub : phases) {
+            if (sub->parsed()) {
+                return phase_command(common, sub->get_name(), file, max_batches);
+            }
+        }
+        if (status->parsed()) {
+            const Dsn dsn = require_dsn(common);
+            if (status_as_json) {
+                std::cout << status_json(dsn, common.state_schema, status_name).dump(2) << "\n";
+            } else {
+                std::cout << status_text(dsn, common.state_schema, status_name);
+            }
+            return 0;
+        }
+    } catch (const CommandError& e) {
+        print_error(e.what(), e.hint());
+        return static_cast<int>(e.code());
+    } catch (const DatabaseError& e) {
+        print_error(std::string(e.what()) +
+                        (e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")"),
+                    e.connection_lost() ? "check the connection settings and that the server is up"
+                                        : "");
+        return static_cast<int>(ExitCode::failed);
+    } catch (const std::exception& e) {
+        print_error(std::string("unexpected: ") + e.what(), "");
+        return static_cast<int>(ExitCode::failed);
+    } catch (...) {
+        print_error("unexpected failure", "");
+        return static_cast<int>(ExitCode::failed);
+    }
+    return static_cast<int>(ExitCode::bad_input);
+}
+
+} // namespace pgphase::orchestrator::cli

@@ -1,0 +1,4 @@
+// pgphase entry point: everything happens in cli::run.
+#include "orchestrator/cli/commands.hpp"
+
+int main(int argc, char** argv) { return pgphase::orchestrator::cli::run(argc, argv); }

@@ -1,0 +1,578 @@
+// Phase engine. Each step is idempotent: transactional steps are recorded as done in the same
+// transaction as their DDL; concurrent index builds are checked against pg_index (an INVALID
+// leftover is dropped and rebuilt); backfills resume from their checkpoint.
+#include "orchestrator/engine/migration_runner.hpp"
+
+#include "orchestrator/engine/outcome.hpp"
+#include "orchestrator/log/log.hpp"
+#include "orchestrator/pg/catalog_reader.hpp"
+#include "planners/plan/planner.hpp"
+#include "planners/plan/step_json.hpp"
+#include "planners/sql/quote.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
+namespace pgphase::orchestrator {
+
+namespace {
+
+using planners::Phase;
+using planners::quote_literal;
+using planners::Step;
+using planners::StepKind;
+
+const char* next_command(MigrationPhase phase) {
+    switch (phase) {
+    case MigrationPhase::expanding:
+        return "start";
+    case MigrationPhase::expanded:
+    case MigrationPhase::backfilling:
+        return "backfill";
+    case MigrationPhase::backfilled:
+    case MigrationPhase::contracting:
+        return "complete";
+    case MigrationPhase::rolling_back:
+        return "rollback";
+    case MigrationPhase::rolled_back:
+        return "start";
+    case MigrationPhase::completed:
+        return "";
+    }
+    return "";
+}
+
+std::string next_hint(MigrationPhase phase, const std::string& file) {
+    const std::string command = next_command(phase);
+    if (command.empty()) {
+        return "the migration is complete; nothing is left to run";
+    }
+    return "next allowed command: pgphase " + command + " " + file;
+}
+
+std::string lock_timeout_sql(planners::Milliseconds timeout, bool local) {
+    return std::string(local ? "SET LOCAL" : "SET") + " lock_timeout = " +
+           quote_literal(std::to_string(timeout.count()) + "ms");
+}
+
+bool contains(const std::vector<int>& values, int value) {
+    return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+std::string application_name(const std::string& command, const std::string& migration) {
+    return "pgphase[" + std::to_string(::getpid()) + "] " + command + " " + migration;
+}
+
+} // namespace
+
+MigrationRunner::MigrationRunner(const planners::Plan& plan, const Dsn& dsn, RunOptions options)
+    : m_plan(plan), m_options(std::move(options)) {
+    if (!m_options.sleep) {
+        m_options.sleep = [](planners::Milliseconds ms) { std::this_thread::sleep_for(ms); };
+    }
+    m_session = std::make_unique<Session>(dsn, application_name(m_options.command, plan.name));
+    m_store = std::make_unique<StateStore>(*m_session, m_options.state_schema, m_options.actor);
+    m_store->ensure();
+    lock_migration();
+}
+
+MigrationRunner::~MigrationRunner() = default;
+
+void MigrationRunner::lock_migration() {
+    const std::string key = "pgphase migration " + m_options.state_schema + "." + m_plan.name;
+    const Rows got = m_session->query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", {key});
+    if (got.text(0, 0) == "t") {
+        return;
+    }
+    const Rows holder = m_session->query(
+        "SELECT a.pid, a.application_name, coalesce(host(a.client_addr), 'local socket'), "
+        "to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+        "AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)",
+        {key});
+    std::string who = "another session";
+    if (!holder.empty()) {
+        who = "backend pid " + holder.text(0, 0) + " (\"" + holder.text(0, 1) + "\" from " +
+              holder.text(0, 2) + ", connected since " + holder.text(0, 3) + ")";
+    }
+    throw CommandError(ExitCode::refused,
+                       "migration \"" + m_plan.name + "\" is being run by " + who,
+                       "wait for it to finish; if that process died, its lock goes when its "
+                       "connection ends (pg_terminate_backend on that pid)");
+}
+
+MigrationRecord MigrationRunner::require_record(const char* command) {
+    auto record = m_store->find(m_plan.name);
+    if (!record) {
+        throw CommandError(ExitCode::refused,
+                           std::string(command) + ": migration \"" + m_plan.name +
+                               "\" has not been started",
+                           "run pgphase start " + m_plan.source_file + " first");
+    }
+    m_steps = planners::steps_from_json(record->steps);
+    return *record;
+}
+
+void MigrationRunner::check_checksum(const MigrationRecord& record) {
+    const std::string now = planners::checksum(m_plan);
+    if (record.checksum != now) {
+        throw CommandError(ExitCode::bad_input,
+                           "plan " + m_plan.source_file + " differs from the one migration \"" +
+                               m_plan.name + "\" was started with (checksum " + now + ", started " +
+                               "with " + record.checksum + ")",
+                           "run the plan as it was at start, or roll the migration back and "
+                           "start it again; settings may change, changes may not");
+    }
+}
+
+void MigrationRunner::pause(int attempt) {
+    static thread_local std::mt19937 random{std::random_device{}()};
+    const std::int64_t base = std::min<std::int64_t>(10'000, std::int64_t{200} << std::min(attempt, 6));
+    std::uniform_int_distribution<std::int64_t> jitter(base / 2, base + base / 2);
+    m_options.sleep(planners::Milliseconds(jitter(random)));
+}
+
+void MigrationRunner::run_transactional(int index, const Step& step, const std::string& label,
+                                        const std::vector<std::string>& statements,
+                                        bool done_after) {
+    const int attempts = m_plan.settings.lock_retries + 1;
+    for (int attempt = 1;; ++attempt) {
+        try {
+            m_session->transaction([&](Transaction& tx) {
+                tx.execute(lock_timeout_sql(m_plan.settings.lock_timeout, true));
+                for (const auto& statement : statements) {
+                    log::debug("sql", {{"statement", statement}});
+                    tx.execute(statement);
+                }
+                m_store->mark_step(tx, m_plan.name, index, done_after);
+                m_store->event(tx, m_plan.name, done_after ? "step.done" : "step.undone",
+                               {{"step", index + 1}, {"summary", step.summary}});
+            });
+            return;
+        } catch (const DatabaseError& e) {
+            if (e.retryable() && attempt < attempts) {
+                log::warn("step.retry", {{"migration", m_plan.name},
+                                         {"step", label},
+                                         {"table", step.table.display()},
+                                         {"attempt", std::to_string(attempt)},
+                                         {"sqlstate", e.sqlstate()},
+                                         {"error", e.what()}});
+                pause(attempt);
+                continue;
+            }
+            if (e.retryable()) {
+                throw CommandError(
+                    ExitCode::lock_gave_up,
+                    label + " gave up after " + std::to_string(attempts) +
+                        " attempts waiting for a lock on " + step.table.display() + ": " +
+                        e.what() + " (SQLSTATE " + e.sqlstate() + ")",
+                    "a long transaction or another DDL holds a conflicting lock (look in "
+                    "pg_stat_activity and pg_locks); rerun the command later: finished steps "
+                    "are kept and this one was rolled back");
+            }
+            throw CommandError(
+                ExitCode::failed,
+                label + " failed on " + step.table.display() + ": " + e.what() + " (SQLSTATE " +
+                    e.sqlstate() + ")\n  statement: " + e.statement(),
+                e.connection_lost()
+                    ? "the connection was lost; rerun the command to continue where it stopped"
+                    : "the step's transaction was rolled back, so none of it was applied; fix "
+                      "the cause and rerun the command");
+        }
+    }
+}
+
+void MigrationRunner::run_concurrent_index(int index, const Step& step, const std::string& label) {
+    const planners::QualifiedName& target = step.concurrent_index->index;
+    auto state = [&]() -> std::string {
+        const Rows rows = m_session->query("SELECT x.indisvalid FROM pg_catalog.pg_index x "
+                                           "WHERE x.indexrelid = pg_catalog.to_regclass($1)",
+                                           {target.sql()});
+        return rows.empty() ? "missing" : (rows.text(0, 0) == "t" ? "valid" : "invalid");
+    };
+    const int attempts = m_plan.settings.lock_retries + 1;
+    for (int attempt = 1;; ++attempt) {
+        try {
+            // A concurrent build holds SHARE UPDATE EXCLUSIVE, which no read or write waits
+            // for, and then waits for older transactions to end. A lock timeout would throw
+            // the build away for nothing, so it runs without one.
+            m_session->execute("SET lock_timeout = 0");
+            std::string current = state();
+            if (current == "invalid") {
+                log::warn("index.invalid_leftover",
+                          {{"migration", m_plan.name}, {"index", target.display()}});
+                m_session->execute("DROP INDEX CONCURRENTLY IF EXISTS " + target.sql());
+                current = "missing";
+            }
+            if (current == "missing") {
+                for (const auto& statement : step.sql) {
+                    log::debug("sql", {{"statement", statement}});
+                    m_session->execute(statement);
+                }
+            }
+            m_session->execute("RESET lock_timeout");
+            if (state() != "valid") {
+                throw CommandError(ExitCode::failed,
+                                   label + ": index " + target.display() +
+                                       " is not valid after its build",
+                                   "rerun the command: the leftover is dropped and rebuilt");
+            }
+            m_session->transaction([&](Transaction& tx) {
+                m_store->mark_step(tx, m_plan.name, index, true);
+                m_store->event(tx, m_plan.name, "step.done",
+                               {{"step", index + 1}, {"summary", step.summary}});
+            });
+            return;
+        } catch (const DatabaseError& e) {
+            if (e.retryable() && !e.connection_lost() && attempt < attempts) {
+                log::warn("step.retry", {{"migration", m_plan.name},
+                                         {"step", label},
+                                         {"attempt", std::to_string(attempt)},
+                                         {"sqlstate", e.sqlstate()},
+                                         {"error", e.what()}});
+                pause(attempt);
+                continue;
+            }
+            std::string hint = "the failed build leaves an INVALID index; rerun the command and "
+                               "it is dropped and rebuilt";
+            if (e.sqlstate() == "23505") {
+                hint = "the table holds duplicate values for the index's columns; remove them, "
+                       "then rerun the command";
+            }
+            throw CommandError(e.retryable() ? ExitCode::lock_gave_up : ExitCode::failed,
+                               label + " failed: " + e.what() + " (SQLSTATE " + e.sqlstate() + ")",
+                               hint);
+        }
+    }
+}
+
+void MigrationRunner::undo_step(int index, const Step& step, const std::string& label) {
+    if (step.undo.empty() || step.undo_transactional) {
+        run_transactional(index, step, label, step.undo, false);
+        return;
+    }
+    m_session->execute("SET lock_timeout = 0");
+    for (const auto& statement : step.undo) {
+        log::debug("sql", {{"statement", statement}});
+        try {
+            m_session->execute(statement);
+        } catch (const DatabaseError& e) {
+            throw CommandError(ExitCode::failed,
+                               "undo of " + label + " failed: " + e.what() + " (SQLSTATE " +
+                                   e.sqlstate() + ")",
+                               "rerun pgphase rollback; undo steps are idempotent");
+        }
+    }
+    m_session->execute("RESET lock_timeout");
+    m_session->transaction([&](Transaction& tx) {
+        m_store->mark_step(tx, m_plan.name, index, false);
+        m_store->event(tx, m_plan.name, "step.undone",
+                       {{"step", index + 1}, {"summary", step.summary}});
+    });
+}
+
+void MigrationRunner::run_step(int index, int total, const Step& step, PhaseReport& report) {
+    const std::string label =
+        "step " + std::to_string(index + 1) + "/" + std::to_string(total) + " \"" + step.summary + "\"";
+    log::info("step.started", {{"migration", m_plan.name},
+                               {"step", std::to_string(index + 1) + "/" + std::to_string(total)},
+                               {"phase", planners::phase_name(step.phase)},
+                               {"table", step.table.display()},
+                               {"lock", planners::lock_name(step.lock)},
+                               {"summary", step.summary}});
+    const auto started = std::chrono::steady_clock::now();
+    if (step.kind == StepKind::backfill) {
+        BackfillOptions options{m_options.max_batches, m_options.sleep};
+        const BackfillResult result = run_backfill(*m_session, *m_store, m_plan.name, index,
+                                                   *step.backfill, m_plan.settings, options);
+        report.rows_backfilled += result.rows_updated;
+        if (!result.finished) {
+            report.finished = false;
+            log::info("backfill.stopped",
+                      {{"migration", m_plan.name},
+                       {"table", step.table.display()},
+                       {"rows_done", std::to_string(result.rows_visited)},
+                       {"reason", "max batches reached; rerun pgphase backfill to continue"}});
+            return;
+        }
+    } else if (step.concurrent_index) {
+        run_concurrent_index(index, step, label);
+    } else if (step.transactional) {
+        run_transactional(index, step, label, step.sql, true);
+    } else {
+        m_session->execute(lock_timeout_sql(m_plan.settings.lock_timeout, false));
+        for (const auto& statement : step.sql) {
+            m_session->execute(statement);
+        }
+        m_session->execute("RESET lock_timeout");
+        m_store->mark_step(m_plan.name, index, true);
+    }
+    report.steps_run += 1;
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    log::info("step.done", {{"migration", m_plan.name},
+                            {"step", std::to_string(index + 1) + "/" + std::to_string(total)},
+                            {"elapsed_ms", std::to_string(elapsed.count())}});
+}
+
+PhaseReport MigrationRunner::run_phase(const MigrationRecord& record, Phase phase) {
+    PhaseReport report;
+    const int total = static_cast<int>(m_steps.size());
+    for (int i = 0; i < total; ++i) {
+        const Step& step = m_steps[static_cast<std::size_t>(i)];
+        if (step.phase != phase || contains(record.done_steps, i)) {
+            continue;
+        }
+        run_step(i, total, step, report);
+        if (!report.finished) {
+            break;
+        }
+    }
+    return report;
+}
+
+PhaseReport MigrationRunner::start() {
+    auto record = m_store->find(m_plan.name);
+    if (!record || record->phase == MigrationPhase::rolled_back) {
+        planners::Catalog catalog = read_catalog(*m_session, m_plan.schema);
+        planners::PlanningOptions planning;
+        planning.state_schema = m_options.state_schema;
+        planners::PlannedMigration planned = planners::plan_migration(m_plan, &catalog, planning);
+        for (const auto& diagnostic : planned.diagnostics.all()) {
+            if (diagnostic.severity != planners::Severity::error) {
+                log::warn("plan.diagnostic", {{"message", planners::format(diagnostic)}});
+            }
+        }
+        if (planned.diagnostics.has_errors()) {
+            std::string text = planned.diagnostics.to_string();
+            if (!text.empty() && text.back() == '\n') {
+                text.pop_back();
+            }
+            throw CommandError(ExitCode::bad_input, text);
+        }
+        m_session->transaction([&](Transaction& tx) {
+            m_store->create(tx, m_plan.name, m_plan.schema, planners::checksum(m_plan),
+                            m_plan.source_text, planners::to_json(planned.steps));
+            m_store->event(tx, m_plan.name, "migration.started",
+                           {{"checksum", planners::checksum(m_plan)},
+                            {"steps", planned.steps.size()}});
+        });
+        record = m_store->find(m_plan.name);
+    } else {
+        check_checksum(*record);
+        if (record->phase != MigrationPhase::expanding) {
+            throw CommandError(ExitCode::refused,
+                               "migration \"" + m_plan.name + "\" is already " +
+                                   phase_name(record->phase) + "; start has nothing to do",
+                               next_hint(record->phase, m_plan.source_file));
+        }
+        log::info("migration.resumed", {{"migration", m_plan.name}, {"phase", "expand"}});
+    }
+    m_steps = planners::steps_from_json(record->steps);
+    PhaseReport report = run_phase(*record, Phase::expand);
+    m_store->set_phase(m_plan.name, MigrationPhase::expanded);
+    return report;
+}
+
+PhaseReport MigrationRunner::backfill() {
+    MigrationRecord record = require_record("backfill");
+    check_checksum(record);
+    if (record.phase == MigrationPhase::backfilled) {
+        log::info("backfill.already_done", {{"migration", m_plan.name}});
+        return {};
+    }
+    if (record.phase == MigrationPhase::expanded) {
+        m_store->set_phase(m_plan.name, MigrationPhase::backfilling);
+    } else if (record.phase != MigrationPhase::backfilling) {
+        throw CommandError(ExitCode::refused,
+                           "migration \"" + m_plan.name + "\" is " + phase_name(record.phase) +
+                               "; backfill runs after start and before complete",
+                           next_hint(record.phase, m_plan.source_file));
+    }
+    PhaseReport report = run_phase(record, Phase::backfill);
+    if (report.finished) {
+        m_store->set_phase(m_plan.name, MigrationPhase::backfilled);
+    }
+    return report;
+}
+
+PhaseReport MigrationRunner::complete() {
+    MigrationRecord record = require_record("complete");
+    check_checksum(record);
+    if (record.phase == MigrationPhase::completed) {
+        log::info("complete.already_done", {{"migration", m_plan.name}});
+        return {};
+    }
+    const bool has_backfill = std::any_of(m_steps.begin(), m_steps.end(),
+                                          [](const Step& s) { return s.phase == Phase::backfill; });
+    const bool allowed = record.phase == MigrationPhase::backfilled ||
+                         record.phase == MigrationPhase::contracting ||
+                         (record.phase == MigrationPhase::expanded && !has_backfill);
+    if (!allowed) {
+        throw CommandError(ExitCode::refused,
+                           "migration \"" + m_plan.name + "\" is " + phase_name(record.phase) +
+                               "; complete needs a finished backfill",
+                           next_hint(record.phase, m_plan.source_file));
+    }
+    if (record.phase != MigrationPhase::contracting) {
+        for (const auto& step : m_steps) {
+            if (!step.backfill) {
+                continue;
+            }
+            const std::int64_t pending = count_pending(*m_session, *step.backfill);
+            if (pending > 0) {
+                throw CommandError(ExitCode::refused,
+                                   std::to_string(pending) + " rows of " +
+                                       step.backfill->table.display() +
+                                       " are not yet backfilled (" + step.summary + ")",
+                                   "run pgphase backfill " + m_plan.source_file +
+                                       ", then complete again");
+            }
+        }
+        m_store->set_phase(m_plan.name, MigrationPhase::contracting);
+    }
+    PhaseReport report = run_phase(record, Phase::contract);
+    m_store->set_phase(m_plan.name, MigrationPhase::completed);
+    return report;
+}
+
+PhaseReport MigrationRunner::rollback() {
+    MigrationRecord record = require_record("rollback");
+    if (record.checksum != planners::checksum(m_plan)) {
+        log::warn("rollback.plan_changed",
+                  {{"migration", m_plan.name},
+                   {"note", "the plan file changed since start; undoing the steps recorded then"}});
+    }
+    if (record.phase == MigrationPhase::rolled_back) {
+        log::info("rollback.already_done", {{"migration", m_plan.name}});
+        return {};
+    }
+    if (record.phase == MigrationPhase::contracting || record.phase == MigrationPhase::completed) {
+        throw CommandError(ExitCode::refused,
+                           "migration \"" + m_plan.name + "\" is " + phase_name(record.phase) +
+                               "; contract has run and cannot be rolled back",
+                           record.phase == MigrationPhase::contracting
+                               ? "finish it with pgphase complete " + m_plan.source_file
+                               : "write a new migration to change the schema back");
+    }
+    m_store->set_phase(m_plan.name, MigrationPhase::rolling_back);
+    PhaseReport report;
+    const int total = static_cast<int>(m_steps.size());
+    for (int i = total - 1; i >= 0; --i) {
+        const Step& step = m_steps[static_cast<std::size_t>(i)];
+        if (step.phase == Phase::contract) {
+            continue;
+        }
+        // Steps outside a transaction may have left something behind even when not done.
+        if (!contains(record.done_steps, i) && step.transactional) {
+            continue;
+        }
+        const std::string label = "undo of step " + std::to_string(i + 1) + "/" +
+                                  std::to_string(total) + " \"" + step.summary + "\"";
+        log::info("step.undo", {{"migration", m_plan.name}, {"step", label}});
+        undo_step(i, step, label);
+        report.steps_run += 1;
+    }
+    m_session->transaction([&](Transaction& tx) {
+        m_store->clear_checkpoints(tx, m_plan.name);
+        m_store->set_phase(tx, m_plan.name, MigrationPhase::rolled_back);
+    });
+    return report;
+}
+
+namespace {
+
+nlohmann::json describe(StateStore& store, const MigrationRecord& record) {
+    const auto steps = planners::steps_from_json(record.steps);
+    nlohmann::json out = {{"name", record.name},
+                          {"schema", record.schema},
+                          {"phase", phase_name(record.phase)},
+                          {"steps_total", steps.size()},
+                          {"steps_done", record.done_steps.size()},
+                          {"next", next_command(record.phase)},
+                          {"created_at", record.created_at},
+                          {"updated_at", record.updated_at}};
+    nlohmann::json backfills = nlohmann::json::array();
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (!steps[i].backfill) {
+            continue;
+        }
+        nlohmann::json item = {{"step", i + 1},
+                               {"table", steps[i].backfill->table.display()},
+                               {"done", contains(record.done_steps, static_cast<int>(i))}};
+        if (auto checkpoint = store.checkpoint(record.name, static_cast<int>(i))) {
+            item["rows_done"] = checkpoint->rows_done;
+            item["batches"] = checkpoint->batches;
+            item["last_key"] = checkpoint->last_key ? *checkpoint->last_key : nlohmann::json();
+        }
+        backfills.push_back(item);
+    }
+    out["backfills"] = backfills;
+    return out;
+}
+
+std::vector<MigrationRecord> records(StateStore& store, const std::string& name) {
+    if (name.empty()) {
+        return store.all();
+    }
+    auto one = store.find(name);
+    if (!one) {
+        throw CommandError(ExitCode::bad_input, "no migration named \"" + name + "\"",
+                           "pgphase status lists every migration");
+    }
+    return {*one};
+}
+
+} // namespace
+
+nlohmann::json status_json(const Dsn& dsn, const std::string& state_schema,
+                           const std::string& name) {
+    Session session(dsn, application_name("status", name));
+    StateStore store(session, state_schema, "");
+    store.ensure();
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& record : records(store, name)) {
+        out.push_back(describe(store, record));
+    }
+    return out;
+}
+
+std::string status_text(const Dsn& dsn, const std::string& state_schema,
+                        const std::string& name) {
+    const nlohmann::json all = status_json(dsn, state_schema, name);
+    if (all.empty()) {
+        return "no migrations recorded in schema \"" + state_schema + "\"\n";
+    }
+    std::string out;
+    for (const auto& m : all) {
+        out += m["name"].get<std::string>() + ": " + m["phase"].get<std::string>() + " (" +
+               std::to_string(m["steps_done"].get<int>()) + "/" +
+               std::to_string(m["steps_total"].get<int>()) + " steps done, updated " +
+               m["updated_at"].get<std::string>() + ")\n";
+        for (const auto& b : m["backfills"]) {
+            out += "  backfill " + b["table"].get<std::string>() + ": ";
+            if (b["done"].get<bool>()) {
+                out += "done";
+            } else if (b.contains("rows_done")) {
+                out += "in progress";
+            } else {
+                out += "not started";
+            }
+            if (b.contains("rows_done")) {
+                out += ", " + std::to_string(b["rows_done"].get<std::int64_t>()) + " rows in " +
+                       std::to_string(b["batches"].get<std::int64_t>()) + " batches";
+            }
+            out += "\n";
+        }
+        const std::string next = m["next"].get<std::string>();
+        out += next.empty() ? "  nothing left to run\n" : "  next: pgphase " + next + "\n";
+    }
+    return out;
+}
+
+} // namespace pgphase::orchestrator

@@ -1,0 +1,69 @@
+// Runs a migration's phases against a live database: start (expand), backfill, complete
+// (contract) and rollback. Enforces phase order, the plan checksum and one pgphase per
+// migration (a session advisory lock); records every step in the state store so any command
+// can be rerun after a crash and continues where it stopped.
+#pragma once
+
+#include "orchestrator/engine/backfill.hpp"
+#include "orchestrator/pg/dsn.hpp"
+#include "orchestrator/pg/session.hpp"
+#include "orchestrator/state/store.hpp"
+#include "planners/model/plan.hpp"
+#include "planners/model/step.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pgphase::orchestrator {
+
+struct RunOptions {
+    std::string state_schema = "pgphase";
+    std::string actor;            // who runs it, for the event log
+    std::string command = "run";  // shown in application_name and lock-holder messages
+    std::int64_t max_batches = 0; // backfill: stop after this many batches (0 = all)
+    std::function<void(planners::Milliseconds)> sleep; // default: really sleep
+};
+
+struct PhaseReport {
+    int steps_run = 0;
+    std::int64_t rows_backfilled = 0;
+    bool finished = true; // false when a backfill stopped early (max_batches)
+};
+
+class MigrationRunner {
+public:
+    MigrationRunner(const planners::Plan& plan, const Dsn& dsn, RunOptions options);
+    ~MigrationRunner();
+
+    PhaseReport start();
+    PhaseReport backfill();
+    PhaseReport complete();
+    PhaseReport rollback();
+
+private:
+    void lock_migration();
+    MigrationRecord require_record(const char* command);
+    void check_checksum(const MigrationRecord& record);
+    PhaseReport run_phase(const MigrationRecord& record, planners::Phase phase);
+    void run_step(int index, int total, const planners::Step& step, PhaseReport& report);
+    void run_transactional(int index, const planners::Step& step, const std::string& label,
+                           const std::vector<std::string>& statements, bool done_after);
+    void run_concurrent_index(int index, const planners::Step& step, const std::string& label);
+    void undo_step(int index, const planners::Step& step, const std::string& label);
+    void pause(int attempt);
+
+    const planners::Plan& m_plan;
+    RunOptions m_options;
+    std::unique_ptr<Session> m_session;
+    std::unique_ptr<StateStore> m_store;
+    std::vector<planners::Step> m_steps;
+};
+
+// A human-readable status of every migration in the state store (or one, if `name` is set).
+std::string status_text(const Dsn& dsn, const std::string& state_schema, const std::string& name);
+nlohmann::json status_json(const Dsn& dsn, const std::string& state_schema,
+                           const std::string& name);
+
+} // namespace pgphase::orchestrator

@@ -1,0 +1,231 @@
+// State store SQL. Every write that records progress takes a Transaction, so callers commit it
+// together with the work it describes (a step's DDL, a backfill batch).
+#include "orchestrator/state/store.hpp"
+
+#include "planners/sql/quote.hpp"
+
+#include <array>
+
+namespace pgphase::orchestrator {
+
+namespace {
+
+using planners::quote_ident;
+
+constexpr std::array<MigrationPhase, 8> all_phases = {
+    MigrationPhase::expanding,   MigrationPhase::expanded,    MigrationPhase::backfilling,
+    MigrationPhase::backfilled,  MigrationPhase::contracting, MigrationPhase::completed,
+    MigrationPhase::rolling_back, MigrationPhase::rolled_back};
+
+} // namespace
+
+const char* phase_name(MigrationPhase phase) {
+    switch (phase) {
+    case MigrationPhase::expanding:
+        return "expanding";
+    case MigrationPhase::expanded:
+        return "expanded";
+    case MigrationPhase::backfilling:
+        return "backfilling";
+    case MigrationPhase::backfilled:
+        return "backfilled";
+    case MigrationPhase::contracting:
+        return "contracting";
+    case MigrationPhase::completed:
+        return "completed";
+    case MigrationPhase::rolling_back:
+        return "rolling_back";
+    case MigrationPhase::rolled_back:
+        return "rolled_back";
+    }
+    return "expanding";
+}
+
+std::optional<MigrationPhase> phase_from_name(const std::string& name) {
+    for (MigrationPhase phase : all_phases) {
+        if (name == phase_name(phase)) {
+            return phase;
+        }
+    }
+    return std::nullopt;
+}
+
+StateStore::StateStore(Session& session, std::string schema, std::string actor)
+    : m_session(session), m_schema(std::move(schema)), m_actor(std::move(actor)) {}
+
+std::string StateStore::table(const std::string& name) const {
+    return quote_ident(m_schema) + "." + quote_ident(name);
+}
+
+void StateStore::ensure() {
+    // Upgrades are numbered; each runs once, in order, under a lock so concurrent first uses
+    // do not race on CREATE SCHEMA.
+    const std::vector<std::string> version_1 = {
+        "CREATE TABLE " + table("migrations") +
+            " (name text PRIMARY KEY, schema text NOT NULL, checksum text NOT NULL, "
+            "plan_text text NOT NULL, steps jsonb NOT NULL, phase text NOT NULL, "
+            "created_at timestamptz NOT NULL DEFAULT now(), "
+            "updated_at timestamptz NOT NULL DEFAULT now())",
+        "CREATE TABLE " + table("steps") + " (migration text NOT NULL REFERENCES " +
+            table("migrations") +
+            " ON DELETE CASCADE, step integer NOT NULL, done boolean NOT NULL, "
+            "updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (migration, step))",
+        "CREATE TABLE " + table("backfill_checkpoints") +
+            " (migration text NOT NULL REFERENCES " + table("migrations") +
+            " ON DELETE CASCADE, step integer NOT NULL, last_key jsonb, end_key jsonb, "
+            "rows_done bigint NOT NULL DEFAULT 0, batches bigint NOT NULL DEFAULT 0, "
+            "updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (migration, step))",
+        "CREATE TABLE " + table("events") +
+            " (id bigserial PRIMARY KEY, migration text NOT NULL, "
+            "at timestamptz NOT NULL DEFAULT clock_timestamp(), actor text NOT NULL, "
+            "event text NOT NULL, detail jsonb NOT NULL DEFAULT '{}')",
+        "CREATE INDEX ON " + table("events") + " (migration, id)",
+    };
+    const std::vector<std::vector<std::string>> upgrades = {version_1};
+
+    m_session.transaction([&](Transaction& tx) {
+        tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                 {"pgphase state store " + m_schema});
+        tx.execute("CREATE SCHEMA IF NOT EXISTS " + quote_ident(m_schema));
+        tx.execute("CREATE TABLE IF NOT EXISTS " + table("schema_version") +
+                   " (version integer NOT NULL)");
+        const Rows version = tx.query("SELECT max(version) FROM " + table("schema_version"));
+        const int have = version.at(0, 0) ? std::stoi(*version.at(0, 0)) : 0;
+        if (have > current_version) {
+            throw DatabaseError("state schema \"" + m_schema + "\" is at version " +
+                                    std::to_string(have) + ", newer than this pgphase (" +
+                                    std::to_string(current_version) + "); upgrade pgphase",
+                                "", "", false);
+        }
+        for (int next = have + 1; next <= current_version; ++next) {
+            for (const auto& statement : upgrades[static_cast<std::size_t>(next - 1)]) {
+                tx.execute(statement);
+            }
+            tx.query("INSERT INTO " + table("schema_version") + " VALUES ($1)",
+                     {std::to_string(next)});
+        }
+    });
+}
+
+namespace {
+std::vector<MigrationRecord> read_records(Session& session, const StateStore& store,
+                                          const std::string& where, const Params& params) {
+    const Rows rows = session.query(
+        "SELECT m.name, m.schema, m.checksum, m.steps::text, m.phase, "
+        "to_json(ARRAY(SELECT s.step FROM " + store.table("steps") +
+            " s WHERE s.migration = m.name AND s.done ORDER BY s.step))::text, "
+            "to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+            "to_char(m.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+            "FROM " + store.table("migrations") + " m " + where + " ORDER BY m.created_at, m.name",
+        params);
+    std::vector<MigrationRecord> out;
+    for (std::size_t i = 0; i < rows.rows.size(); ++i) {
+        MigrationRecord record;
+        record.name = rows.text(i, 0);
+        record.schema = rows.text(i, 1);
+        record.checksum = rows.text(i, 2);
+        record.steps = nlohmann::json::parse(rows.text(i, 3));
+        record.phase = phase_from_name(rows.text(i, 4)).value_or(MigrationPhase::expanding);
+        record.done_steps = nlohmann::json::parse(rows.text(i, 5)).get<std::vector<int>>();
+        record.created_at = rows.text(i, 6);
+        record.updated_at = rows.text(i, 7);
+        out.push_back(std::move(record));
+    }
+    return out;
+}
+} // namespace
+
+std::optional<MigrationRecord> StateStore::find(const std::string& migration) {
+    auto records = read_records(m_session, *this, "WHERE m.name = $1", {migration});
+    if (records.empty()) {
+        return std::nullopt;
+    }
+    return records.front();
+}
+
+std::vector<MigrationRecord> StateStore::all() { return read_records(m_session, *this, "", {}); }
+
+void StateStore::create(Transaction& tx, const std::string& migration, const std::string& schema,
+                        const std::string& checksum, const std::string& plan_text,
+                        const nlohmann::json& steps) {
+    tx.query("DELETE FROM " + table("migrations") + " WHERE name = $1", {migration});
+    tx.query("INSERT INTO " + table("migrations") +
+                 " (name, schema, checksum, plan_text, steps, phase) "
+                 "VALUES ($1, $2, $3, $4, $5::jsonb, $6)",
+             {migration, schema, checksum, plan_text, steps.dump(),
+              phase_name(MigrationPhase::expanding)});
+}
+
+void StateStore::set_phase(Transaction& tx, const std::string& migration, MigrationPhase phase) {
+    tx.query("UPDATE " + table("migrations") + " SET phase = $2, updated_at = now() WHERE name = $1",
+             {migration, phase_name(phase)});
+    event(tx, migration, std::string("phase.") + phase_name(phase));
+}
+
+void StateStore::set_phase(const std::string& migration, MigrationPhase phase) {
+    m_session.transaction([&](Transaction& tx) { set_phase(tx, migration, phase); });
+}
+
+void StateStore::mark_step(Transaction& tx, const std::string& migration, int step, bool done) {
+    tx.query("INSERT INTO " + table("steps") +
+                 " (migration, step, done) VALUES ($1, $2, $3) ON CONFLICT (migration, step) "
+                 "DO UPDATE SET done = EXCLUDED.done, updated_at = now()",
+             {migration, std::to_string(step), done ? "true" : "false"});
+}
+
+void StateStore::mark_step(const std::string& migration, int step, bool done) {
+    m_session.transaction([&](Transaction& tx) { mark_step(tx, migration, step, done); });
+}
+
+std::optional<Checkpoint> StateStore::checkpoint(const std::string& migration, int step) {
+    const Rows rows = m_session.query("SELECT last_key::text, end_key::text, rows_done, batches "
+                                      "FROM " + table("backfill_checkpoints") +
+                                          " WHERE migration = $1 AND step = $2",
+                                      {migration, std::to_string(step)});
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    Checkpoint checkpoint;
+    if (rows.at(0, 0)) {
+        checkpoint.last_key = nlohmann::json::parse(*rows.at(0, 0));
+    }
+    if (rows.at(0, 1)) {
+        checkpoint.end_key = nlohmann::json::parse(*rows.at(0, 1));
+    }
+    checkpoint.rows_done = std::stoll(rows.text(0, 2));
+    checkpoint.batches = std::stoll(rows.text(0, 3));
+    return checkpoint;
+}
+
+void StateStore::save_checkpoint(Transaction& tx, const std::string& migration, int step,
+                                 const Checkpoint& checkpoint) {
+    const Value last = checkpoint.last_key ? Value{checkpoint.last_key->dump()} : Value{};
+    const Value end = checkpoint.end_key ? Value{checkpoint.end_key->dump()} : Value{};
+    tx.query("INSERT INTO " + table("backfill_checkpoints") +
+                 " (migration, step, last_key, end_key, rows_done, batches) "
+                 "VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6) "
+                 "ON CONFLICT (migration, step) DO UPDATE SET last_key = EXCLUDED.last_key, "
+                 "end_key = EXCLUDED.end_key, rows_done = EXCLUDED.rows_done, "
+                 "batches = EXCLUDED.batches, updated_at = now()",
+             {migration, std::to_string(step), last, end, std::to_string(checkpoint.rows_done),
+              std::to_string(checkpoint.batches)});
+}
+
+void StateStore::clear_checkpoints(Transaction& tx, const std::string& migration) {
+    tx.query("DELETE FROM " + table("backfill_checkpoints") + " WHERE migration = $1",
+             {migration});
+}
+
+void StateStore::event(Transaction& tx, const std::string& migration, const std::string& name,
+                       const nlohmann::json& detail) {
+    tx.query("INSERT INTO " + table("events") +
+                 " (migration, actor, event, detail) VALUES ($1, $2, $3, $4::jsonb)",
+             {migration, m_actor, name, detail.dump()});
+}
+
+void StateStore::event(const std::string& migration, const std::string& name,
+                       const nlohmann::json& detail) {
+    m_session.transaction([&](Transaction& tx) { event(tx, migration, name, detail); });
+}
+
+} // namespace pgphase::orchestrator

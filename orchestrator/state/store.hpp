@@ -1,0 +1,88 @@
+// The state store: schema `pgphase` (or --state-schema) in the target database. It holds each
+// migration's plan checksum, its planned steps (immutable once started), its phase, per-step
+// progress, backfill checkpoints and an event log. Nothing the orchestrator needs is on disk.
+#pragma once
+
+#include "orchestrator/pg/session.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgphase::orchestrator {
+
+// Where a migration stands. `*ing` phases mean a command started and has not finished: rerun it.
+enum class MigrationPhase {
+    expanding,
+    expanded,
+    backfilling,
+    backfilled,
+    contracting,
+    completed,
+    rolling_back,
+    rolled_back,
+};
+
+const char* phase_name(MigrationPhase phase);
+std::optional<MigrationPhase> phase_from_name(const std::string& name);
+
+struct MigrationRecord {
+    std::string name;
+    std::string schema;
+    std::string checksum;
+    nlohmann::json steps; // as planned at start
+    MigrationPhase phase = MigrationPhase::expanding;
+    std::vector<int> done_steps; // indexes into steps
+    std::string created_at;
+    std::string updated_at;
+};
+
+struct Checkpoint {
+    std::optional<nlohmann::json> last_key; // JSON array of key values as text; none yet
+    std::optional<nlohmann::json> end_key;  // pinned when the sweep starts; null = empty table
+    std::int64_t rows_done = 0;
+    std::int64_t batches = 0;
+};
+
+class StateStore {
+public:
+    static constexpr int current_version = 1;
+
+    StateStore(Session& session, std::string schema, std::string actor);
+
+    // Creates or upgrades the schema; safe when several pgphase processes start at once.
+    void ensure();
+
+    const std::string& schema() const { return m_schema; }
+    std::string table(const std::string& name) const; // "pgphase"."name"
+
+    std::optional<MigrationRecord> find(const std::string& migration);
+    std::vector<MigrationRecord> all();
+
+    void create(Transaction& tx, const std::string& migration, const std::string& schema,
+                const std::string& checksum, const std::string& plan_text,
+                const nlohmann::json& steps);
+    void set_phase(Transaction& tx, const std::string& migration, MigrationPhase phase);
+    void set_phase(const std::string& migration, MigrationPhase phase);
+    void mark_step(Transaction& tx, const std::string& migration, int step, bool done);
+    void mark_step(const std::string& migration, int step, bool done);
+
+    std::optional<Checkpoint> checkpoint(const std::string& migration, int step);
+    void save_checkpoint(Transaction& tx, const std::string& migration, int step,
+                         const Checkpoint& checkpoint);
+    void clear_checkpoints(Transaction& tx, const std::string& migration);
+
+    void event(Transaction& tx, const std::string& migration, const std::string& event,
+               const nlohmann::json& detail = nlohmann::json::object());
+    void event(const std::string& migration, const std::string& event,
+               const nlohmann::json& detail = nlohmann::json::object());
+
+private:
+    Session& m_session;
+    std::string m_schema;
+    std::string m_actor;
+};
+
+} // namespace pgphase::orchestrator

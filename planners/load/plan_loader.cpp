@@ -1,0 +1,551 @@
+// YAML plan loading on yaml-cpp nodes, which carry their source marks. Each field is read
+// through a MapReader that remembers what was consumed, so leftovers are reported as unknown
+// keys with a "did you mean" hint. Pure apart from reading the file.
+#include "planners/load/plan_loader.hpp"
+
+#include "planners/model/suggest.hpp"
+#include "planners/sql/expression.hpp"
+#include "planners/sql/quote.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace pgphase::planners {
+
+namespace {
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& choices) {
+    if (std::string hint = did_you_mean_hint(word, choices); !hint.empty()) {
+        return hint;
+    }
+    std::string all;
+    for (const auto& choice : choices) {
+        all += all.empty() ? "" : ", ";
+        all += choice;
+    }
+    return "expected one of: " + all;
+}
+
+class Loader {
+public:
+    Loader(std::string file, Diagnostics& diagnostics)
+        : m_file(std::move(file)), m_diagnostics(diagnostics) {}
+
+    SourceMark mark(const YAML::Node& node) const {
+        const YAML::Mark m = node.Mark();
+        if (m.is_null()) {
+            return {m_file, 0, 0};
+        }
+        return {m_file, m.line + 1, m.column + 1};
+    }
+
+    void error(const YAML::Node& node, std::string message, std::string hint = {}) {
+        m_diagnostics.error(mark(node), std::move(message), std::move(hint));
+    }
+
+    const std::string& file() const { return m_file; }
+    Diagnostics& diagnostics() { return m_diagnostics; }
+
+private:
+    std::string m_file;
+    Diagnostics& m_diagnostics;
+};
+
+// Reads the fields of one YAML mapping; reports missing, mistyped, duplicate and unknown keys.
+class MapReader {
+public:
+    MapReader(Loader& loader, const YAML::Node& node, std::string what,
+              std::vector<std::string> known)
+        : m_loader(loader), m_node(node), m_what(std::move(what)), m_known(std::move(known)) {
+        if (!node.IsMap()) {
+            m_loader.error(node, m_what + " must be a mapping");
+            m_ok = false;
+            return;
+        }
+        std::set<std::string> seen;
+        for (const auto& item : node) {
+            const auto key = item.first.as<std::string>();
+            if (!seen.insert(key).second) {
+                m_loader.error(item.first, "duplicate key \"" + key + "\" in " + m_what);
+                continue;
+            }
+            m_fields.emplace(key, std::make_pair(item.first, item.second));
+        }
+    }
+
+    bool ok() const { return m_ok; }
+
+    // The value node for `key`, or an undefined node. Marks the key as consumed.
+    YAML::Node get(const std::string& key) {
+        m_used.insert(key);
+        auto it = m_fields.find(key);
+        return it == m_fields.end() ? YAML::Node(YAML::NodeType::Undefined) : it->second.second;
+    }
+
+    YAML::Node require(const std::string& key) {
+        YAML::Node value = get(key);
+        if (!value.IsDefined() && m_ok) {
+            m_loader.error(m_node, m_what + " is missing required field \"" + key + "\"");
+        }
+        return value;
+    }
+
+    std::optional<std::string> string(const std::string& key, bool required) {
+        YAML::Node value = required ? require(key) : get(key);
+        if (!value.IsDefined()) {
+            return std::nullopt;
+        }
+        if (!value.IsScalar()) {
+            m_loader.error(value, "\"" + key + "\" in " + m_what + " must be a string");
+            return std::nullopt;
+        }
+        return value.Scalar();
+    }
+
+    std::optional<std::string> identifier(const std::string& key, bool required) {
+        auto text = string(key, required);
+        if (text) {
+            if (auto problem = identifier_problem(*text)) {
+                m_loader.error(get(key), "bad identifier for \"" + key + "\": " + *problem);
+                return std::nullopt;
+            }
+        }
+        return text;
+    }
+
+    std::optional<bool> boolean(const std::string& key) {
+        YAML::Node value = get(key);
+        if (!value.IsDefined()) {
+            return std::nullopt;
+        }
+        bool result = false;
+        if (!value.IsScalar() || !YAML::convert<bool>::decode(value, result)) {
+            m_loader.error(value, "\"" + key + "\" must be true or false");
+            return std::nullopt;
+        }
+        return result;
+    }
+
+    std::optional<std::int64_t> integer(const std::string& key, std::int64_t minimum) {
+        YAML::Node value = get(key);
+        if (!value.IsDefined()) {
+            return std::nullopt;
+        }
+        std::int64_t result = 0;
+        if (!value.IsScalar() || !YAML::convert<std::int64_t>::decode(value, result)) {
+            m_loader.error(value, "\"" + key + "\" must be a whole number");
+            return std::nullopt;
+        }
+        if (result < minimum) {
+            m_loader.error(value,
+                           "\"" + key + "\" must be at least " + std::to_string(minimum));
+            return std::nullopt;
+        }
+        return result;
+    }
+
+    std::optional<Milliseconds> duration(const std::string& key) {
+        YAML::Node value = get(key);
+        if (!value.IsDefined()) {
+            return std::nullopt;
+        }
+        std::optional<Milliseconds> result;
+        if (value.IsScalar()) {
+            result = parse_duration(value.Scalar());
+        }
+        if (!result) {
+            m_loader.error(value, "\"" + key + "\" must be a duration with a unit",
+                           "write e.g. 500ms, 2s, 10m, 1h or 7d");
+        }
+        return result;
+    }
+
+    std::optional<Expression> expression(const std::string& key, bool required) {
+        auto text = string(key, required);
+        if (!text) {
+            return std::nullopt;
+        }
+        const YAML::Node node = get(key);
+        SourceMark where = m_loader.mark(node);
+        auto parsed = parse_expression(*text, where);
+        if (auto* error = std::get_if<ParseError>(&parsed)) {
+            SourceMark at = where;
+            if (error->offset > 0 && text->find('\n') == std::string::npos) {
+                // One-line scalar: point at the offending byte (past the quote, if quoted).
+                at.column += error->offset + (node.Tag() == "!" ? 1 : 0);
+            }
+            m_loader.diagnostics().error(at, "invalid expression for \"" + key +
+                                                 "\": " + error->message,
+                                         "\"" + key + "\" must be exactly one SQL expression");
+            return std::nullopt;
+        }
+        return std::get<Expression>(parsed);
+    }
+
+    std::optional<TypeName> type_name(const std::string& key, bool required) {
+        auto text = string(key, required);
+        if (!text) {
+            return std::nullopt;
+        }
+        auto parsed = parse_type_name(*text, m_loader.mark(get(key)));
+        if (auto* error = std::get_if<ParseError>(&parsed)) {
+            m_loader.error(get(key), "invalid type for \"" + key + "\": " + error->message);
+            return std::nullopt;
+        }
+        return std::get<TypeName>(parsed);
+    }
+
+    // Reports keys nobody asked for. Call after reading every field.
+    void finish() {
+        if (!m_ok) {
+            return;
+        }
+        for (const auto& [key, nodes] : m_fields) {
+            if (m_used.count(key) == 0) {
+                m_loader.error(nodes.first, "unknown key \"" + key + "\" in " + m_what,
+                               did_you_mean(key, m_known));
+            }
+        }
+    }
+
+private:
+    Loader& m_loader;
+    YAML::Node m_node;
+    std::string m_what;
+    std::vector<std::string> m_known;
+    std::map<std::string, std::pair<YAML::Node, YAML::Node>> m_fields;
+    std::set<std::string> m_used;
+    bool m_ok = true;
+};
+
+void load_backfill_settings(Loader& loader, const YAML::Node& node, BackfillSettings& out) {
+    MapReader reader(loader, node, "backfill settings",
+                     {"batch_size", "target_batch_time", "max_rows_per_second", "workers",
+                      "max_replication_lag"});
+    if (!reader.ok()) {
+        return;
+    }
+    if (auto v = reader.integer("batch_size", 1)) {
+        out.batch_size = *v;
+    }
+    if (auto v = reader.duration("target_batch_time")) {
+        out.target_batch_time = *v;
+    }
+    if (auto v = reader.integer("max_rows_per_second", 0)) {
+        out.max_rows_per_second = *v;
+    }
+    if (auto v = reader.integer("workers", 1)) {
+        out.workers = static_cast<int>(std::min<std::int64_t>(*v, 64));
+    }
+    if (auto v = reader.duration("max_replication_lag")) {
+        out.max_replication_lag = *v;
+    }
+    reader.finish();
+}
+
+void load_settings(Loader& loader, const YAML::Node& node, Settings& out) {
+    MapReader reader(loader, node, "settings",
+                     {"lock_timeout", "lock_retries", "contract_after", "backfill"});
+    if (!reader.ok()) {
+        return;
+    }
+    if (auto v = reader.duration("lock_timeout")) {
+        if (v->count() <= 0) {
+            loader.error(reader.get("lock_timeout"), "\"lock_timeout\" must be more than 0",
+                         "a DDL statement without a lock timeout can queue behind a long "
+                         "transaction and block every query on the table");
+        } else {
+            out.lock_timeout = *v;
+        }
+    }
+    if (auto v = reader.integer("lock_retries", 0)) {
+        out.lock_retries = static_cast<int>(std::min<std::int64_t>(*v, 10'000));
+    }
+    if (auto v = reader.duration("contract_after")) {
+        out.contract_after = *v;
+    }
+    if (YAML::Node backfill = reader.get("backfill"); backfill.IsDefined()) {
+        load_backfill_settings(loader, backfill, out.backfill);
+    }
+    reader.finish();
+}
+
+std::optional<Operation> load_rename_column(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "rename_column", {"table", "from", "to"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto from = reader.identifier("from", true);
+    auto to = reader.identifier("to", true);
+    reader.finish();
+    if (from && to && *from == *to) {
+        loader.error(reader.get("to"), "rename_column renames \"" + *from + "\" to itself");
+        return std::nullopt;
+    }
+    if (!table || !from || !to) {
+        return std::nullopt;
+    }
+    return RenameColumn{*table, *from, *to};
+}
+
+std::optional<ColumnDefinition> load_column(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "column", {"name", "type", "nullable", "default"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto name = reader.identifier("name", true);
+    auto type = reader.type_name("type", true);
+    auto nullable = reader.boolean("nullable");
+    auto default_value = reader.expression("default", false);
+    reader.finish();
+    if (!name || !type) {
+        return std::nullopt;
+    }
+    return ColumnDefinition{*name, *type, nullable.value_or(true), default_value};
+}
+
+std::optional<Operation> load_add_column(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "add_column", {"table", "column", "up"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    std::optional<ColumnDefinition> column;
+    if (YAML::Node column_node = reader.require("column"); column_node.IsDefined()) {
+        column = load_column(loader, column_node);
+    }
+    auto up = reader.expression("up", false);
+    reader.finish();
+    if (!table || !column) {
+        return std::nullopt;
+    }
+    if (!column->nullable && !column->default_value && !up) {
+        loader.error(node,
+                     "add_column of NOT NULL column \"" + column->name +
+                         "\" needs a default or an \"up\" expression",
+                     "existing rows need a value: give \"default\" (a constant is instant) or "
+                     "\"up\" (filled by backfill)");
+        return std::nullopt;
+    }
+    return AddColumn{*table, *column, up};
+}
+
+std::optional<Operation> load_create_index(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "create_index",
+                     {"table", "name", "columns", "unique", "method", "where"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto name = reader.identifier("name", true);
+    std::vector<std::string> columns;
+    bool columns_ok = true;
+    if (YAML::Node list = reader.require("columns"); list.IsDefined()) {
+        if (!list.IsSequence() || list.size() == 0) {
+            loader.error(list, "\"columns\" must be a non-empty list of column names");
+            columns_ok = false;
+        } else {
+            for (const auto& item : list) {
+                if (!item.IsScalar()) {
+                    loader.error(item, "each entry of \"columns\" must be a column name");
+                    columns_ok = false;
+                    continue;
+                }
+                if (auto problem = identifier_problem(item.Scalar())) {
+                    loader.error(item, "bad identifier in \"columns\": " + *problem);
+                    columns_ok = false;
+                    continue;
+                }
+                if (std::find(columns.begin(), columns.end(), item.Scalar()) != columns.end()) {
+                    loader.error(item, "column \"" + item.Scalar() + "\" is listed twice");
+                    columns_ok = false;
+                    continue;
+                }
+                columns.push_back(item.Scalar());
+            }
+        }
+    } else {
+        columns_ok = false;
+    }
+    auto unique = reader.boolean("unique");
+    auto method = reader.string("method", false);
+    if (method) {
+        static const std::vector<std::string> methods = {"btree", "hash",  "gist",
+                                                         "gin",   "spgist", "brin"};
+        if (std::find(methods.begin(), methods.end(), *method) == methods.end()) {
+            loader.error(reader.get("method"), "unknown index method \"" + *method + "\"",
+                         did_you_mean(*method, methods));
+            method.reset();
+            columns_ok = false;
+        }
+    }
+    auto where = reader.expression("where", false);
+    reader.finish();
+    if (!table || !name || !columns_ok) {
+        return std::nullopt;
+    }
+    CreateIndex index{*table, *name, columns, unique.value_or(false), method.value_or("btree"),
+                      where};
+    return index;
+}
+
+const std::vector<std::string>& operation_names() {
+    static const std::vector<std::string> names = {"rename_column", "add_column",
+                                                   "create_index"};
+    return names;
+}
+
+std::optional<Change> load_change(Loader& loader, const YAML::Node& node) {
+    if (!node.IsMap() || node.size() != 1) {
+        loader.error(node, "each change must be a mapping with exactly one operation",
+                     "write e.g. \"- rename_column: {table: users, from: email, to: "
+                     "email_address}\"");
+        return std::nullopt;
+    }
+    const auto item = *node.begin();
+    const auto operation = item.first.as<std::string>();
+    std::optional<Operation> loaded;
+    if (operation == "rename_column") {
+        loaded = load_rename_column(loader, item.second);
+    } else if (operation == "add_column") {
+        loaded = load_add_column(loader, item.second);
+    } else if (operation == "create_index") {
+        loaded = load_create_index(loader, item.second);
+    } else {
+        loader.error(item.first, "unknown operation \"" + operation + "\"",
+                     did_you_mean(operation, operation_names()));
+        return std::nullopt;
+    }
+    if (!loaded) {
+        return std::nullopt;
+    }
+    return Change{*loaded, loader.mark(item.first)};
+}
+
+bool valid_migration_name(const std::string& name) {
+    return !name.empty() && name.size() <= 48 &&
+           std::all_of(name.begin(), name.end(), [](char c) {
+               return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+           });
+}
+
+// Names the plan would create twice: two indexes, or two columns on one table.
+void check_duplicates(Loader& loader, const Plan& plan) {
+    std::map<std::string, SourceMark> created;
+    auto claim = [&](const std::string& key, const std::string& what, const SourceMark& mark) {
+        auto [it, inserted] = created.emplace(key, mark);
+        if (!inserted) {
+            loader.diagnostics().error(mark, "duplicate name: " + what + " is created twice",
+                                       "first created at " + it->second.file + ":" +
+                                           std::to_string(it->second.line));
+        }
+    };
+    for (const auto& change : plan.changes) {
+        if (const auto* index = std::get_if<CreateIndex>(&change.operation)) {
+            claim("relation:" + index->name, "index \"" + index->name + "\"", change.mark);
+        } else if (const auto* add = std::get_if<AddColumn>(&change.operation)) {
+            claim("column:" + add->table + "." + add->column.name,
+                  "column \"" + add->table + "\".\"" + add->column.name + "\"", change.mark);
+        } else if (const auto* rename = std::get_if<RenameColumn>(&change.operation)) {
+            claim("column:" + rename->table + "." + rename->to,
+                  "column \"" + rename->table + "\".\"" + rename->to + "\"", change.mark);
+        }
+    }
+}
+
+} // namespace
+
+std::optional<Milliseconds> parse_duration(const std::string& text) {
+    std::size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])) != 0) {
+        ++digits;
+    }
+    if (digits == 0 || digits > 12) {
+        return std::nullopt;
+    }
+    const std::int64_t amount = std::stoll(text.substr(0, digits));
+    const std::string unit = text.substr(digits);
+    static const std::map<std::string, std::int64_t> units = {
+        {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+    auto it = units.find(unit);
+    if (it == units.end()) {
+        return std::nullopt;
+    }
+    return Milliseconds{amount * it->second};
+}
+
+LoadResult load_plan_text(const std::string& text, const std::string& file_name) {
+    LoadResult result;
+    Loader loader(file_name, result.diagnostics);
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+        result.diagnostics.error({file_name, e.mark.line + 1, e.mark.column + 1},
+                                 "invalid YAML: " + e.msg);
+        return result;
+    }
+    if (!root.IsMap()) {
+        result.diagnostics.error({file_name, 1, 1},
+                                 "a plan must be a mapping with \"name\" and \"changes\"");
+        return result;
+    }
+    Plan plan;
+    plan.source_file = file_name;
+    plan.source_text = text;
+    MapReader reader(loader, root, "plan", {"name", "schema", "settings", "changes"});
+    if (auto name = reader.string("name", true)) {
+        if (!valid_migration_name(*name)) {
+            loader.error(reader.get("name"), "bad migration name \"" + *name + "\"",
+                         "use 1 to 48 characters from a-z, 0-9 and _, e.g. "
+                         "20261123_rename_users_email");
+        } else {
+            plan.name = *name;
+        }
+    }
+    if (auto schema = reader.identifier("schema", false)) {
+        plan.schema = *schema;
+    }
+    if (YAML::Node settings = reader.get("settings"); settings.IsDefined()) {
+        load_settings(loader, settings, plan.settings);
+    }
+    if (YAML::Node changes = reader.require("changes"); changes.IsDefined()) {
+        if (!changes.IsSequence() || changes.size() == 0) {
+            loader.error(changes, "\"changes\" must be a non-empty list");
+        } else {
+            for (const auto& node : changes) {
+                if (auto change = load_change(loader, node)) {
+                    plan.changes.push_back(std::move(*change));
+                }
+            }
+        }
+    }
+    reader.finish();
+    check_duplicates(loader, plan);
+    if (!result.diagnostics.has_errors()) {
+        result.plan = std::move(plan);
+    }
+    return result;
+}
+
+LoadResult load_plan_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        LoadResult result;
+        result.diagnostics.error({path, 0, 0}, "cannot read plan file",
+                                 "check that the path exists and is readable");
+        return result;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return load_plan_text(text.str(), path);
+}
+
+} // namespace pgphase::planners

@@ -1,0 +1,65 @@
+// A snapshot of the database objects a plan touches. Read from pg_catalog by the orchestrator,
+// written by hand in tests; the planner never sees a connection.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgphase::planners {
+
+struct CatalogColumn {
+    std::string name;
+    std::string type; // format_type(), e.g. "character varying(80)"
+    bool not_null = false;
+    std::optional<std::string> default_expression; // pg_get_expr of the default
+    bool identity = false;
+    bool generated = false;
+};
+
+struct CatalogIndex {
+    std::string name;
+    bool unique = false;
+    bool primary = false;
+    bool valid = true;
+    std::vector<std::string> columns; // every column it uses: key, expression, predicate, INCLUDE
+    std::string definition;           // pg_get_indexdef
+};
+
+struct CatalogConstraint {
+    std::string name;
+    char type = 'c'; // pg_constraint.contype: c, f, p, u, x
+    bool validated = true;
+    std::vector<std::string> columns;
+    std::string definition; // pg_get_constraintdef
+};
+
+struct CatalogTable {
+    std::string schema;
+    std::string name;
+    std::vector<CatalogColumn> columns;
+    std::vector<std::string> primary_key;
+    std::vector<CatalogIndex> indexes;
+    std::vector<CatalogConstraint> constraints;
+    std::vector<std::string> triggers;
+
+    const CatalogColumn* column(const std::string& column_name) const;
+    const CatalogIndex* index(const std::string& index_name) const;
+};
+
+// Any relation (table, index, view, sequence) by name: index names share the schema's namespace.
+struct CatalogRelation {
+    std::string schema;
+    std::string name;
+    char kind = 'r'; // pg_class.relkind
+};
+
+struct Catalog {
+    std::vector<CatalogTable> tables;
+    std::vector<CatalogRelation> relations;
+
+    const CatalogTable* table(const std::string& schema, const std::string& name) const;
+    const CatalogRelation* relation(const std::string& schema, const std::string& name) const;
+};
+
+} // namespace pgphase::planners

@@ -1,0 +1,56 @@
+// Operation names and the plan checksum. Pure.
+#include "planners/model/plan.hpp"
+
+#include "planners/sql/quote.hpp"
+
+namespace pgphase::planners {
+
+namespace {
+struct Namer {
+    std::string operator()(const RenameColumn&) const { return "rename_column"; }
+    std::string operator()(const AddColumn&) const { return "add_column"; }
+    std::string operator()(const CreateIndex&) const { return "create_index"; }
+};
+
+// A canonical text of each operation: quoted fields, so no two different plans collide by
+// concatenation.
+struct Canonical {
+    std::string operator()(const RenameColumn& op) const {
+        return "rename_column " + quote_ident(op.table) + " " + quote_ident(op.from) + " " +
+               quote_ident(op.to);
+    }
+    std::string operator()(const AddColumn& op) const {
+        std::string out = "add_column " + quote_ident(op.table) + " " +
+                          quote_ident(op.column.name) + " " + quote_literal(op.column.type.sql) +
+                          (op.column.nullable ? " null" : " not_null");
+        out += " default=" + (op.column.default_value
+                                  ? quote_literal(op.column.default_value->sql)
+                                  : std::string("-"));
+        out += " up=" + (op.up ? quote_literal(op.up->sql) : std::string("-"));
+        return out;
+    }
+    std::string operator()(const CreateIndex& op) const {
+        std::string out = "create_index " + quote_ident(op.table) + " " + quote_ident(op.name) +
+                          (op.unique ? " unique " : " ") + op.method;
+        for (const auto& column : op.columns) {
+            out += " " + quote_ident(column);
+        }
+        out += " where=" + (op.where ? quote_literal(op.where->sql) : std::string("-"));
+        return out;
+    }
+};
+} // namespace
+
+std::string operation_name(const Operation& operation) { return std::visit(Namer{}, operation); }
+
+std::string checksum(const Plan& plan) {
+    std::string canonical = "pgphase-plan-v1\n" + quote_ident(plan.name) + "\n" +
+                            quote_ident(plan.schema) + "\n";
+    for (const auto& change : plan.changes) {
+        canonical += std::visit(Canonical{}, change.operation);
+        canonical += '\n';
+    }
+    return fnv1a_hex(canonical);
+}
+
+} // namespace pgphase::planners

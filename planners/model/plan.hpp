@@ -1,0 +1,101 @@
+// The plan model: what a user asked for, as loaded from YAML. Immutable once loaded;
+// everything that changes while a migration runs lives in the orchestrator's state store.
+#pragma once
+
+#include "planners/model/diagnostic.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace pgphase::planners {
+
+using Milliseconds = std::chrono::milliseconds;
+
+// An SQL expression from a plan, already parsed as exactly one expression. `sql` is the
+// parser's canonical rendering (comments stripped), safe to embed in parentheses.
+struct Expression {
+    std::string source; // as written in the plan
+    std::string sql;    // canonical, deparsed
+    std::vector<std::string> column_refs; // unqualified column names it reads
+    bool is_constant = false; // a literal, possibly cast: safe as a fast ADD COLUMN default
+    SourceMark mark;
+};
+
+// A type name from a plan, parsed (`varchar(20)`, `"Mixed"`, `timestamptz`).
+struct TypeName {
+    std::string source;
+    std::string sql; // canonical
+    SourceMark mark;
+};
+
+struct RenameColumn {
+    std::string table;
+    std::string from;
+    std::string to;
+};
+
+struct ColumnDefinition {
+    std::string name;
+    TypeName type;
+    bool nullable = true;
+    std::optional<Expression> default_value;
+};
+
+struct AddColumn {
+    std::string table;
+    ColumnDefinition column;
+    std::optional<Expression> up; // fills existing rows (and old-version writes) when given
+};
+
+struct CreateIndex {
+    std::string table;
+    std::string name;
+    std::vector<std::string> columns;
+    bool unique = false;
+    std::string method = "btree";
+    std::optional<Expression> where;
+};
+
+using Operation = std::variant<RenameColumn, AddColumn, CreateIndex>;
+
+struct Change {
+    Operation operation;
+    SourceMark mark;
+};
+
+// The operation's name as written in a plan ("rename_column").
+std::string operation_name(const Operation& operation);
+
+struct BackfillSettings {
+    std::int64_t batch_size = 1000;
+    Milliseconds target_batch_time{200};
+    std::int64_t max_rows_per_second = 0; // 0 = no cap
+    int workers = 1;
+    Milliseconds max_replication_lag{10'000};
+};
+
+struct Settings {
+    Milliseconds lock_timeout{2'000};
+    int lock_retries = 20;
+    Milliseconds contract_after{0};
+    BackfillSettings backfill;
+};
+
+struct Plan {
+    std::string name;
+    std::string schema = "public";
+    Settings settings;
+    std::vector<Change> changes;
+    std::string source_file;
+    std::string source_text;
+};
+
+// A stable fingerprint of what the plan changes (name, schema, changes; not settings, which
+// may be tuned while a migration is in flight). Hex, FNV-1a 64: detects edits, not tampering.
+std::string checksum(const Plan& plan);
+
+} // namespace pgphase::planners

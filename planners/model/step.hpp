@@ -1,0 +1,82 @@
+// The step model: what the planner hands the orchestrator. Steps are data: generic kinds the
+// engine knows how to run (DDL in a transaction, DDL outside one, batched backfill), never
+// "rename column" logic.
+#pragma once
+
+#include "planners/model/plan.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgphase::planners {
+
+enum class Phase { expand, backfill, contract };
+
+const char* phase_name(Phase phase);
+
+// PostgreSQL table lock levels, weakest to strongest.
+enum class LockLevel {
+    none,
+    access_share,
+    row_share,
+    row_exclusive,
+    share_update_exclusive,
+    share,
+    share_row_exclusive,
+    exclusive,
+    access_exclusive,
+};
+
+const char* lock_name(LockLevel lock); // "ACCESS EXCLUSIVE"
+
+enum class StepKind {
+    ddl,      // statements run as written; in one transaction when `transactional`
+    backfill, // batched UPDATEs described by a BackfillTask
+};
+
+struct QualifiedName {
+    std::string schema;
+    std::string name;
+    std::string sql() const;     // "schema"."name", always quoted
+    std::string display() const; // schema.name, for humans
+    bool operator==(const QualifiedName&) const = default;
+};
+
+struct Assignment {
+    std::string column;
+    std::string expression; // canonical SQL over the row's columns
+};
+
+// A backfill is data, not SQL: the engine builds keyset-bounded batches from it.
+struct BackfillTask {
+    QualifiedName table;
+    std::vector<std::string> key; // empty: the engine uses the table's primary key
+    std::vector<Assignment> set;
+    // True for a row that is not yet in its new shape. Batches touch only such rows, so a rerun
+    // writes nothing new, and `complete` counts them to refuse a half-filled column.
+    std::string pending_predicate;
+};
+
+// An index built CONCURRENTLY: a failed build leaves it INVALID, so the engine drops and
+// rebuilds such a leftover instead of trusting IF NOT EXISTS.
+struct ConcurrentIndex {
+    QualifiedName index;
+};
+
+struct Step {
+    Phase phase = Phase::expand;
+    StepKind kind = StepKind::ddl;
+    std::string summary; // one line, for humans
+    QualifiedName table;
+    std::vector<std::string> sql;
+    bool transactional = true;
+    LockLevel lock = LockLevel::none; // the strongest lock it takes on `table`
+    std::vector<std::string> undo;    // empty: nothing to undo (or irreversible, in contract)
+    bool undo_transactional = true;
+    std::optional<ConcurrentIndex> concurrent_index;
+    std::optional<BackfillTask> backfill;
+    int change_index = 0; // which change of the plan it comes from (0-based)
+};
+
+} // namespace pgphase::planners

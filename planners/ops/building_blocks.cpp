@@ -1,0 +1,57 @@
+// Sync triggers and NOT NULL-through-CHECK, shared by the operation rewrites. Pure.
+#include "planners/ops/building_blocks.hpp"
+
+#include "planners/sql/quote.hpp"
+
+namespace pgphase::planners {
+
+std::string changed(const std::string& lhs, const std::string& rhs) {
+    return lhs + "::text IS DISTINCT FROM " + rhs + "::text";
+}
+
+SyncTrigger sync_trigger_names(const OpContext& context) {
+    const std::string name =
+        derived_name({"pgphase", context.plan.name, std::to_string(context.change_index + 1)});
+    return {{context.options.state_schema, name}, name};
+}
+
+std::vector<std::string> create_sync_trigger(const OpContext& context, const SyncTrigger& names,
+                                             const QualifiedName& table,
+                                             const std::string& body) {
+    const std::string function_body = "\n#variable_conflict use_column\n" + body;
+    return {
+        "CREATE OR REPLACE FUNCTION " + names.function.sql() +
+            "() RETURNS trigger LANGUAGE plpgsql SET search_path = " +
+            quote_ident(context.plan.schema) + " AS " + dollar_quote(function_body),
+        "CREATE TRIGGER " + quote_ident(names.trigger) + " BEFORE INSERT OR UPDATE ON " +
+            table.sql() + " FOR EACH ROW EXECUTE FUNCTION " + names.function.sql() + "()",
+    };
+}
+
+std::vector<std::string> drop_sync_trigger(const SyncTrigger& names, const QualifiedName& table) {
+    return {
+        "DROP TRIGGER IF EXISTS " + quote_ident(names.trigger) + " ON " + table.sql(),
+        "DROP FUNCTION IF EXISTS " + names.function.sql() + "()",
+    };
+}
+
+std::string not_null_check_name(const std::string& table, const std::string& column) {
+    return derived_name({table, column, "not_null"});
+}
+
+std::string add_not_null_check(const QualifiedName& table, const std::string& column,
+                               const std::string& check) {
+    return "ALTER TABLE " + table.sql() + " ADD CONSTRAINT " + quote_ident(check) + " CHECK (" +
+           quote_ident(column) + " IS NOT NULL) NOT VALID";
+}
+
+std::vector<std::string> promote_not_null_check(const QualifiedName& table,
+                                                const std::string& column,
+                                                const std::string& check) {
+    return {
+        "ALTER TABLE " + table.sql() + " ALTER COLUMN " + quote_ident(column) + " SET NOT NULL",
+        "ALTER TABLE " + table.sql() + " DROP CONSTRAINT IF EXISTS " + quote_ident(check),
+    };
+}
+
+} // namespace pgphase::planners

@@ -1,0 +1,43 @@
+// Shared pieces that operation rewrites compose: a BEFORE trigger that keeps columns in step
+// during expand, NOT NULL through a NOT VALID check, and comparisons that work for every type.
+// Pure: they return SQL text, built with the quoting helpers.
+#pragma once
+
+#include "planners/model/step.hpp"
+#include "planners/ops/op_context.hpp"
+
+#include <string>
+
+namespace pgphase::planners {
+
+// `NEW."a"::text IS DISTINCT FROM OLD."a"::text`. Compared as text because some types (json,
+// point, xml) have no equality operator, and a change in representation is still a change.
+std::string changed(const std::string& lhs, const std::string& rhs);
+
+struct SyncTrigger {
+    QualifiedName function; // in the state schema, keeping user schemas free of our objects
+    std::string trigger;    // on the table
+};
+
+SyncTrigger sync_trigger_names(const OpContext& context);
+
+// CREATE FUNCTION + CREATE TRIGGER (BEFORE INSERT OR UPDATE, FOR EACH ROW) running `body`, a
+// PL/pgSQL block that may assign NEW fields; search_path is pinned to the plan's schema.
+std::vector<std::string> create_sync_trigger(const OpContext& context, const SyncTrigger& names,
+                                             const QualifiedName& table,
+                                             const std::string& body);
+
+std::vector<std::string> drop_sync_trigger(const SyncTrigger& names, const QualifiedName& table);
+
+// Name of the CHECK (col IS NOT NULL) constraint that stands in for NOT NULL until contract.
+std::string not_null_check_name(const std::string& table, const std::string& column);
+
+std::string add_not_null_check(const QualifiedName& table, const std::string& column,
+                               const std::string& check);
+
+// Contract side: SET NOT NULL finds the validated check and skips the scan, then the check goes.
+std::vector<std::string> promote_not_null_check(const QualifiedName& table,
+                                                const std::string& column,
+                                                const std::string& check);
+
+} // namespace pgphase::planners

@@ -1,0 +1,44 @@
+// What each operation rewrite gets: the change, the plan around it, the catalog as earlier
+// changes leave it, and places to put its steps and diagnostics. Pure.
+#pragma once
+
+#include "planners/model/catalog.hpp"
+#include "planners/model/diagnostic.hpp"
+#include "planners/model/plan.hpp"
+#include "planners/model/step.hpp"
+#include "planners/plan/planner.hpp"
+
+#include <string>
+#include <vector>
+
+namespace pgphase::planners {
+
+struct OpContext {
+    const Plan& plan;
+    const Change& change;
+    int change_index;
+    const PlanningOptions& options;
+    Catalog* catalog; // nullptr without a database; ops update it for later changes
+    Diagnostics& diagnostics;
+    std::vector<std::string>& unchecked;
+    std::vector<Step> steps;
+
+    QualifiedName table_name(const std::string& table) const { return {plan.schema, table}; }
+
+    // The table, or nullptr: reports an unknown table (with a suggestion) when there is a
+    // catalog, and records that existence was not checked when there is none.
+    CatalogTable* find_table(const std::string& table);
+
+    // The column, or nullptr after reporting it unknown (with a suggestion).
+    const CatalogColumn* find_column(const CatalogTable& table, const std::string& column,
+                                     const std::string& role);
+
+    // A step of this change, pre-filled with phase, table and change index.
+    Step& add_step(Phase phase, const std::string& table, std::string summary);
+};
+
+void plan_rename_column(OpContext& context, const RenameColumn& op);
+void plan_add_column(OpContext& context, const AddColumn& op);
+void plan_create_index(OpContext& context, const CreateIndex& op);
+
+} // namespace pgphase::planners

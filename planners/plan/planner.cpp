@@ -1,0 +1,117 @@
+// Runs each change's rewrite in plan order against a working copy of the catalog (so a later
+// change sees what an earlier one creates), then orders steps by phase. Pure.
+#include "planners/plan/planner.hpp"
+
+#include "planners/model/suggest.hpp"
+#include "planners/ops/op_context.hpp"
+
+#include <algorithm>
+#include <optional>
+
+namespace pgphase::planners {
+
+CatalogTable* OpContext::find_table(const std::string& table) {
+    if (catalog == nullptr) {
+        const std::string note = "table \"" + plan.schema + "\".\"" + table +
+                                 "\" and its columns (no database: pass --dsn to check)";
+        if (std::find(unchecked.begin(), unchecked.end(), note) == unchecked.end()) {
+            unchecked.push_back(note);
+        }
+        return nullptr;
+    }
+    for (auto& candidate : catalog->tables) {
+        if (candidate.schema == plan.schema && candidate.name == table) {
+            return &candidate;
+        }
+    }
+    std::vector<std::string> names;
+    for (const auto& candidate : catalog->tables) {
+        if (candidate.schema == plan.schema) {
+            names.push_back(candidate.name);
+        }
+    }
+    diagnostics.error(change.mark,
+                      "table \"" + plan.schema + "\".\"" + table + "\" does not exist",
+                      did_you_mean_hint(table, names));
+    return nullptr;
+}
+
+const CatalogColumn* OpContext::find_column(const CatalogTable& table, const std::string& column,
+                                            const std::string& role) {
+    if (const auto* found = table.column(column)) {
+        return found;
+    }
+    std::vector<std::string> names;
+    for (const auto& candidate : table.columns) {
+        names.push_back(candidate.name);
+    }
+    diagnostics.error(change.mark,
+                      "column \"" + table.name + "\".\"" + column + "\" (" + role +
+                          ") does not exist",
+                      did_you_mean_hint(column, names));
+    return nullptr;
+}
+
+Step& OpContext::add_step(Phase phase, const std::string& table, std::string summary) {
+    Step step;
+    step.phase = phase;
+    step.table = table_name(table);
+    step.summary = std::move(summary);
+    step.change_index = change_index;
+    steps.push_back(std::move(step));
+    return steps.back();
+}
+
+std::vector<const Step*> PlannedMigration::phase_steps(Phase phase) const {
+    std::vector<const Step*> out;
+    for (const auto& step : steps) {
+        if (step.phase == phase) {
+            out.push_back(&step);
+        }
+    }
+    return out;
+}
+
+PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
+                                const PlanningOptions& options) {
+    PlannedMigration planned;
+    std::optional<Catalog> working;
+    if (catalog != nullptr) {
+        working = *catalog;
+    }
+    std::vector<Step> all;
+    for (std::size_t i = 0; i < plan.changes.size(); ++i) {
+        const Change& change = plan.changes[i];
+        OpContext context{plan,
+                          change,
+                          static_cast<int>(i),
+                          options,
+                          working ? &*working : nullptr,
+                          planned.diagnostics,
+                          planned.unchecked,
+                          {}};
+        std::visit(
+            [&](const auto& op) {
+                using T = std::decay_t<decltype(op)>;
+                if constexpr (std::is_same_v<T, RenameColumn>) {
+                    plan_rename_column(context, op);
+                } else if constexpr (std::is_same_v<T, AddColumn>) {
+                    plan_add_column(context, op);
+                } else {
+                    plan_create_index(context, op);
+                }
+            },
+            change.operation);
+        for (auto& step : context.steps) {
+            all.push_back(std::move(step));
+        }
+    }
+    // Stable: plan order is kept inside each phase.
+    std::stable_sort(all.begin(), all.end(), [](const Step& a, const Step& b) {
+        return static_cast<int>(a.phase) < static_cast<int>(b.phase);
+    });
+    planned.steps = std::move(all);
+    return planned;
+}
+
+} // namespace pgphase::planners
