@@ -1,0 +1,59 @@
+// Integration test support: a fresh database per test on the throwaway server named by
+// PGPHASE_TEST_DSN, SQL clients that play the old and the new app version, and the real
+// pgphase binary run as a user would run it.
+#pragma once
+
+#include "orchestrator/pg/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pgphase::testing {
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+class DatabaseTest : public ::testing::Test {
+protected:
+    void SetUp() override;
+    void TearDown() override;
+
+    // A new connection to this test's database, e.g. an "old" or "new" app client.
+    std::unique_ptr<orchestrator::Session> connect(const std::string& application_name = "test");
+
+    orchestrator::Session& db() { return *m_admin; }
+    const std::string& dsn() const { return m_dsn; }
+
+    // First column of the first row, "" for NULL.
+    std::string scalar(const std::string& sql);
+    std::vector<std::string> column_names(const std::string& table);
+
+    // Writes a plan file into this test's temp dir and returns its path.
+    std::string write_plan(const std::string& name, const std::string& yaml);
+
+    // Runs build/pgphase with `args` plus --dsn for this database.
+    CommandResult pgphase(const std::vector<std::string>& args);
+    // Starts it in the background; returns the pid.
+    int spawn_pgphase(const std::vector<std::string>& args);
+
+    // Polls `condition` until true or the deadline passes (never a bare sleep).
+    static bool eventually(const std::function<bool()>& condition,
+                           std::chrono::milliseconds deadline = std::chrono::seconds(30));
+
+private:
+    std::string m_server_dsn;
+    std::string m_database;
+    std::string m_dsn;
+    std::string m_dir;
+    std::unique_ptr<orchestrator::Session> m_admin;
+};
+
+} // namespace pgphase::testing
