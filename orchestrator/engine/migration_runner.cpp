@@ -175,10 +175,15 @@ void MigrationRunner::run_transactional(int index, const Step& step, const std::
                     "pg_stat_activity and pg_locks); rerun the command later: finished steps "
                     "are kept and this one was rolled back");
             }
+            std::string violations;
+            if (e.sqlstate() == "23514" && !step.violation_count_sql.empty()) {
+                violations = "\n  " + m_session->query(step.violation_count_sql).text(0, 0) +
+                             " rows of " + step.table.display() + " violate it";
+            }
             throw CommandError(
                 ExitCode::failed,
                 label + " failed on " + step.table.display() + ": " + e.what() + " (SQLSTATE " +
-                    e.sqlstate() + ")\n  statement: " + e.statement(),
+                    e.sqlstate() + ")\n  statement: " + e.statement() + violations,
                 e.connection_lost()
                     ? "the connection was lost; rerun the command to continue where it stopped"
                     : "the step's transaction was rolled back, so none of it was applied; fix "

@@ -76,6 +76,8 @@ struct Step {
     bool undo_transactional = true;
     std::optional<ConcurrentIndex> concurrent_index;
     std::optional<BackfillTask> backfill;
+    // For a VALIDATE: counts the rows that break the constraint, so a failure can say how many.
+    std::string violation_count_sql;
     int change_index = 0; // which change of the plan it comes from (0-based)
 };
 

@@ -137,12 +137,7 @@ void plan_add_column(OpContext& context, const AddColumn& op) {
                      column + " IS NULL AND " + value + " IS NOT NULL"};
 
     if (!op.column.nullable) {
-        Step& validate = context.add_step(Phase::backfill, op.table,
-                                          "validate that " + op.table + "." + op.column.name +
-                                              " holds no NULL");
-        validate.lock = LockLevel::share_update_exclusive;
-        validate.sql.push_back("ALTER TABLE " + table.sql() + " VALIDATE CONSTRAINT " +
-                               quote_ident(check));
+        add_validate_not_null(context, op.table, op.column.name, check);
     }
 
     if (!op.up && op.column.nullable) {

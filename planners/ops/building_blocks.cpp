@@ -45,6 +45,19 @@ std::string add_not_null_check(const QualifiedName& table, const std::string& co
            quote_ident(column) + " IS NOT NULL) NOT VALID";
 }
 
+Step& add_validate_not_null(OpContext& context, const std::string& table, const std::string& column,
+                            const std::string& check) {
+    const QualifiedName name = context.table_name(table);
+    Step& validate = context.add_step(Phase::backfill, table,
+                                      "validate that " + table + "." + column + " holds no NULL");
+    validate.lock = LockLevel::share_update_exclusive;
+    validate.sql.push_back("ALTER TABLE " + name.sql() + " VALIDATE CONSTRAINT " +
+                           quote_ident(check));
+    validate.violation_count_sql =
+        "SELECT count(*) FROM " + name.sql() + " WHERE " + quote_ident(column) + " IS NULL";
+    return validate;
+}
+
 std::vector<std::string> promote_not_null_check(const QualifiedName& table,
                                                 const std::string& column,
                                                 const std::string& check) {

@@ -35,6 +35,10 @@ std::string not_null_check_name(const std::string& table, const std::string& col
 std::string add_not_null_check(const QualifiedName& table, const std::string& column,
                                const std::string& check);
 
+// The backfill-phase step that validates the check, with a count of violators for its error.
+Step& add_validate_not_null(OpContext& context, const std::string& table, const std::string& column,
+                            const std::string& check);
+
 // Contract side: SET NOT NULL finds the validated check and skips the scan, then the check goes.
 std::vector<std::string> promote_not_null_check(const QualifiedName& table,
                                                 const std::string& column,

@@ -169,12 +169,7 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
                      changed(quote_ident(op.to), quote_ident(op.from))};
 
     if (not_null) {
-        Step& validate = context.add_step(Phase::backfill, op.table,
-                                          "validate that " + op.table + "." + op.to +
-                                              " holds no NULL");
-        validate.lock = LockLevel::share_update_exclusive;
-        validate.sql.push_back("ALTER TABLE " + table.sql() + " VALIDATE CONSTRAINT " +
-                               quote_ident(check));
+        add_validate_not_null(context, op.table, op.to, check);
     }
 
     Step& contract = context.add_step(Phase::contract, op.table,

@@ -27,6 +27,27 @@ std::string describe_backfill(const BackfillTask& task) {
 
 namespace {
 
+std::string indent(const std::string& text, const std::string& prefix) {
+    std::string out = prefix;
+    for (char c : text) {
+        out += c;
+        if (c == '\n') {
+            out += prefix;
+        }
+    }
+    return out;
+}
+
+// Text from identifiers inside an SQL comment: a newline would end the comment early.
+std::string comment(std::string text) {
+    for (auto& c : text) {
+        if (c == '\n' || c == '\r') {
+            c = ' ';
+        }
+    }
+    return text;
+}
+
 std::string render_text(const Plan& plan, const PlannedMigration& planned) {
     std::string out = "migration " + plan.name + " (schema " + plan.schema + ", " +
                       std::to_string(plan.changes.size()) + " change" +
@@ -47,7 +68,7 @@ std::string render_text(const Plan& plan, const PlannedMigration& planned) {
                    (step->transactional ? "; in one transaction" : "; outside a transaction") +
                    "\n";
             for (const auto& statement : step->sql) {
-                out += "     " + statement + "\n";
+                out += indent(statement, "     ") + "\n";
             }
             if (step->backfill) {
                 out += "     " + describe_backfill(*step->backfill) + "\n";
@@ -68,7 +89,7 @@ std::string render_sql(const Plan& plan, const PlannedMigration& planned) {
     if (!planned.unchecked.empty()) {
         out += "-- not checked (no database); placeholders in <angle brackets>:\n";
         for (const auto& note : planned.unchecked) {
-            out += "--   " + note + "\n";
+            out += "--   " + comment(note) + "\n";
         }
     }
     Phase current = Phase::contract;
@@ -79,9 +100,9 @@ std::string render_sql(const Plan& plan, const PlannedMigration& planned) {
             current = step.phase;
             first = false;
         }
-        out += "\n-- " + step.summary + " (lock: " + lock_name(step.lock) + ")\n";
+        out += "\n-- " + comment(step.summary) + " (lock: " + lock_name(step.lock) + ")\n";
         if (step.kind == StepKind::backfill) {
-            out += "-- batched by pgphase: " + describe_backfill(*step.backfill) + "\n";
+            out += "-- batched by pgphase: " + comment(describe_backfill(*step.backfill)) + "\n";
             continue;
         }
         if (step.transactional) {
