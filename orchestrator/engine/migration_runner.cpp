@@ -388,10 +388,28 @@ PhaseReport MigrationRunner::backfill() {
     MigrationRecord record = require_record("backfill");
     check_checksum(record);
     if (record.phase == MigrationPhase::backfilled) {
-        log::info("backfill.already_done", {{"migration", m_plan.name}});
-        return {};
-    }
-    if (record.phase == MigrationPhase::expanded) {
+        // Rows can fall out of step after a sweep when writes bypass triggers (logical
+        // replication apply, session_replication_role = replica): sweep those tables again.
+        std::vector<int> again;
+        for (int i = 0; i < static_cast<int>(m_steps.size()); ++i) {
+            const Step& step = m_steps[static_cast<std::size_t>(i)];
+            if (step.backfill && count_pending(*m_session, *step.backfill) > 0) {
+                again.push_back(i);
+            }
+        }
+        if (again.empty()) {
+            log::info("backfill.already_done", {{"migration", m_plan.name}});
+            return {};
+        }
+        m_session->transaction([&](Transaction& tx) {
+            for (int i : again) {
+                m_store->clear_checkpoint(tx, m_plan.name, i);
+                m_store->mark_step(tx, m_plan.name, i, false);
+            }
+            m_store->set_phase(tx, m_plan.name, MigrationPhase::backfilling);
+        });
+        record = require_record("backfill");
+    } else if (record.phase == MigrationPhase::expanded) {
         m_store->set_phase(m_plan.name, MigrationPhase::backfilling);
     } else if (record.phase != MigrationPhase::backfilling) {
         throw CommandError(ExitCode::refused,

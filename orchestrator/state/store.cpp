@@ -216,6 +216,11 @@ void StateStore::clear_checkpoints(Transaction& tx, const std::string& migration
              {migration});
 }
 
+void StateStore::clear_checkpoint(Transaction& tx, const std::string& migration, int step) {
+    tx.query("DELETE FROM " + table("backfill_checkpoints") + " WHERE migration = $1 AND step = $2",
+             {migration, std::to_string(step)});
+}
+
 void StateStore::event(Transaction& tx, const std::string& migration, const std::string& name,
                        const nlohmann::json& detail) {
     tx.query("INSERT INTO " + table("events") +

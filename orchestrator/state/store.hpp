@@ -73,6 +73,7 @@ public:
     void save_checkpoint(Transaction& tx, const std::string& migration, int step,
                          const Checkpoint& checkpoint);
     void clear_checkpoints(Transaction& tx, const std::string& migration);
+    void clear_checkpoint(Transaction& tx, const std::string& migration, int step);
 
     void event(Transaction& tx, const std::string& migration, const std::string& event,
                const nlohmann::json& detail = nlohmann::json::object());
