@@ -10,7 +10,6 @@
 #include "planners/plan/render.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdlib>
 #include <iostream>
 
@@ -125,7 +124,8 @@ int phase_command(const Common& common, const std::string& command, const std::s
 int run(int argc, char** argv) {
     CLI::App app{"pgphase: zero-downtime PostgreSQL migrations (expand, backfill, contract)"};
     app.require_subcommand(1);
-    app.fallthrough(); // global options may follow the subcommand: pgphase start plan.yaml --dsn ...
+    app.fallthrough(); // global options may follow the subcommand: pgphase start plan.yaml --dsn
+                       // ...
     Common common;
     app.add_option("--dsn", common.dsn, "database URL (default: $DATABASE_URL)");
     app.add_option("--state-schema", common.state_schema, "schema of pgphase's state")
@@ -162,7 +162,8 @@ int run(int argc, char** argv) {
         }
         phases.push_back(sub);
     }
-    auto* status = app.add_subcommand("status", "where each migration stands (from the state store)");
+    auto* status =
+        app.add_subcommand("status", "where each migration stands (from the state store)");
     status->add_option("name", status_name, "one migration (default: all)");
     status->add_flag("--json", status_as_json, "machine-readable output");
 

@@ -24,13 +24,12 @@ std::vector<KeyColumn> resolve_key(Session& session, const planners::BackfillTas
     const std::string table = task.table.sql();
     Rows rows;
     if (task.key.empty()) {
-        rows = session.query(
-            "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) "
-            "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a "
-            "ON a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey) "
-            "WHERE x.indrelid = pg_catalog.to_regclass($1) AND x.indisprimary "
-            "ORDER BY pg_catalog.array_position(x.indkey::int2[], a.attnum)",
-            {table});
+        rows = session.query("SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+                             "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a "
+                             "ON a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey) "
+                             "WHERE x.indrelid = pg_catalog.to_regclass($1) AND x.indisprimary "
+                             "ORDER BY pg_catalog.array_position(x.indkey::int2[], a.attnum)",
+                             {table});
     } else {
         for (const auto& column : task.key) {
             Rows one = session.query(
@@ -55,7 +54,8 @@ std::vector<KeyColumn> resolve_key(Session& session, const planners::BackfillTas
 
 class KeySql {
 public:
-    explicit KeySql(std::vector<KeyColumn> key) : m_key(std::move(key)) {}
+    explicit KeySql(std::vector<KeyColumn> key)
+        : m_key(std::move(key)) {}
 
     std::size_t size() const { return m_key.size(); }
 
@@ -120,7 +120,8 @@ std::string assignments(const planners::BackfillTask& task) {
 std::string settings_sql(const planners::Settings& settings) {
     const auto lock = settings.lock_timeout.count();
     // A batch that runs long gives way rather than holding row locks against the app.
-    const auto statement = std::max<std::int64_t>(30'000, 20 * settings.backfill.target_batch_time.count());
+    const auto statement =
+        std::max<std::int64_t>(30'000, 20 * settings.backfill.target_batch_time.count());
     return "SET LOCAL lock_timeout = " + quote_literal(std::to_string(lock) + "ms") +
            "; SET LOCAL statement_timeout = " + quote_literal(std::to_string(statement) + "ms");
 }
@@ -144,8 +145,8 @@ BackfillResult run_backfill(Session& session, StateStore& store, const std::stri
     if (!checkpoint) {
         // The sync triggers are live (expand committed), so rows written from now on are
         // already right: pinning the end here makes one sweep complete.
-        const Rows end = session.query("SELECT " + key.as_json() + " FROM " + table +
-                                       " ORDER BY " + key.order(true) + " LIMIT 1");
+        const Rows end = session.query("SELECT " + key.as_json() + " FROM " + table + " ORDER BY " +
+                                       key.order(true) + " LIMIT 1");
         checkpoint = Checkpoint{};
         if (!end.empty()) {
             checkpoint->end_key = nlohmann::json::parse(end.text(0, 0));
@@ -211,11 +212,11 @@ BackfillResult run_backfill(Session& session, StateStore& store, const std::stri
                                                           checkpoint->last_key ? key.size() : 0));
                 append_key(update_params, upper);
                 const std::size_t upper_first = checkpoint->last_key ? key.size() + 1 : 1;
-                const Rows changed = tx.query("UPDATE " + table + " SET " + assignments(task) +
-                                                  " WHERE " + lower + key.columns() + " <= " +
-                                                  key.parameters(upper_first) + " AND (" +
-                                                  task.pending_predicate + ")",
-                                              update_params);
+                const Rows changed =
+                    tx.query("UPDATE " + table + " SET " + assignments(task) + " WHERE " + lower +
+                                 key.columns() + " <= " + key.parameters(upper_first) + " AND (" +
+                                 task.pending_predicate + ")",
+                             update_params);
                 updated = static_cast<std::int64_t>(changed.affected);
                 next.last_key = upper;
                 next.rows_done += visited;
@@ -238,7 +239,8 @@ BackfillResult run_backfill(Session& session, StateStore& store, const std::stri
                                          {"sqlstate", e.sqlstate()},
                                          {"error", e.what()}});
             if (options.sleep) {
-                options.sleep(planners::Milliseconds(std::min(10'000, 100 << std::min(failures, 7))));
+                options.sleep(
+                    planners::Milliseconds(std::min(10'000, 100 << std::min(failures, 7))));
             }
             continue;
         }
@@ -257,9 +259,9 @@ BackfillResult run_backfill(Session& session, StateStore& store, const std::stri
                       {{"migration", migration},
                        {"table", task.table.display()},
                        {"rows_done", std::to_string(checkpoint->rows_done)},
-                       {"rows_per_second",
-                        std::to_string(static_cast<std::int64_t>(
-                            static_cast<double>(result.rows_updated) / std::max(seconds, 0.001)))}});
+                       {"rows_per_second", std::to_string(static_cast<std::int64_t>(
+                                               static_cast<double>(result.rows_updated) /
+                                               std::max(seconds, 0.001)))}});
         }
     }
     if (!checkpoint->end_key && result.batches == 0) {

@@ -10,12 +10,11 @@
 #include "planners/plan/step_json.hpp"
 #include "planners/sql/quote.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
+#include <unistd.h>
 
 namespace pgphase::orchestrator {
 
@@ -55,8 +54,8 @@ std::string next_hint(MigrationPhase phase, const std::string& file) {
 }
 
 std::string lock_timeout_sql(planners::Milliseconds timeout, bool local) {
-    return std::string(local ? "SET LOCAL" : "SET") + " lock_timeout = " +
-           quote_literal(std::to_string(timeout.count()) + "ms");
+    return std::string(local ? "SET LOCAL" : "SET") +
+           " lock_timeout = " + quote_literal(std::to_string(timeout.count()) + "ms");
 }
 
 bool contains(const std::vector<int>& values, int value) {
@@ -70,7 +69,8 @@ std::string application_name(const std::string& command, const std::string& migr
 } // namespace
 
 MigrationRunner::MigrationRunner(const planners::Plan& plan, const Dsn& dsn, RunOptions options)
-    : m_plan(plan), m_options(std::move(options)) {
+    : m_plan(plan)
+    , m_options(std::move(options)) {
     if (!m_options.sleep) {
         m_options.sleep = [](planners::Milliseconds ms) { std::this_thread::sleep_for(ms); };
     }
@@ -84,7 +84,8 @@ MigrationRunner::~MigrationRunner() = default;
 
 void MigrationRunner::lock_migration() {
     const std::string key = "pgphase migration " + m_options.state_schema + "." + m_plan.name;
-    const Rows got = m_session->query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", {key});
+    const Rows got =
+        m_session->query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", {key});
     if (got.text(0, 0) == "t") {
         return;
     }
@@ -132,7 +133,8 @@ void MigrationRunner::check_checksum(const MigrationRecord& record) {
 
 void MigrationRunner::pause(int attempt) {
     static thread_local std::mt19937 random{std::random_device{}()};
-    const std::int64_t base = std::min<std::int64_t>(10'000, std::int64_t{200} << std::min(attempt, 6));
+    const std::int64_t base =
+        std::min<std::int64_t>(10'000, std::int64_t{200} << std::min(attempt, 6));
     std::uniform_int_distribution<std::int64_t> jitter(base / 2, base + base / 2);
     m_options.sleep(planners::Milliseconds(jitter(random)));
 }
@@ -282,8 +284,8 @@ void MigrationRunner::undo_step(int index, const Step& step, const std::string& 
 }
 
 void MigrationRunner::run_step(int index, int total, const Step& step, PhaseReport& report) {
-    const std::string label =
-        "step " + std::to_string(index + 1) + "/" + std::to_string(total) + " \"" + step.summary + "\"";
+    const std::string label = "step " + std::to_string(index + 1) + "/" + std::to_string(total) +
+                              " \"" + step.summary + "\"";
     log::info("step.started", {{"migration", m_plan.name},
                                {"step", std::to_string(index + 1) + "/" + std::to_string(total)},
                                {"phase", planners::phase_name(step.phase)},
@@ -363,9 +365,9 @@ PhaseReport MigrationRunner::start() {
         m_session->transaction([&](Transaction& tx) {
             m_store->create(tx, m_plan.name, m_plan.schema, planners::checksum(m_plan),
                             m_plan.source_text, planners::to_json(planned.steps));
-            m_store->event(tx, m_plan.name, "migration.started",
-                           {{"checksum", planners::checksum(m_plan)},
-                            {"steps", planned.steps.size()}});
+            m_store->event(
+                tx, m_plan.name, "migration.started",
+                {{"checksum", planners::checksum(m_plan)}, {"steps", planned.steps.size()}});
         });
         record = m_store->find(m_plan.name);
     } else {
@@ -449,12 +451,11 @@ PhaseReport MigrationRunner::complete() {
             }
             const std::int64_t pending = count_pending(*m_session, *step.backfill);
             if (pending > 0) {
-                throw CommandError(ExitCode::refused,
-                                   std::to_string(pending) + " rows of " +
-                                       step.backfill->table.display() +
-                                       " are not yet backfilled (" + step.summary + ")",
-                                   "run pgphase backfill " + m_plan.source_file +
-                                       ", then complete again");
+                throw CommandError(
+                    ExitCode::refused,
+                    std::to_string(pending) + " rows of " + step.backfill->table.display() +
+                        " are not yet backfilled (" + step.summary + ")",
+                    "run pgphase backfill " + m_plan.source_file + ", then complete again");
             }
         }
         m_store->set_phase(m_plan.name, MigrationPhase::contracting);
@@ -565,8 +566,7 @@ nlohmann::json status_json(const Dsn& dsn, const std::string& state_schema,
     return out;
 }
 
-std::string status_text(const Dsn& dsn, const std::string& state_schema,
-                        const std::string& name) {
+std::string status_text(const Dsn& dsn, const std::string& state_schema, const std::string& name) {
     const nlohmann::json all = status_json(dsn, state_schema, name);
     if (all.empty()) {
         return "no migrations recorded in schema \"" + state_schema + "\"\n";

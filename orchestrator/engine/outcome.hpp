@@ -20,7 +20,9 @@ enum class ExitCode : int {
 class CommandError : public std::runtime_error {
 public:
     CommandError(ExitCode code, std::string message, std::string hint = {})
-        : std::runtime_error(std::move(message)), m_code(code), m_hint(std::move(hint)) {}
+        : std::runtime_error(std::move(message))
+        , m_code(code)
+        , m_hint(std::move(hint)) {}
 
     ExitCode code() const { return m_code; }
     const std::string& hint() const { return m_hint; }

@@ -118,12 +118,12 @@ planners::Catalog read_catalog(Session& session, const std::string& schema) {
         }
     }
 
-    const Rows triggers = session.query(
-        "SELECT c.relname, tg.tgname FROM pg_catalog.pg_trigger tg "
-        "JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND NOT tg.tgisinternal ORDER BY c.relname, tg.tgname",
-        params);
+    const Rows triggers =
+        session.query("SELECT c.relname, tg.tgname FROM pg_catalog.pg_trigger tg "
+                      "JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid "
+                      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                      "WHERE n.nspname = $1 AND NOT tg.tgisinternal ORDER BY c.relname, tg.tgname",
+                      params);
     for (std::size_t i = 0; i < triggers.rows.size(); ++i) {
         if (CatalogTable* table = table_named(catalog, triggers.text(i, 0))) {
             table->triggers.push_back(triggers.text(i, 1));

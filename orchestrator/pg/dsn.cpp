@@ -15,8 +15,8 @@ bool is_url(const std::string& text) {
 
 // Query parameters Prisma understands but libpq does not.
 constexpr std::array<const char*, 8> prisma_only = {
-    "schema",        "connection_limit",     "pool_timeout", "pgbouncer",
-    "socket_timeout", "statement_cache_size", "sslaccept",   "sslidentity"};
+    "schema",         "connection_limit",     "pool_timeout", "pgbouncer",
+    "socket_timeout", "statement_cache_size", "sslaccept",    "sslidentity"};
 
 std::string strip_prisma_parameters(const std::string& url) {
     const auto question = url.find('?');
@@ -48,7 +48,8 @@ std::string strip_prisma_parameters(const std::string& url) {
 } // namespace
 
 Dsn::Dsn(std::string text)
-    : m_text(std::move(text)), m_libpq(is_url(m_text) ? strip_prisma_parameters(m_text) : m_text) {}
+    : m_text(std::move(text))
+    , m_libpq(is_url(m_text) ? strip_prisma_parameters(m_text) : m_text) {}
 
 std::optional<Dsn> Dsn::from_option_or_env(const std::string& option) {
     if (!option.empty()) {
@@ -64,12 +65,14 @@ std::string Dsn::redacted() const {
     std::string out = m_libpq;
     if (is_url(out)) {
         // scheme://user:password@host -> scheme://user:***@host
-        static const std::regex userinfo(R"(^(postgres(?:ql)?://[^:/@?]*):[^@/?]*@)");
+        // libpq ends the user info at the first '@' or '/': a password may hold '?' or ':'.
+        static const std::regex userinfo(R"(^(postgres(?:ql)?://[^:/@]*):[^@/]*@)");
         out = std::regex_replace(out, userinfo, "$1:***@");
         static const std::regex query_password(R"(([?&]password=)[^&]*)");
         return std::regex_replace(out, query_password, "$1***");
     }
-    static const std::regex keyword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*))");
+    // A value is quoted ('...') or runs to the next unescaped space; backslash escapes both.
+    static const std::regex keyword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|(?:[^\s\\]|\\.)*))");
     return std::regex_replace(out, keyword, "$1***");
 }
 

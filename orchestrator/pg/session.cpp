@@ -68,8 +68,10 @@ std::string Rows::text(std::size_t row, std::size_t column) const {
 
 DatabaseError::DatabaseError(std::string message, std::string sqlstate, std::string statement,
                              bool connection_lost)
-    : std::runtime_error(std::move(message)), m_sqlstate(std::move(sqlstate)),
-      m_statement(std::move(statement)), m_connection_lost(connection_lost) {}
+    : std::runtime_error(std::move(message))
+    , m_sqlstate(std::move(sqlstate))
+    , m_statement(std::move(statement))
+    , m_connection_lost(connection_lost) {}
 
 bool DatabaseError::retryable() const {
     return m_sqlstate == "55P03" || m_sqlstate == "40P01" || m_sqlstate == "40001" ||
@@ -81,7 +83,8 @@ Rows Transaction::query(const std::string& sql, const Params& params) {
 }
 
 struct Session::Connection {
-    explicit Connection(const std::string& options) : raw(options) {}
+    explicit Connection(const std::string& options)
+        : raw(options) {}
     pqxx::connection raw;
 };
 
@@ -117,6 +120,8 @@ void Session::transaction(const std::function<void(Transaction&)>& body) {
     });
 }
 
-int Session::backend_pid() const { return m_connection->raw.backendpid(); }
+int Session::backend_pid() const {
+    return m_connection->raw.backendpid();
+}
 
 } // namespace pgphase::orchestrator

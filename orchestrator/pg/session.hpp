@@ -55,7 +55,8 @@ public:
 
 private:
     friend class Session;
-    explicit Transaction(pqxx::transaction_base& work) : m_work(work) {}
+    explicit Transaction(pqxx::transaction_base& work)
+        : m_work(work) {}
     pqxx::transaction_base& m_work;
 };
 

@@ -13,8 +13,8 @@ namespace {
 using planners::quote_ident;
 
 constexpr std::array<MigrationPhase, 8> all_phases = {
-    MigrationPhase::expanding,   MigrationPhase::expanded,    MigrationPhase::backfilling,
-    MigrationPhase::backfilled,  MigrationPhase::contracting, MigrationPhase::completed,
+    MigrationPhase::expanding,    MigrationPhase::expanded,    MigrationPhase::backfilling,
+    MigrationPhase::backfilled,   MigrationPhase::contracting, MigrationPhase::completed,
     MigrationPhase::rolling_back, MigrationPhase::rolled_back};
 
 } // namespace
@@ -51,7 +51,9 @@ std::optional<MigrationPhase> phase_from_name(const std::string& name) {
 }
 
 StateStore::StateStore(Session& session, std::string schema, std::string actor)
-    : m_session(session), m_schema(std::move(schema)), m_actor(std::move(actor)) {}
+    : m_session(session)
+    , m_schema(std::move(schema))
+    , m_actor(std::move(actor)) {}
 
 std::string StateStore::table(const std::string& name) const {
     return quote_ident(m_schema) + "." + quote_ident(name);
@@ -70,8 +72,8 @@ void StateStore::ensure() {
             table("migrations") +
             " ON DELETE CASCADE, step integer NOT NULL, done boolean NOT NULL, "
             "updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (migration, step))",
-        "CREATE TABLE " + table("backfill_checkpoints") +
-            " (migration text NOT NULL REFERENCES " + table("migrations") +
+        "CREATE TABLE " + table("backfill_checkpoints") + " (migration text NOT NULL REFERENCES " +
+            table("migrations") +
             " ON DELETE CASCADE, step integer NOT NULL, last_key jsonb, end_key jsonb, "
             "rows_done bigint NOT NULL DEFAULT 0, batches bigint NOT NULL DEFAULT 0, "
             "updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (migration, step))",
@@ -112,11 +114,13 @@ std::vector<MigrationRecord> read_records(Session& session, const StateStore& st
                                           const std::string& where, const Params& params) {
     const Rows rows = session.query(
         "SELECT m.name, m.schema, m.checksum, m.steps::text, m.phase, "
-        "to_json(ARRAY(SELECT s.step FROM " + store.table("steps") +
+        "to_json(ARRAY(SELECT s.step FROM " +
+            store.table("steps") +
             " s WHERE s.migration = m.name AND s.done ORDER BY s.step))::text, "
             "to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
             "to_char(m.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-            "FROM " + store.table("migrations") + " m " + where + " ORDER BY m.created_at, m.name",
+            "FROM " +
+            store.table("migrations") + " m " + where + " ORDER BY m.created_at, m.name",
         params);
     std::vector<MigrationRecord> out;
     for (std::size_t i = 0; i < rows.rows.size(); ++i) {
@@ -143,7 +147,9 @@ std::optional<MigrationRecord> StateStore::find(const std::string& migration) {
     return records.front();
 }
 
-std::vector<MigrationRecord> StateStore::all() { return read_records(m_session, *this, "", {}); }
+std::vector<MigrationRecord> StateStore::all() {
+    return read_records(m_session, *this, "", {});
+}
 
 void StateStore::create(Transaction& tx, const std::string& migration, const std::string& schema,
                         const std::string& checksum, const std::string& plan_text,
@@ -157,7 +163,8 @@ void StateStore::create(Transaction& tx, const std::string& migration, const std
 }
 
 void StateStore::set_phase(Transaction& tx, const std::string& migration, MigrationPhase phase) {
-    tx.query("UPDATE " + table("migrations") + " SET phase = $2, updated_at = now() WHERE name = $1",
+    tx.query("UPDATE " + table("migrations") +
+                 " SET phase = $2, updated_at = now() WHERE name = $1",
              {migration, phase_name(phase)});
     event(tx, migration, std::string("phase.") + phase_name(phase));
 }
@@ -178,10 +185,11 @@ void StateStore::mark_step(const std::string& migration, int step, bool done) {
 }
 
 std::optional<Checkpoint> StateStore::checkpoint(const std::string& migration, int step) {
-    const Rows rows = m_session.query("SELECT last_key::text, end_key::text, rows_done, batches "
-                                      "FROM " + table("backfill_checkpoints") +
-                                          " WHERE migration = $1 AND step = $2",
-                                      {migration, std::to_string(step)});
+    const Rows rows =
+        m_session.query("SELECT last_key::text, end_key::text, rows_done, batches "
+                        "FROM " +
+                            table("backfill_checkpoints") + " WHERE migration = $1 AND step = $2",
+                        {migration, std::to_string(step)});
     if (rows.empty()) {
         return std::nullopt;
     }
@@ -212,8 +220,7 @@ void StateStore::save_checkpoint(Transaction& tx, const std::string& migration, 
 }
 
 void StateStore::clear_checkpoints(Transaction& tx, const std::string& migration) {
-    tx.query("DELETE FROM " + table("backfill_checkpoints") + " WHERE migration = $1",
-             {migration});
+    tx.query("DELETE FROM " + table("backfill_checkpoints") + " WHERE migration = $1", {migration});
 }
 
 void StateStore::clear_checkpoint(Transaction& tx, const std::string& migration, int step) {

@@ -6,7 +6,6 @@
 #include "orchestrator/pg/session.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>

@@ -7,14 +7,14 @@
 #include "planners/sql/expression.hpp"
 #include "planners/sql/quote.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -35,7 +35,8 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 class Loader {
 public:
     Loader(std::string file, Diagnostics& diagnostics)
-        : m_file(std::move(file)), m_diagnostics(diagnostics) {}
+        : m_file(std::move(file))
+        , m_diagnostics(diagnostics) {}
 
     SourceMark mark(const YAML::Node& node) const {
         const YAML::Mark m = node.Mark();
@@ -62,7 +63,10 @@ class MapReader {
 public:
     MapReader(Loader& loader, const YAML::Node& node, std::string what,
               std::vector<std::string> known)
-        : m_loader(loader), m_node(node), m_what(std::move(what)), m_known(std::move(known)) {
+        : m_loader(loader)
+        , m_node(node)
+        , m_what(std::move(what))
+        , m_known(std::move(known)) {
         if (!node.IsMap()) {
             m_loader.error(node, m_what + " must be a mapping");
             m_ok = false;
@@ -70,7 +74,11 @@ public:
         }
         std::set<std::string> seen;
         for (const auto& item : node) {
-            const auto key = item.first.as<std::string>();
+            if (!item.first.IsScalar()) {
+                m_loader.error(item.first, "keys in " + m_what + " must be plain names");
+                continue;
+            }
+            const auto key = item.first.Scalar();
             if (!seen.insert(key).second) {
                 m_loader.error(item.first, "duplicate key \"" + key + "\" in " + m_what);
                 continue;
@@ -143,8 +151,7 @@ public:
             return std::nullopt;
         }
         if (result < minimum) {
-            m_loader.error(value,
-                           "\"" + key + "\" must be at least " + std::to_string(minimum));
+            m_loader.error(value, "\"" + key + "\" must be at least " + std::to_string(minimum));
             return std::nullopt;
         }
         return result;
@@ -180,9 +187,9 @@ public:
                 // One-line scalar: point at the offending byte (past the quote, if quoted).
                 at.column += error->offset + (node.Tag() == "!" ? 1 : 0);
             }
-            m_loader.diagnostics().error(at, "invalid expression for \"" + key +
-                                                 "\": " + error->message,
-                                         "\"" + key + "\" must be exactly one SQL expression");
+            m_loader.diagnostics().error(
+                at, "invalid expression for \"" + key + "\": " + error->message,
+                "\"" + key + "\" must be exactly one SQL expression");
             return std::nullopt;
         }
         return std::get<Expression>(parsed);
@@ -377,7 +384,7 @@ std::optional<Operation> load_create_index(Loader& loader, const YAML::Node& nod
     auto unique = reader.boolean("unique");
     auto method = reader.string("method", false);
     if (method) {
-        static const std::vector<std::string> methods = {"btree", "hash",  "gist",
+        static const std::vector<std::string> methods = {"btree", "hash",   "gist",
                                                          "gin",   "spgist", "brin"};
         if (std::find(methods.begin(), methods.end(), *method) == methods.end()) {
             loader.error(reader.get("method"), "unknown index method \"" + *method + "\"",
@@ -397,8 +404,7 @@ std::optional<Operation> load_create_index(Loader& loader, const YAML::Node& nod
 }
 
 const std::vector<std::string>& operation_names() {
-    static const std::vector<std::string> names = {"rename_column", "add_column",
-                                                   "create_index"};
+    static const std::vector<std::string> names = {"rename_column", "add_column", "create_index"};
     return names;
 }
 
@@ -410,7 +416,12 @@ std::optional<Change> load_change(Loader& loader, const YAML::Node& node) {
         return std::nullopt;
     }
     const auto item = *node.begin();
-    const auto operation = item.first.as<std::string>();
+    if (!item.first.IsScalar()) {
+        loader.error(item.first, "an operation name must be a plain name",
+                     did_you_mean("", operation_names()));
+        return std::nullopt;
+    }
+    const auto operation = item.first.Scalar();
     std::optional<Operation> loaded;
     if (operation == "rename_column") {
         loaded = load_rename_column(loader, item.second);
@@ -430,10 +441,9 @@ std::optional<Change> load_change(Loader& loader, const YAML::Node& node) {
 }
 
 bool valid_migration_name(const std::string& name) {
-    return !name.empty() && name.size() <= 48 &&
-           std::all_of(name.begin(), name.end(), [](char c) {
-               return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-           });
+    return !name.empty() && name.size() <= 48 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
 }
 
 // Names the plan would create twice: two indexes, or two columns on one table.
@@ -475,7 +485,7 @@ std::optional<Milliseconds> parse_duration(const std::string& text) {
     static const std::map<std::string, std::int64_t> units = {
         {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
     auto it = units.find(unit);
-    if (it == units.end()) {
+    if (it == units.end() || amount > std::numeric_limits<std::int64_t>::max() / it->second) {
         return std::nullopt;
     }
     return Milliseconds{amount * it->second};

@@ -25,8 +25,7 @@ const CatalogTable* Catalog::table(const std::string& schema, const std::string&
                     [&](const CatalogTable& t) { return t.schema == schema && t.name == name; });
 }
 
-const CatalogRelation* Catalog::relation(const std::string& schema,
-                                         const std::string& name) const {
+const CatalogRelation* Catalog::relation(const std::string& schema, const std::string& name) const {
     return find_ptr(relations,
                     [&](const CatalogRelation& r) { return r.schema == schema && r.name == name; });
 }

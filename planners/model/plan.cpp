@@ -23,9 +23,8 @@ struct Canonical {
         std::string out = "add_column " + quote_ident(op.table) + " " +
                           quote_ident(op.column.name) + " " + quote_literal(op.column.type.sql) +
                           (op.column.nullable ? " null" : " not_null");
-        out += " default=" + (op.column.default_value
-                                  ? quote_literal(op.column.default_value->sql)
-                                  : std::string("-"));
+        out += " default=" + (op.column.default_value ? quote_literal(op.column.default_value->sql)
+                                                      : std::string("-"));
         out += " up=" + (op.up ? quote_literal(op.up->sql) : std::string("-"));
         return out;
     }
@@ -41,11 +40,13 @@ struct Canonical {
 };
 } // namespace
 
-std::string operation_name(const Operation& operation) { return std::visit(Namer{}, operation); }
+std::string operation_name(const Operation& operation) {
+    return std::visit(Namer{}, operation);
+}
 
 std::string checksum(const Plan& plan) {
-    std::string canonical = "pgphase-plan-v1\n" + quote_ident(plan.name) + "\n" +
-                            quote_ident(plan.schema) + "\n";
+    std::string canonical =
+        "pgphase-plan-v1\n" + quote_ident(plan.name) + "\n" + quote_ident(plan.schema) + "\n";
     for (const auto& change : plan.changes) {
         canonical += std::visit(Canonical{}, change.operation);
         canonical += '\n';

@@ -18,8 +18,8 @@ using Milliseconds = std::chrono::milliseconds;
 // An SQL expression from a plan, already parsed as exactly one expression. `sql` is the
 // parser's canonical rendering (comments stripped), safe to embed in parentheses.
 struct Expression {
-    std::string source; // as written in the plan
-    std::string sql;    // canonical, deparsed
+    std::string source;                   // as written in the plan
+    std::string sql;                      // canonical, deparsed
     std::vector<std::string> column_refs; // unqualified column names it reads
     bool is_constant = false; // a literal, possibly cast: safe as a fast ADD COLUMN default
     SourceMark mark;

@@ -41,8 +41,12 @@ const char* lock_name(LockLevel lock) {
     return "none";
 }
 
-std::string QualifiedName::sql() const { return quote_ident(schema) + "." + quote_ident(name); }
+std::string QualifiedName::sql() const {
+    return quote_ident(schema) + "." + quote_ident(name);
+}
 
-std::string QualifiedName::display() const { return schema + "." + name; }
+std::string QualifiedName::display() const {
+    return schema + "." + name;
+}
 
 } // namespace pgphase::planners

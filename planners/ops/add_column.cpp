@@ -36,16 +36,25 @@ std::string fill_body(const AddColumn& op) {
     }
     std::string body = "BEGIN\n"
                        "    IF TG_OP = 'INSERT' THEN\n"
-                       "        IF NEW." + c + " IS NULL THEN\n"
-                       "            " + compute + ";\n"
+                       "        IF NEW." +
+                       c +
+                       " IS NULL THEN\n"
+                       "            " +
+                       compute +
+                       ";\n"
                        "        END IF;\n"
-                       "    ELSIF NOT (" + changed("NEW." + c, "OLD." + c) + ") THEN\n"
-                       "        IF OLD." + c + " IS NULL";
+                       "    ELSIF NOT (" +
+                       changed("NEW." + c, "OLD." + c) +
+                       ") THEN\n"
+                       "        IF OLD." +
+                       c + " IS NULL";
     if (!inputs_changed.empty()) {
         body += " OR " + inputs_changed;
     }
     body += " THEN\n"
-            "            " + compute + ";\n"
+            "            " +
+            compute +
+            ";\n"
             "        END IF;\n"
             "    END IF;\n"
             "    RETURN NEW;\n"
@@ -63,7 +72,8 @@ void check_against_catalog(OpContext& context, const AddColumn& op) {
                                                            op.column.name + "\" already exists");
         return;
     }
-    const bool needs_backfill = op.up || (op.column.default_value && !op.column.default_value->is_constant);
+    const bool needs_backfill =
+        op.up || (op.column.default_value && !op.column.default_value->is_constant);
     if (needs_backfill && table->primary_key.empty()) {
         context.diagnostics.error(
             context.change.mark, "table \"" + op.table + "\" has no primary key",
@@ -83,8 +93,8 @@ void plan_add_column(OpContext& context, const AddColumn& op) {
     check_against_catalog(context, op);
     const QualifiedName table = context.table_name(op.table);
     const std::string column = quote_ident(op.column.name);
-    const std::string add = "ALTER TABLE " + table.sql() + " ADD COLUMN " + column + " " +
-                            op.column.type.sql;
+    const std::string add =
+        "ALTER TABLE " + table.sql() + " ADD COLUMN " + column + " " + op.column.type.sql;
     const std::string drop = "ALTER TABLE " + table.sql() + " DROP COLUMN IF EXISTS " + column;
 
     if (!op.up && (!op.column.default_value || op.column.default_value->is_constant)) {
@@ -105,10 +115,10 @@ void plan_add_column(OpContext& context, const AddColumn& op) {
 
     const std::string check = not_null_check_name(op.table, op.column.name);
     const SyncTrigger sync = sync_trigger_names(context);
-    Step& expand = context.add_step(Phase::expand, op.table,
-                                    "add column " + op.column.name + " to " + op.table +
-                                        (op.up ? ", filled from up for old-version writes"
-                                               : ", default for new rows"));
+    Step& expand = context.add_step(
+        Phase::expand, op.table,
+        "add column " + op.column.name + " to " + op.table +
+            (op.up ? ", filled from up for old-version writes" : ", default for new rows"));
     expand.lock = LockLevel::access_exclusive;
     expand.sql.push_back(add);
     if (!op.up) {
@@ -126,15 +136,14 @@ void plan_add_column(OpContext& context, const AddColumn& op) {
     }
     expand.undo.push_back(drop);
 
-    Step& backfill = context.add_step(Phase::backfill, op.table,
-                                      "fill " + op.table + "." + op.column.name +
-                                          " for existing rows");
+    Step& backfill =
+        context.add_step(Phase::backfill, op.table,
+                         "fill " + op.table + "." + op.column.name + " for existing rows");
     backfill.kind = StepKind::backfill;
     backfill.lock = LockLevel::row_exclusive;
     const std::string value = fill_expression(op);
-    backfill.backfill =
-        BackfillTask{table, {}, {{op.column.name, value}},
-                     column + " IS NULL AND " + value + " IS NOT NULL"};
+    backfill.backfill = BackfillTask{
+        table, {}, {{op.column.name, value}}, column + " IS NULL AND " + value + " IS NOT NULL"};
 
     if (!op.column.nullable) {
         add_validate_not_null(context, op.table, op.column.name, check);

@@ -16,8 +16,7 @@ SyncTrigger sync_trigger_names(const OpContext& context) {
 }
 
 std::vector<std::string> create_sync_trigger(const OpContext& context, const SyncTrigger& names,
-                                             const QualifiedName& table,
-                                             const std::string& body) {
+                                             const QualifiedName& table, const std::string& body) {
     const std::string function_body = "\n#variable_conflict use_column\n" + body;
     return {
         "CREATE OR REPLACE FUNCTION " + names.function.sql() +

@@ -41,8 +41,8 @@ void plan_create_index(OpContext& context, const CreateIndex& op) {
     }
 
     Step& step = context.add_step(Phase::expand, op.table,
-                                  std::string("build ") + (op.unique ? "unique " : "") +
-                                      "index " + op.name + " on " + op.table + " concurrently");
+                                  std::string("build ") + (op.unique ? "unique " : "") + "index " +
+                                      op.name + " on " + op.table + " concurrently");
     step.lock = LockLevel::share_update_exclusive;
     step.transactional = false;
     step.sql.push_back(statement);

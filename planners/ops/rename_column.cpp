@@ -26,30 +26,51 @@ std::string sync_body(const std::string& from, const std::string& to) {
            "    pgphase_new_changed boolean;\n"
            "BEGIN\n"
            "    IF TG_OP = 'INSERT' THEN\n"
-           "        IF NEW." + n + " IS NULL THEN\n"
-           "            NEW." + n + " := NEW." + o + ";\n"
+           "        IF NEW." +
+           n +
+           " IS NULL THEN\n"
+           "            NEW." +
+           n + " := NEW." + o +
+           ";\n"
            "        ELSE\n"
-           "            NEW." + o + " := NEW." + n + ";\n"
+           "            NEW." +
+           o + " := NEW." + n +
+           ";\n"
            "        END IF;\n"
            "        RETURN NEW;\n"
            "    END IF;\n"
-           "    pgphase_old_changed := " + changed("NEW." + o, "OLD." + o) + ";\n"
-           "    pgphase_new_changed := " + changed("NEW." + n, "OLD." + n) + ";\n"
+           "    pgphase_old_changed := " +
+           changed("NEW." + o, "OLD." + o) +
+           ";\n"
+           "    pgphase_new_changed := " +
+           changed("NEW." + n, "OLD." + n) +
+           ";\n"
            "    IF pgphase_new_changed AND NOT pgphase_old_changed THEN\n"
-           "        NEW." + o + " := NEW." + n + ";\n"
+           "        NEW." +
+           o + " := NEW." + n +
+           ";\n"
            "    ELSIF pgphase_old_changed AND NOT pgphase_new_changed THEN\n"
-           "        NEW." + n + " := NEW." + o + ";\n"
+           "        NEW." +
+           n + " := NEW." + o +
+           ";\n"
            "    ELSIF pgphase_old_changed AND pgphase_new_changed THEN\n"
-           "        IF " + changed("NEW." + o, "NEW." + n) + " THEN\n"
+           "        IF " +
+           changed("NEW." + o, "NEW." + n) +
+           " THEN\n"
            "            RAISE EXCEPTION USING ERRCODE = 'check_violation',\n"
-           "                MESSAGE = " + quote_literal("pgphase: an UPDATE set both \"" + from +
-                                                      "\" and \"" + to +
-                                                      "\" to different values") + ",\n"
-           "                HINT = " + quote_literal("during the rename, write one of the two "
-                                                   "names, not both") + ";\n"
+           "                MESSAGE = " +
+           quote_literal("pgphase: an UPDATE set both \"" + from + "\" and \"" + to +
+                         "\" to different values") +
+           ",\n"
+           "                HINT = " +
+           quote_literal("during the rename, write one of the two "
+                         "names, not both") +
+           ";\n"
            "        END IF;\n"
            "    ELSE\n"
-           "        NEW." + n + " := NEW." + o + ";\n"
+           "        NEW." +
+           n + " := NEW." + o +
+           ";\n"
            "    END IF;\n"
            "    RETURN NEW;\n"
            "END\n";
@@ -72,8 +93,8 @@ void refuse_dependents(OpContext& context, const CatalogTable& table, const std:
     }
     for (const auto& constraint : table.constraints) {
         const bool has_index = constraint.type == 'p' || constraint.type == 'u';
-        if (!has_index && std::find(constraint.columns.begin(), constraint.columns.end(),
-                                    column) != constraint.columns.end()) {
+        if (!has_index && std::find(constraint.columns.begin(), constraint.columns.end(), column) !=
+                              constraint.columns.end()) {
             context.diagnostics.error(
                 context.change.mark,
                 "column \"" + table.name + "\".\"" + column + "\" is used by constraint \"" +
@@ -120,7 +141,8 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
                 from->default_expression->find("nextval(") != std::string::npos) {
                 context.diagnostics.error(
                     context.change.mark,
-                    "column \"" + op.table + "\".\"" + op.from + "\" takes its default from a sequence",
+                    "column \"" + op.table + "\".\"" + op.from +
+                        "\" takes its default from a sequence",
                     "its sequence is owned by the column and would be dropped with it at "
                     "contract; renaming serial columns is not supported yet");
             }
@@ -162,11 +184,10 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
                                       "copy " + op.table + "." + op.from + " into " + op.to);
     backfill.kind = StepKind::backfill;
     backfill.lock = LockLevel::row_exclusive;
-    backfill.backfill =
-        BackfillTask{table,
-                     {},
-                     {{op.to, quote_ident(op.from)}},
-                     changed(quote_ident(op.to), quote_ident(op.from))};
+    backfill.backfill = BackfillTask{table,
+                                     {},
+                                     {{op.to, quote_ident(op.from)}},
+                                     changed(quote_ident(op.to), quote_ident(op.from))};
 
     if (not_null) {
         add_validate_not_null(context, op.table, op.to, check);

@@ -30,8 +30,7 @@ CatalogTable* OpContext::find_table(const std::string& table) {
             names.push_back(candidate.name);
         }
     }
-    diagnostics.error(change.mark,
-                      "table \"" + plan.schema + "\".\"" + table + "\" does not exist",
+    diagnostics.error(change.mark, "table \"" + plan.schema + "\".\"" + table + "\" does not exist",
                       did_you_mean_hint(table, names));
     return nullptr;
 }

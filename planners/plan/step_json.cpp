@@ -10,10 +10,15 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<LockLevel, 9> all_locks = {
-    LockLevel::none,          LockLevel::access_share,        LockLevel::row_share,
-    LockLevel::row_exclusive, LockLevel::share_update_exclusive, LockLevel::share,
-    LockLevel::share_row_exclusive, LockLevel::exclusive,    LockLevel::access_exclusive};
+constexpr std::array<LockLevel, 9> all_locks = {LockLevel::none,
+                                                LockLevel::access_share,
+                                                LockLevel::row_share,
+                                                LockLevel::row_exclusive,
+                                                LockLevel::share_update_exclusive,
+                                                LockLevel::share,
+                                                LockLevel::share_row_exclusive,
+                                                LockLevel::exclusive,
+                                                LockLevel::access_exclusive};
 
 LockLevel lock_from_name(const std::string& name) {
     for (LockLevel lock : all_locks) {
@@ -33,7 +38,9 @@ Phase phase_from_name(const std::string& name) {
     throw std::invalid_argument("unknown phase \"" + name + "\"");
 }
 
-json name_json(const QualifiedName& name) { return {{"schema", name.schema}, {"name", name.name}}; }
+json name_json(const QualifiedName& name) {
+    return {{"schema", name.schema}, {"name", name.name}};
+}
 
 QualifiedName name_from(const json& j) {
     return {j.at("schema").get<std::string>(), j.at("name").get<std::string>()};

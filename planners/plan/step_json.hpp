@@ -5,7 +5,6 @@
 #include "planners/model/step.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <vector>
 
 namespace pgphase::planners {

@@ -2,10 +2,9 @@
 // through its deparser (which also strips comments, so the result is safe to embed). Pure.
 #include "planners/sql/expression.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <pg_query.h>
-
-#include <algorithm>
 #include <set>
 #include <string_view>
 
@@ -69,6 +68,9 @@ std::variant<json, std::string> single_target(const json& tree) {
             return std::string("expected one expression, found a query clause (") + key + ")";
         }
     }
+    if (!select.contains("targetList")) {
+        return std::string("expected one expression, found none");
+    }
     const auto& targets = select.at("targetList");
     if (targets.size() != 1) {
         return std::string("expected one expression, found ") + std::to_string(targets.size());
@@ -83,6 +85,11 @@ std::variant<json, std::string> single_target(const json& tree) {
 void collect_column_refs(const json& node, std::vector<std::string>& refs, std::string& problem) {
     if (node.is_object()) {
         for (const auto& [key, value] : node.items()) {
+            if (key == "SubLink") {
+                // Its column references belong to another table: not one row of this one.
+                problem = "subqueries are not supported in expressions yet";
+                continue;
+            }
             if (key == "ColumnRef") {
                 const auto& fields = value.at("fields");
                 if (fields.size() != 1 || !fields[0].contains("String")) {

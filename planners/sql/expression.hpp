@@ -20,7 +20,6 @@ std::variant<Expression, ParseError> parse_expression(const std::string& text,
                                                       const SourceMark& mark);
 
 // Exactly one type name, possibly with modifiers and array bounds.
-std::variant<TypeName, ParseError> parse_type_name(const std::string& text,
-                                                   const SourceMark& mark);
+std::variant<TypeName, ParseError> parse_type_name(const std::string& text, const SourceMark& mark);
 
 } // namespace pgphase::planners

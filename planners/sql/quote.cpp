@@ -24,9 +24,13 @@ std::string quote_with(std::string_view text, char quote) {
 }
 } // namespace
 
-std::string quote_ident(std::string_view identifier) { return quote_with(identifier, '"'); }
+std::string quote_ident(std::string_view identifier) {
+    return quote_with(identifier, '"');
+}
 
-std::string quote_literal(std::string_view text) { return quote_with(text, '\''); }
+std::string quote_literal(std::string_view text) {
+    return quote_with(text, '\'');
+}
 
 std::optional<std::string> identifier_problem(std::string_view identifier) {
     if (identifier.empty()) {
@@ -81,8 +85,13 @@ std::string derived_name(std::initializer_list<std::string_view> parts) {
 namespace pgphase::planners {
 
 std::string dollar_quote(std::string_view body) {
+    // The closing tag is the first occurrence of the tag after the opening one, so the tag
+    // must not occur in the body, nor straddle the body's end and the closing tag.
+    auto closes_early = [&](const std::string& tag) {
+        return (std::string(body) + tag).find(tag) != body.size();
+    };
     std::string tag = "$pgphase$";
-    for (int n = 1; body.find(tag) != std::string_view::npos; ++n) {
+    for (int n = 1; closes_early(tag); ++n) {
         tag = "$pgphase" + std::to_string(n) + "$";
     }
     return tag + std::string(body) + tag;

@@ -22,9 +22,11 @@ protected:
         if (IsSkipped() || HasFatalFailure()) {
             return;
         }
-        db().execute("CREATE TABLE orders (id bigint PRIMARY KEY, legacy_currency text, total numeric)");
-        db().execute("INSERT INTO orders SELECT i, CASE WHEN i % 10 = 0 THEN NULL ELSE 'eur' END, i "
-                     "FROM generate_series(1, 500) i");
+        db().execute(
+            "CREATE TABLE orders (id bigint PRIMARY KEY, legacy_currency text, total numeric)");
+        db().execute(
+            "INSERT INTO orders SELECT i, CASE WHEN i % 10 = 0 THEN NULL ELSE 'eur' END, i "
+            "FROM generate_series(1, 500) i");
         plan = write_plan("currency", currency_plan);
     }
     std::string plan;
@@ -36,7 +38,8 @@ TEST_F(AddColumn, OldWritersGetUpNewWritersKeepTheirValue) {
     auto new_app = connect("new app");
     old_app->execute("INSERT INTO orders (id, legacy_currency) VALUES (1001, 'gbp')");
     old_app->execute("INSERT INTO orders (id, legacy_currency) VALUES (1002, NULL)");
-    new_app->execute("INSERT INTO orders (id, legacy_currency, currency) VALUES (1003, 'gbp', 'CHF')");
+    new_app->execute(
+        "INSERT INTO orders (id, legacy_currency, currency) VALUES (1003, 'gbp', 'CHF')");
     EXPECT_EQ(scalar("SELECT currency FROM orders WHERE id = 1001"), "GBP");
     EXPECT_EQ(scalar("SELECT currency FROM orders WHERE id = 1002"), "USD"); // up NULL -> default
     EXPECT_EQ(scalar("SELECT currency FROM orders WHERE id = 1003"), "CHF");
@@ -74,8 +77,7 @@ TEST_F(AddColumn, RollbackDropsTheColumnAndKeepsEveryRow) {
     connect("old app")->execute("INSERT INTO orders (id, legacy_currency) VALUES (1001, 'gbp')");
     ASSERT_EQ(pgphase({"backfill", plan, "--max-batches", "2"}).exit_code, 0);
     ASSERT_EQ(pgphase({"rollback", plan}).exit_code, 0);
-    EXPECT_EQ(column_names("orders"),
-              (std::vector<std::string>{"id", "legacy_currency", "total"}));
+    EXPECT_EQ(column_names("orders"), (std::vector<std::string>{"id", "legacy_currency", "total"}));
     EXPECT_EQ(scalar("SELECT count(*) FROM orders"), "501");
 }
 
@@ -91,7 +93,8 @@ changes:
     EXPECT_EQ(scalar("SELECT relfilenode FROM pg_class WHERE relname = 'orders'"), before);
     EXPECT_EQ(scalar("SELECT count(*) FROM orders WHERE NOT flagged"), "500");
     const CommandResult complete = pgphase({"complete", flag});
-    EXPECT_EQ(complete.exit_code, 0) << "no backfill steps: complete may follow start: " << complete.err;
+    EXPECT_EQ(complete.exit_code, 0)
+        << "no backfill steps: complete may follow start: " << complete.err;
 }
 
 TEST_F(AddColumn, UpYieldingNullForANotNullColumnStopsAtValidateWithTheCount) {
@@ -113,8 +116,7 @@ changes:
     const CommandResult complete = pgphase({"complete", strict});
     EXPECT_EQ(complete.exit_code, 3) << complete.err;
     ASSERT_EQ(pgphase({"rollback", strict}).exit_code, 0);
-    EXPECT_EQ(column_names("orders"),
-              (std::vector<std::string>{"id", "legacy_currency", "total"}));
+    EXPECT_EQ(column_names("orders"), (std::vector<std::string>{"id", "legacy_currency", "total"}));
 }
 
 } // namespace

@@ -16,7 +16,8 @@ protected:
             return;
         }
         db().execute("CREATE TABLE events (id bigint PRIMARY KEY, kind text, ref text)");
-        db().execute("INSERT INTO events SELECT i, 'k' || (i % 7), 'r' || i FROM generate_series(1, 20000) i");
+        db().execute("INSERT INTO events SELECT i, 'k' || (i % 7), 'r' || i FROM "
+                     "generate_series(1, 20000) i");
     }
 };
 
@@ -49,7 +50,10 @@ changes:
     ASSERT_EQ(start.exit_code, 0) << start.err;
     EXPECT_TRUE(writer_error.empty()) << writer_error;
     EXPECT_GT(during, 0) << "the writer made no progress while the index was built";
-    EXPECT_EQ(scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'events_kind_ref_idx'::regclass"), "t");
+    EXPECT_EQ(
+        scalar(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'events_kind_ref_idx'::regclass"),
+        "t");
     EXPECT_EQ(scalar("SELECT pg_get_indexdef('events_kind_ref_idx'::regclass)"),
               "CREATE INDEX events_kind_ref_idx ON public.events USING btree (kind, ref) WHERE "
               "(kind <> 'k0'::text)");
@@ -69,12 +73,16 @@ changes:
     EXPECT_EQ(failed.exit_code, 1) << failed.err;
     EXPECT_NE(failed.err.find("duplicate"), std::string::npos) << failed.err;
     EXPECT_NE(failed.err.find("SQLSTATE 23505"), std::string::npos) << failed.err;
-    EXPECT_EQ(scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'events_ref_key'::regclass"), "f");
+    EXPECT_EQ(
+        scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'events_ref_key'::regclass"),
+        "f");
 
     db().execute("UPDATE events SET ref = 'unique-2' WHERE id = 2");
     const CommandResult rerun = pgphase({"start", plan});
     EXPECT_EQ(rerun.exit_code, 0) << rerun.err;
-    EXPECT_EQ(scalar("SELECT indisvalid AND indisunique FROM pg_index WHERE indexrelid = 'events_ref_key'::regclass"), "t");
+    EXPECT_EQ(scalar("SELECT indisvalid AND indisunique FROM pg_index WHERE indexrelid = "
+                     "'events_ref_key'::regclass"),
+              "t");
 }
 
 TEST_F(CreateIndex, BadPlansAreRefusedWithTheirLocationBeforeAnythingRuns) {
@@ -85,8 +93,9 @@ changes:
 )");
     const CommandResult result = pgphase({"start", plan});
     EXPECT_EQ(result.exit_code, 2) << result.err;
-    EXPECT_NE(result.err.find("bad.yaml:4:5: error: column \"events\".\"knd\" (indexed) does not exist"),
-              std::string::npos)
+    EXPECT_NE(
+        result.err.find("bad.yaml:4:5: error: column \"events\".\"knd\" (indexed) does not exist"),
+        std::string::npos)
         << result.err;
     EXPECT_NE(result.err.find("did you mean \"kind\"?"), std::string::npos) << result.err;
     EXPECT_EQ(scalar("SELECT to_regclass('pgphase.migrations') IS NOT NULL AND NOT EXISTS "

@@ -33,9 +33,7 @@ protected:
         plan = write_plan("rename", rename_plan);
     }
 
-    void expect_ok(const CommandResult& result) {
-        EXPECT_EQ(result.exit_code, 0) << result.err;
-    }
+    void expect_ok(const CommandResult& result) { EXPECT_EQ(result.exit_code, 0) << result.err; }
 
     std::string plan;
 };
@@ -53,7 +51,8 @@ TEST_F(RenameColumn, OldAndNewClientsSeeEachOthersWritesDuringExpand) {
     new_app->execute("INSERT INTO users (id, name) VALUES (5003, 'defaults')");
 
     // Each client reads the other's writes under its own column name.
-    EXPECT_EQ(old_app->query("SELECT email FROM users WHERE id = 5002").text(0, 0), "new@example.com");
+    EXPECT_EQ(old_app->query("SELECT email FROM users WHERE id = 5002").text(0, 0),
+              "new@example.com");
     EXPECT_EQ(new_app->query("SELECT email_address FROM users WHERE id = 5001").text(0, 0),
               "old@example.com");
     EXPECT_EQ(new_app->query("SELECT email_address FROM users WHERE id = 1").text(0, 0),
@@ -61,7 +60,8 @@ TEST_F(RenameColumn, OldAndNewClientsSeeEachOthersWritesDuringExpand) {
     EXPECT_EQ(old_app->query("SELECT email FROM users WHERE id = 2").text(0, 0),
               "new-update@example.com");
     // The old column's default reaches rows inserted by the new version.
-    EXPECT_EQ(new_app->query("SELECT email_address FROM users WHERE id = 5003").text(0, 0), "unknown");
+    EXPECT_EQ(new_app->query("SELECT email_address FROM users WHERE id = 5003").text(0, 0),
+              "unknown");
     // NOT NULL still holds for old-version writes.
     EXPECT_THROW(old_app->execute("INSERT INTO users (id, email) VALUES (5004, NULL)"),
                  orchestrator::DatabaseError);
@@ -120,7 +120,8 @@ TEST_F(RenameColumn, CompleteRefusesWhileRowsAreNotBackfilledAndSaysHowMany) {
     EXPECT_EQ(refused.exit_code, 3) << refused.err;
     EXPECT_NE(refused.err.find("3 rows of public.users are not yet backfilled"), std::string::npos)
         << refused.err;
-    EXPECT_EQ(column_names("users"), (std::vector<std::string>{"id", "email", "name", "email_address"}));
+    EXPECT_EQ(column_names("users"),
+              (std::vector<std::string>{"id", "email", "name", "email_address"}));
 
     // As the hint says: backfill again (it sweeps the table anew), then complete.
     expect_ok(pgphase({"backfill", plan}));
@@ -130,7 +131,8 @@ TEST_F(RenameColumn, CompleteRefusesWhileRowsAreNotBackfilledAndSaysHowMany) {
 
 TEST_F(RenameColumn, RollbackFromExpandRestoresTheOriginalWithRowsWrittenMeanwhile) {
     expect_ok(pgphase({"start", plan}));
-    connect("new app")->execute("INSERT INTO users (id, email_address, name) VALUES (5002, 'n@x', 'new')");
+    connect("new app")->execute(
+        "INSERT INTO users (id, email_address, name) VALUES (5002, 'n@x', 'new')");
     connect("new app")->execute("UPDATE users SET email_address = 'changed@x' WHERE id = 10");
     connect("old app")->execute("INSERT INTO users (id, email, name) VALUES (5001, 'o@x', 'old')");
 
@@ -179,13 +181,14 @@ TEST_F(RenameColumn, ResumedBackfillNeitherSkipsNorRepeatsABatch) {
 
 TEST_F(RenameColumn, RefusesAPlanThatChangedSinceStart) {
     expect_ok(pgphase({"start", plan}));
-    const std::string edited = write_plan(
-        "rename", std::string(rename_plan) +
-                      "  - rename_column: {table: users, from: name, to: full_name}\n");
+    const std::string edited =
+        write_plan("rename", std::string(rename_plan) +
+                                 "  - rename_column: {table: users, from: name, to: full_name}\n");
     const CommandResult result = pgphase({"backfill", edited});
     EXPECT_EQ(result.exit_code, 2) << result.err;
-    EXPECT_NE(result.err.find("differs from the one migration \"rename_users_email\" was started with"),
-              std::string::npos)
+    EXPECT_NE(
+        result.err.find("differs from the one migration \"rename_users_email\" was started with"),
+        std::string::npos)
         << result.err;
 }
 
@@ -241,16 +244,22 @@ changes:
                  "WHERE application_name LIKE 'pgphase[%'");
     blocker->execute("COMMIT");
     ASSERT_TRUE(eventually([&] {
-        return scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgphase[%'") == "0";
+        return scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE "
+                      "'pgphase[%'") == "0";
     }));
-    EXPECT_EQ(scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_name_idx'::regclass"), "f");
+    EXPECT_EQ(
+        scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_name_idx'::regclass"),
+        "f");
     const CommandResult status_mid = pgphase({"status"});
-    EXPECT_NE(status_mid.out.find("expanding (1/5 steps done"), std::string::npos) << status_mid.out;
+    EXPECT_NE(status_mid.out.find("expanding (1/5 steps done"), std::string::npos)
+        << status_mid.out;
 
     const CommandResult resumed = pgphase({"start", with_index});
     EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
     EXPECT_NE(resumed.err.find("index.invalid_leftover"), std::string::npos) << resumed.err;
-    EXPECT_EQ(scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_name_idx'::regclass"), "t");
+    EXPECT_EQ(
+        scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_name_idx'::regclass"),
+        "t");
     EXPECT_EQ(scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' "
                      "AND column_name = 'email_address'"),
               "1");

@@ -5,10 +5,9 @@
 
 #include "orchestrator/pg/session.hpp"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <functional>
+#include <gtest/gtest.h>
 #include <memory>
 #include <string>
 #include <vector>

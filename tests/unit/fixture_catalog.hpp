@@ -39,10 +39,10 @@ inline planners::Catalog fixture_catalog() {
         {CatalogColumn{"id", "integer", true, std::nullopt, false, false},
          CatalogColumn{"we\"ird", "character varying(80)", true, std::nullopt, false, false},
          CatalogColumn{"order", "integer", false, std::nullopt, false, false}}));
-    catalog.tables.push_back(fixture_table(
-        "Mixed Schema", "Mixed Case",
-        {CatalogColumn{"id", "integer", true, std::nullopt, false, false},
-         CatalogColumn{"we\"ird", "text", false, std::nullopt, false, false}}));
+    catalog.tables.push_back(
+        fixture_table("Mixed Schema", "Mixed Case",
+                      {CatalogColumn{"id", "integer", true, std::nullopt, false, false},
+                       CatalogColumn{"we\"ird", "text", false, std::nullopt, false, false}}));
     for (const auto& table : catalog.tables) {
         catalog.relations.push_back({table.schema, table.name, 'r'});
         catalog.relations.push_back({table.schema, table.name + "_pkey", 'i'});

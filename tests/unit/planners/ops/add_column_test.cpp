@@ -15,12 +15,13 @@ changes:
 )");
     ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
     ASSERT_EQ(planned.steps.size(), 1U);
-    EXPECT_EQ(planned.steps[0].sql,
-              std::vector<std::string>{
-                  R"(ALTER TABLE "public"."orders" ADD COLUMN "flag" boolean DEFAULT false NOT NULL)"});
-    EXPECT_EQ(planned.steps[0].undo,
-              std::vector<std::string>{
-                  R"(ALTER TABLE "public"."orders" DROP COLUMN IF EXISTS "flag")"});
+    EXPECT_EQ(
+        planned.steps[0].sql,
+        std::vector<std::string>{
+            R"(ALTER TABLE "public"."orders" ADD COLUMN "flag" boolean DEFAULT false NOT NULL)"});
+    EXPECT_EQ(
+        planned.steps[0].undo,
+        std::vector<std::string>{R"(ALTER TABLE "public"."orders" DROP COLUMN IF EXISTS "flag")"});
 }
 
 TEST(AddColumn, VolatileDefaultIsSetForNewRowsAndBackfilledForOldOnes) {
@@ -33,8 +34,9 @@ changes:
     const auto expand = planned.phase_steps(Phase::expand);
     ASSERT_EQ(expand.size(), 1U);
     EXPECT_EQ(expand[0]->sql.at(0), R"(ALTER TABLE "public"."orders" ADD COLUMN "public_id" uuid)");
-    EXPECT_EQ(expand[0]->sql.at(1),
-              R"(ALTER TABLE "public"."orders" ALTER COLUMN "public_id" SET DEFAULT gen_random_uuid())");
+    EXPECT_EQ(
+        expand[0]->sql.at(1),
+        R"(ALTER TABLE "public"."orders" ALTER COLUMN "public_id" SET DEFAULT gen_random_uuid())");
     const auto backfill = planned.phase_steps(Phase::backfill);
     ASSERT_EQ(backfill.size(), 1U);
     EXPECT_EQ(backfill[0]->backfill->set.at(0).expression, "(gen_random_uuid())");
@@ -56,7 +58,8 @@ changes:
     EXPECT_TRUE(any_contains(expand.sql, R"(CHECK ("currency" IS NOT NULL) NOT VALID)"));
     // Old writers never send currency: the trigger computes it from up, falling back to default.
     EXPECT_TRUE(any_contains(expand.sql, R"(COALESCE((upper(legacy_currency)), ('USD')))"));
-    EXPECT_TRUE(any_contains(expand.sql, R"(NEW."legacy_currency"::text IS DISTINCT FROM OLD."legacy_currency"::text)"));
+    EXPECT_TRUE(any_contains(
+        expand.sql, R"(NEW."legacy_currency"::text IS DISTINCT FROM OLD."legacy_currency"::text)"));
 
     const auto backfill = planned.phase_steps(Phase::backfill);
     ASSERT_EQ(backfill.size(), 2U);
@@ -68,7 +71,8 @@ changes:
     ASSERT_EQ(contract.size(), 1U);
     EXPECT_TRUE(any_contains(contract[0]->sql, R"(ALTER COLUMN "currency" SET DEFAULT 'USD')"));
     EXPECT_TRUE(any_contains(contract[0]->sql, R"(ALTER COLUMN "currency" SET NOT NULL)"));
-    EXPECT_TRUE(any_contains(contract[0]->sql, R"(DROP CONSTRAINT IF EXISTS "orders_currency_not_null")"));
+    EXPECT_TRUE(
+        any_contains(contract[0]->sql, R"(DROP CONSTRAINT IF EXISTS "orders_currency_not_null")"));
 }
 
 TEST(AddColumn, ReportsExistingColumnAndUnknownInputsOfUp) {

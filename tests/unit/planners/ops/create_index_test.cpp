@@ -17,8 +17,9 @@ changes:
     const Step& step = planned.steps[0];
     EXPECT_FALSE(step.transactional);
     EXPECT_EQ(step.lock, LockLevel::share_update_exclusive);
-    EXPECT_EQ(step.sql.at(0),
-              R"(CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "o_idx" ON "public"."orders" USING btree ("user_id", "created_at") WHERE (status <> 'closed'))");
+    EXPECT_EQ(
+        step.sql.at(0),
+        R"(CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "o_idx" ON "public"."orders" USING btree ("user_id", "created_at") WHERE (status <> 'closed'))");
     ASSERT_TRUE(step.concurrent_index);
     EXPECT_EQ(step.concurrent_index->index.sql(), R"("public"."o_idx")");
     EXPECT_FALSE(step.undo_transactional);

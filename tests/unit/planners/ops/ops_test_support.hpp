@@ -6,9 +6,8 @@
 #include "planners/plan/planner.hpp"
 #include "tests/unit/fixture_catalog.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
+#include <gtest/gtest.h>
 
 namespace pgphase::testing {
 

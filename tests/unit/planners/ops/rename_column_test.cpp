@@ -38,8 +38,9 @@ TEST(RenameColumn, DecidesTheWritingSideFromWhatTheWriteChanged) {
     EXPECT_EQ(function.find("search_path = current_setting"), std::string::npos);
     EXPECT_NE(function.find(R"(NEW."email"::text IS DISTINCT FROM OLD."email"::text)"),
               std::string::npos);
-    EXPECT_NE(function.find(R"(NEW."email_address"::text IS DISTINCT FROM OLD."email_address"::text)"),
-              std::string::npos);
+    EXPECT_NE(
+        function.find(R"(NEW."email_address"::text IS DISTINCT FROM OLD."email_address"::text)"),
+        std::string::npos);
 }
 
 TEST(RenameColumn, BackfillIsDataWithAnIdempotentPendingPredicate) {
@@ -65,7 +66,9 @@ TEST(RenameColumn, ContractDropsOldColumnThenCarriesDefaultAndNotNull) {
     const auto& sql = contract[0]->sql;
     ASSERT_EQ(sql.size(), 6U);
     EXPECT_EQ(sql[2], R"(ALTER TABLE "public"."users" DROP COLUMN IF EXISTS "email")");
-    EXPECT_EQ(sql[3], R"(ALTER TABLE "public"."users" ALTER COLUMN "email_address" SET DEFAULT 'none'::text)");
+    EXPECT_EQ(
+        sql[3],
+        R"(ALTER TABLE "public"."users" ALTER COLUMN "email_address" SET DEFAULT 'none'::text)");
     EXPECT_EQ(sql[4], R"(ALTER TABLE "public"."users" ALTER COLUMN "email_address" SET NOT NULL)");
     EXPECT_TRUE(contract[0]->undo.empty());
 }

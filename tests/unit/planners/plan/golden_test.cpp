@@ -6,11 +6,10 @@
 #include "planners/plan/render.hpp"
 #include "tests/unit/fixture_catalog.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <sstream>
 
 namespace pgphase::planners {
@@ -58,8 +57,8 @@ TEST(Golden, EveryPlanRendersToItsCheckedInSql) {
             continue;
         }
         ASSERT_TRUE(fs::exists(golden)) << "missing " << golden << "; run scripts/update-golden.sh";
-        EXPECT_EQ(read(golden), rendered) << "golden " << golden
-                                          << " is stale; run scripts/update-golden.sh and review";
+        EXPECT_EQ(read(golden), rendered)
+            << "golden " << golden << " is stale; run scripts/update-golden.sh and review";
     }
 }
 
