@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <unistd.h>
 
 namespace pgphase::orchestrator::cli {
 
@@ -52,16 +53,29 @@ Dsn require_dsn(const Common& common) {
     return *dsn;
 }
 
+// Who runs a command, for the event log: --actor, $PGPHASE_ACTOR, a CI job id, else the user.
 std::string actor(const Common& common) {
     if (!common.actor.empty()) {
         return common.actor;
     }
-    for (const char* variable : {"PGPHASE_ACTOR", "GITHUB_RUN_ID", "CI_JOB_ID", "USER"}) {
-        if (const char* value = std::getenv(variable); value != nullptr && *value != '\0') {
-            return std::string(variable) == "USER" ? value : std::string(variable) + "=" + value;
+    auto env = [](const char* name) -> std::string {
+        const char* value = std::getenv(name);
+        return value == nullptr ? std::string() : std::string(value);
+    };
+    if (std::string value = env("PGPHASE_ACTOR"); !value.empty()) {
+        return value;
+    }
+    for (const char* job : {"GITHUB_RUN_ID", "CI_JOB_ID"}) {
+        if (std::string value = env(job); !value.empty()) {
+            return std::string(job) + "=" + value;
         }
     }
-    return "unknown";
+    for (const char* user : {"USER", "LOGNAME"}) {
+        if (std::string value = env(user); !value.empty()) {
+            return value;
+        }
+    }
+    return "uid " + std::to_string(::getuid());
 }
 
 int plan_command(const Common& common, const std::string& file, const std::string& format) {

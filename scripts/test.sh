@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The project's one test command (CI runs it through .ci/run): installs dependencies, builds
+# with warnings as errors, runs every test against a throwaway PostgreSQL, then does it all
+# again under AddressSanitizer + UndefinedBehaviorSanitizer (skip with PGPHASE_SKIP_SANITIZE=1).
+# Ends with a line "N passed, N failed" and exits non-zero if anything failed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+JOBS=${PGPHASE_JOBS:-2}
+# Integration tests look at CI=true; make sure it reaches ctest unchanged.
+if [[ -n ${CI+set} ]]; then
+  export CI
+fi
+
+passed=0
+failed=0
+problems=()
+
+# On Ctrl-C or TERM, stop after the current step (its server is already cleaned up).
+trap 'echo "test.sh: interrupted" >&2; exit 130' INT
+trap 'echo "test.sh: terminated" >&2; exit 143' TERM
+
+section() { printf '\n=== %s ===\n' "$*"; }
+
+finish() {
+  section summary
+  local p
+  for p in "${problems[@]}"; do
+    echo "FAILED: $p"
+  done
+  echo "$passed passed, $failed failed"
+  if [[ $failed -gt 0 || ${#problems[@]} -gt 0 ]]; then
+    exit 1
+  fi
+  exit 0
+}
+
+# configure_and_build BUILD_DIR CMAKE_ARGS...: a build failure counts as one failure and
+# ends the run (there is nothing to test).
+configure_and_build() {
+  local dir=$1
+  shift
+  if ! cmake -S . -B "$dir" "$@" || ! cmake --build "$dir" -j "$JOBS"; then
+    problems+=("build in $dir")
+    failed=$((failed + 1))
+    finish
+  fi
+}
+
+# run_ctest BUILD_DIR [VAR=VALUE...]: runs BUILD_DIR's tests under their own throwaway
+# PostgreSQL and adds ctest's counts to the totals.
+run_ctest() {
+  local dir=$1
+  shift
+  local log=$dir/ctest-output.log rc line
+  set +e
+  # tee ignores Ctrl-C so that it outlives the stage and shows its cleanup messages.
+  env "$@" bash scripts/with-postgres.sh ctest --test-dir "$dir" --output-on-failure 2>&1 |
+    (
+      trap '' INT
+      exec tee "$log"
+    )
+  rc=${PIPESTATUS[0]}
+  set -e
+  if [[ $rc -eq 130 || $rc -eq 143 ]]; then
+    echo "test.sh: interrupted" >&2
+    exit "$rc"
+  fi
+  # e.g. "95% tests passed, 1 tests failed out of 20"
+  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
+  if [[ $line =~ ([0-9]+)\ tests?\ failed\ out\ of\ ([0-9]+) ]]; then
+    local nfail=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
+    passed=$((passed + total - nfail))
+    failed=$((failed + nfail))
+    if [[ $rc -ne 0 && $nfail -eq 0 ]]; then
+      problems+=("ctest in $dir exited $rc")
+      failed=$((failed + 1))
+    fi
+  else
+    # No summary: no tests were found, or ctest/PostgreSQL could not run at all.
+    problems+=("ctest in $dir (exit $rc) printed no test summary; see $log")
+    failed=$((failed + 1))
+  fi
+}
+
+section deps
+bash scripts/deps.sh
+
+section build
+configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGPHASE_WERROR=ON
+
+section test
+run_ctest build
+
+if [[ ${PGPHASE_SKIP_SANITIZE:-0} == 1 ]]; then
+  section "sanitizers skipped (PGPHASE_SKIP_SANITIZE=1)"
+else
+  section "build (asan+ubsan)"
+  configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug -DPGPHASE_WERROR=ON -DPGPHASE_SANITIZE=ON
+
+  section "test (asan+ubsan)"
+  run_ctest build-asan \
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+
+finish
