@@ -12,6 +12,7 @@ PACKAGES=(
   libpg-query-dev libcli11-dev nlohmann-json3-dev
   postgresql postgresql-contrib
   procps util-linux
+  clang-format clang-tidy git
 )
 
 missing=()

@@ -2,7 +2,7 @@
 # The project's one test command (CI runs it through .ci/run): installs dependencies, builds
 # with warnings as errors, runs every test against a throwaway PostgreSQL, then does it all
 # again under AddressSanitizer + UndefinedBehaviorSanitizer (skip with PGPHASE_SKIP_SANITIZE=1).
-# Ends with a line "N passed, N failed" and exits non-zero if anything failed.
+# Also runs the static checks (scripts/lint.sh). Ends with a line "N passed, N failed" and exits non-zero if anything failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -91,6 +91,12 @@ configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGPHASE_WERROR=ON
 
 section test
 run_ctest build
+
+section "static checks (clang-format, clang-tidy)"
+if ! bash scripts/lint.sh build; then
+  problems+=("static checks (scripts/lint.sh)")
+  failed=$((failed + 1))
+fi
 
 if [[ ${PGPHASE_SKIP_SANITIZE:-0} == 1 ]]; then
   section "sanitizers skipped (PGPHASE_SKIP_SANITIZE=1)"

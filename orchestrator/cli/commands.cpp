@@ -59,7 +59,7 @@ std::string actor(const Common& common) {
         return common.actor;
     }
     auto env = [](const char* name) -> std::string {
-        const char* value = std::getenv(name);
+        const char* value = std::getenv(name); // NOLINT(concurrency-mt-unsafe): no threads yet
         return value == nullptr ? std::string() : std::string(value);
     };
     if (std::string value = env("PGPHASE_ACTOR"); !value.empty()) {

@@ -19,8 +19,8 @@ enum class ExitCode : int {
 // Thrown where a command must stop; carries its exit code and a hint for what to do next.
 class CommandError : public std::runtime_error {
 public:
-    CommandError(ExitCode code, std::string message, std::string hint = {})
-        : std::runtime_error(std::move(message))
+    CommandError(ExitCode code, const std::string& message, std::string hint = {})
+        : std::runtime_error(message)
         , m_code(code)
         , m_hint(std::move(hint)) {}
 

@@ -55,6 +55,7 @@ std::optional<Dsn> Dsn::from_option_or_env(const std::string& option) {
     if (!option.empty()) {
         return Dsn(option);
     }
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): read at startup, before any thread exists
     if (const char* env = std::getenv("DATABASE_URL"); env != nullptr && *env != '\0') {
         return Dsn(env);
     }

@@ -66,9 +66,9 @@ std::string Rows::text(std::size_t row, std::size_t column) const {
     return value ? *value : std::string();
 }
 
-DatabaseError::DatabaseError(std::string message, std::string sqlstate, std::string statement,
-                             bool connection_lost)
-    : std::runtime_error(std::move(message))
+DatabaseError::DatabaseError(const std::string& message, std::string sqlstate,
+                             std::string statement, bool connection_lost)
+    : std::runtime_error(message)
     , m_sqlstate(std::move(sqlstate))
     , m_statement(std::move(statement))
     , m_connection_lost(connection_lost) {}

@@ -32,7 +32,7 @@ struct Rows {
 
 class DatabaseError : public std::runtime_error {
 public:
-    DatabaseError(std::string message, std::string sqlstate, std::string statement,
+    DatabaseError(const std::string& message, std::string sqlstate, std::string statement,
                   bool connection_lost);
 
     const std::string& sqlstate() const { return m_sqlstate; }

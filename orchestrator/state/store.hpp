@@ -27,7 +27,7 @@ enum class MigrationPhase {
 const char* phase_name(MigrationPhase phase);
 std::optional<MigrationPhase> phase_from_name(const std::string& name);
 
-struct MigrationRecord {
+struct MigrationRecord { // NOLINT(bugprone-exception-escape): json members; never noexcept-moved
     std::string name;
     std::string schema;
     std::string checksum;

@@ -336,7 +336,7 @@ std::optional<Operation> load_add_column(Loader& loader, const YAML::Node& node)
     if (!column->nullable && !column->default_value && !up) {
         loader.error(node,
                      "add_column of NOT NULL column \"" + column->name +
-                         "\" needs a default or an \"up\" expression",
+                         R"(" needs a default or an "up" expression)",
                      "existing rows need a value: give \"default\" (a constant is instant) or "
                      "\"up\" (filled by backfill)");
         return std::nullopt;
@@ -504,7 +504,7 @@ LoadResult load_plan_text(const std::string& text, const std::string& file_name)
     }
     if (!root.IsMap()) {
         result.diagnostics.error({file_name, 1, 1},
-                                 "a plan must be a mapping with \"name\" and \"changes\"");
+                                 R"(a plan must be a mapping with "name" and "changes")");
         return result;
     }
     Plan plan;

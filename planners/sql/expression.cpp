@@ -16,7 +16,7 @@ using nlohmann::json;
 
 constexpr std::string_view select_prefix = "SELECT ";
 
-struct Parsed {
+struct Parsed { // NOLINT(bugprone-exception-escape): json's move may allocate; fine here
     json tree;
     std::string error;
     int offset = 0;

@@ -1,6 +1,7 @@
 // Identifier and literal quoting, derived object names. Pure.
 #include "planners/sql/quote.hpp"
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 
@@ -52,9 +53,9 @@ std::string fnv1a_hex(std::string_view text) {
         hash ^= static_cast<unsigned char>(c);
         hash *= 1099511628211ULL;
     }
-    char buffer[17];
-    std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(hash));
-    return buffer;
+    std::array<char, 17> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), "%016llx", static_cast<unsigned long long>(hash));
+    return buffer.data();
 }
 
 std::string derived_name(std::initializer_list<std::string_view> parts) {
