@@ -2,6 +2,7 @@
 // errors to stderr; exit codes per docs/cli.md.
 #include "orchestrator/cli/commands.hpp"
 
+#include "orchestrator/cli/common.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/log/log.hpp"
@@ -17,14 +18,6 @@
 namespace pgphase::orchestrator::cli {
 
 namespace {
-
-struct Common {
-    std::string dsn;
-    std::string state_schema = "pgphase";
-    std::string log_format = "text";
-    std::string actor;
-    bool verbose = false;
-};
 
 void print_error(const std::string& message, const std::string& hint) {
     std::cerr << "error: " << message << "\n";
@@ -42,40 +35,6 @@ planners::Plan load(const std::string& file) {
     }
     std::cerr << text; // warnings, if any
     return std::move(*loaded.plan);
-}
-
-Dsn require_dsn(const Common& common) {
-    auto dsn = Dsn::from_option_or_env(common.dsn);
-    if (!dsn) {
-        throw CommandError(ExitCode::bad_input, "no database given",
-                           "pass --dsn postgresql://user@host/db or set DATABASE_URL");
-    }
-    return *dsn;
-}
-
-// Who runs a command, for the event log: --actor, $PGPHASE_ACTOR, a CI job id, else the user.
-std::string actor(const Common& common) {
-    if (!common.actor.empty()) {
-        return common.actor;
-    }
-    auto env = [](const char* name) -> std::string {
-        const char* value = std::getenv(name); // NOLINT(concurrency-mt-unsafe): no threads yet
-        return value == nullptr ? std::string() : std::string(value);
-    };
-    if (std::string value = env("PGPHASE_ACTOR"); !value.empty()) {
-        return value;
-    }
-    for (const char* job : {"GITHUB_RUN_ID", "CI_JOB_ID"}) {
-        if (std::string value = env(job); !value.empty()) {
-            return std::string(job) + "=" + value;
-        }
-    }
-    for (const char* user : {"USER", "LOGNAME"}) {
-        if (std::string value = env(user); !value.empty()) {
-            return value;
-        }
-    }
-    return "uid " + std::to_string(::getuid());
 }
 
 int plan_command(const Common& common, const std::string& file, const std::string& format) {
@@ -134,6 +93,39 @@ int phase_command(const Common& common, const std::string& command, const std::s
 }
 
 } // namespace
+
+Dsn require_dsn(const Common& common) {
+    auto dsn = Dsn::from_option_or_env(common.dsn);
+    if (!dsn) {
+        throw CommandError(ExitCode::bad_input, "no database given",
+                           "pass --dsn postgresql://user@host/db or set DATABASE_URL");
+    }
+    return *dsn;
+}
+
+std::string actor(const Common& common) {
+    if (!common.actor.empty()) {
+        return common.actor;
+    }
+    auto env = [](const char* name) -> std::string {
+        const char* value = std::getenv(name); // NOLINT(concurrency-mt-unsafe): no threads yet
+        return value == nullptr ? std::string() : std::string(value);
+    };
+    if (std::string value = env("PGPHASE_ACTOR"); !value.empty()) {
+        return value;
+    }
+    for (const char* job : {"GITHUB_RUN_ID", "CI_JOB_ID"}) {
+        if (std::string value = env(job); !value.empty()) {
+            return std::string(job) + "=" + value;
+        }
+    }
+    for (const char* user : {"USER", "LOGNAME"}) {
+        if (std::string value = env(user); !value.empty()) {
+            return value;
+        }
+    }
+    return "uid " + std::to_string(::getuid());
+}
 
 int run(int argc, char** argv) {
     CLI::App app{"pgphase: zero-downtime PostgreSQL migrations (expand, backfill, contract)"};
