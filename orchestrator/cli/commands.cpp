@@ -69,6 +69,7 @@ int phase_command(const Common& common, const std::string& command, const std::s
     options.actor = actor(common);
     options.command = command;
     options.max_batches = max_batches;
+    options.progress_bar = ::isatty(STDERR_FILENO) != 0 && common.log_format == "text";
     log::info("command.started", {{"command", command},
                                   {"migration", plan.name},
                                   {"database", dsn.redacted()},
@@ -173,6 +174,21 @@ int run(int argc, char** argv) {
     status->add_option("name", status_name, "one migration (default: all)");
     status->add_flag("--json", status_as_json, "machine-readable output");
 
+    // Runtime control of a running backfill, from another shell (through the state store).
+    std::string control_name;
+    std::int64_t tune_rows_per_second = -1;
+    std::int64_t tune_batch_size = -1;
+    std::string tune_batch_time;
+    auto* pause = app.add_subcommand("pause", "pause a running backfill after its batch in flight");
+    pause->add_option("name", control_name, "migration name")->required();
+    auto* resume = app.add_subcommand("resume", "let a paused backfill go on");
+    resume->add_option("name", control_name, "migration name")->required();
+    auto* tune = app.add_subcommand("tune", "change a running backfill's pace");
+    tune->add_option("name", control_name, "migration name")->required();
+    tune->add_option("--max-rows-per-second", tune_rows_per_second, "0 = no cap");
+    tune->add_option("--max-batch-size", tune_batch_size, "rows per batch at most");
+    tune->add_option("--target-batch-time", tune_batch_time, "e.g. 200ms");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -189,6 +205,34 @@ int run(int argc, char** argv) {
             if (sub->parsed()) {
                 return phase_command(common, sub->get_name(), file, max_batches);
             }
+        }
+        if (pause->parsed() || resume->parsed() || tune->parsed()) {
+            std::optional<planners::Milliseconds> batch_time;
+            if (!tune_batch_time.empty()) {
+                batch_time = planners::parse_duration(tune_batch_time);
+                if (!batch_time || batch_time->count() <= 0) {
+                    throw CommandError(ExitCode::bad_input,
+                                       "--target-batch-time must be a duration, e.g. 200ms");
+                }
+            }
+            Controls tuning;
+            if (tune_rows_per_second >= 0) {
+                tuning.max_rows_per_second = tune_rows_per_second;
+            }
+            if (tune_batch_size >= 0) {
+                tuning.max_batch_size = std::max<std::int64_t>(tune_batch_size, 10);
+            }
+            if (batch_time) {
+                tuning.target_batch_time_ms = batch_time->count();
+            }
+            const std::string command = pause->parsed()    ? "pause"
+                                        : resume->parsed() ? "resume"
+                                                           : "tune";
+            control_backfill(require_dsn(common), common.state_schema, actor(common), control_name,
+                             command, tuning);
+            std::cout << control_name << ": " << command << " recorded; a running backfill "
+                      << "applies it within a second\n";
+            return 0;
         }
         if (status->parsed()) {
             const Dsn dsn = require_dsn(common);

@@ -1,6 +1,7 @@
-// The simple backfill: one batch at a time along the primary key (keyset bounds), each batch
-// committed together with its checkpoint, so a crash loses at most the batch in flight and a
-// rerun neither skips nor repeats one. The adaptive, throttled engine is a later issue.
+// One keyset batch at a time: the SQL primitives the backfill engine schedules. A batch finds
+// its upper key among the next N keys after the checkpoint, updates only the rows in that
+// range that are not yet in their new shape, and saves the checkpoint in the same
+// transaction, so a crash loses at most the batch in flight and never skips or repeats one.
 #pragma once
 
 #include "orchestrator/pg/session.hpp"
@@ -9,25 +10,42 @@
 #include "planners/model/step.hpp"
 
 #include <cstdint>
-#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace pgphase::orchestrator {
 
-struct BackfillOptions {
-    std::int64_t max_batches = 0; // stop after this many batches in this run; 0 = no limit
-    std::function<void(planners::Milliseconds)> sleep;
+struct KeyColumn {
+    std::string name;
+    std::string type; // format_type(), used to cast the key parameters
 };
 
-struct BackfillResult {
-    std::int64_t rows_visited = 0; // rows whose key the sweep passed, over all runs
-    std::int64_t rows_updated = 0; // in this run
-    std::int64_t batches = 0;      // in this run
-    bool finished = false;
+// The key a backfill walks: the task's key, else the table's primary key.
+std::vector<KeyColumn> resolve_key(Session& session, const planners::BackfillTask& task);
+
+// Pins the range the sweep covers (smallest and largest key now) and the planner's row
+// estimate. Called once, after the sync triggers are live: later rows are already right.
+Checkpoint pin_range(Session& session, const planners::BackfillTask& task,
+                     const std::vector<KeyColumn>& key);
+
+struct BatchOutcome {
+    std::int64_t visited = 0; // keys in the batch's range
+    std::int64_t updated = 0; // rows it changed (pending ones only)
+    bool range_done = false;  // nothing was left in the pinned range
 };
 
-BackfillResult run_backfill(Session& session, StateStore& store, const std::string& migration,
-                            int step_index, const planners::BackfillTask& task,
-                            const planners::Settings& settings, const BackfillOptions& options);
+// Runs one batch of up to `size` keys after `checkpoint` and commits it together with the
+// advanced checkpoint (written into `checkpoint` on success). When the range is exhausted,
+// the step is recorded done in the same transaction.
+BatchOutcome run_batch(Session& session, StateStore& store, const std::string& migration, int step,
+                       const planners::BackfillTask& task, const std::vector<KeyColumn>& key,
+                       Checkpoint& checkpoint, std::int64_t size,
+                       const planners::Settings& settings);
+
+// How far the sweep is, 0..1: by key position for a single integer key, else by rows done
+// over the estimate (capped below 1 until the range is done). Never above 1.
+double progress(const std::vector<KeyColumn>& key, const Checkpoint& checkpoint);
 
 // Rows that are not yet in their new shape (the task's pending predicate), table-wide.
 std::int64_t count_pending(Session& session, const planners::BackfillTask& task);

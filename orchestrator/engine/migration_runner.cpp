@@ -3,6 +3,7 @@
 // leftover is dropped and rebuilt); backfills resume from their checkpoint.
 #include "orchestrator/engine/migration_runner.hpp"
 
+#include "orchestrator/engine/backfill.hpp"
 #include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/log/log.hpp"
 #include "orchestrator/pg/catalog_reader.hpp"
@@ -70,6 +71,7 @@ std::string application_name(const std::string& command, const std::string& migr
 
 MigrationRunner::MigrationRunner(const planners::Plan& plan, const Dsn& dsn, RunOptions options)
     : m_plan(plan)
+    , m_dsn(dsn)
     , m_options(std::move(options)) {
     if (!m_options.sleep) {
         m_options.sleep = [](planners::Milliseconds ms) { std::this_thread::sleep_for(ms); };
@@ -294,10 +296,23 @@ void MigrationRunner::run_step(int index, int total, const Step& step, PhaseRepo
                                {"summary", step.summary}});
     const auto started = std::chrono::steady_clock::now();
     if (step.kind == StepKind::backfill) {
-        BackfillOptions options{m_options.max_batches, m_options.sleep};
-        const BackfillResult result = run_backfill(*m_session, *m_store, m_plan.name, index,
-                                                   *step.backfill, m_plan.settings, options);
+        EngineOptions options;
+        options.migration = m_plan.name;
+        options.step = index;
+        options.state_schema = m_options.state_schema;
+        options.actor = m_options.actor;
+        options.max_batches = m_options.max_batches;
+        options.progress_bar = m_options.progress_bar;
+        const BackfillResult result =
+            run_backfill_engine(m_dsn, options, *step.backfill, m_plan.settings);
         report.rows_backfilled += result.rows_updated;
+        if (result.interrupted) {
+            throw CommandError(ExitCode::interrupted,
+                               label + " interrupted; checkpoint saved after key " +
+                                   result.last_key + " (" + std::to_string(result.rows_visited) +
+                                   " rows done)",
+                               "rerun pgphase backfill " + m_plan.source_file + " to resume");
+        }
         if (!result.finished) {
             report.finished = false;
             log::info("backfill.stopped",
@@ -533,10 +548,26 @@ nlohmann::json describe(StateStore& store, const MigrationRecord& record) {
             item["rows_done"] = checkpoint->rows_done;
             item["batches"] = checkpoint->batches;
             item["last_key"] = checkpoint->last_key ? *checkpoint->last_key : nlohmann::json();
+            item["estimated_rows"] = checkpoint->total_estimate;
+        }
+        if (auto live = store.backfill_status(record.name, static_cast<int>(i))) {
+            item["state"] = live->state;
+            item["reason"] = live->reason;
+            item["progress"] = live->progress;
+            item["rows_per_second"] = live->rows_per_second;
+            item["batch_size"] = live->batch_size;
+            item["eta_seconds"] =
+                live->eta_seconds ? nlohmann::json(*live->eta_seconds) : nlohmann::json();
+            item["reported_at"] = live->updated_at;
         }
         backfills.push_back(item);
     }
     out["backfills"] = backfills;
+    const Controls controls = store.controls(record.name);
+    out["paused"] = controls.paused;
+    if (controls.paused) {
+        out["paused_by"] = controls.paused_by;
+    }
     return out;
 }
 
@@ -553,6 +584,24 @@ std::vector<MigrationRecord> records(StateStore& store, const std::string& name)
 }
 
 } // namespace
+
+void control_backfill(const Dsn& dsn, const std::string& state_schema, const std::string& actor,
+                      const std::string& name, const std::string& command, const Controls& tuning) {
+    Session session(dsn, application_name(command, name));
+    StateStore store(session, state_schema, actor);
+    store.ensure();
+    if (!store.find(name)) {
+        throw CommandError(ExitCode::bad_input, "no migration named \"" + name + "\"",
+                           "pgphase status lists every migration");
+    }
+    if (command == "pause") {
+        store.set_paused(name, true);
+    } else if (command == "resume") {
+        store.set_paused(name, false);
+    } else {
+        store.tune(name, tuning);
+    }
+}
 
 nlohmann::json status_json(const Dsn& dsn, const std::string& state_schema,
                            const std::string& name) {
@@ -590,7 +639,24 @@ std::string status_text(const Dsn& dsn, const std::string& state_schema, const s
                 out += ", " + std::to_string(b["rows_done"].get<std::int64_t>()) + " rows in " +
                        std::to_string(b["batches"].get<std::int64_t>()) + " batches";
             }
+            if (b.contains("state") && !b["done"].get<bool>()) {
+                const auto percent = static_cast<int>(b["progress"].get<double>() * 1000) / 10.0;
+                std::string line = std::to_string(percent);
+                line.erase(line.find('.') + 2);
+                out +=
+                    "; " + line + "%, " +
+                    std::to_string(static_cast<std::int64_t>(b["rows_per_second"].get<double>())) +
+                    " rows/s, last " + b["state"].get<std::string>();
+                if (!b["reason"].get<std::string>().empty()) {
+                    out += " (" + b["reason"].get<std::string>() + ")";
+                }
+                out += " at " + b["reported_at"].get<std::string>();
+            }
             out += "\n";
+        }
+        if (m["paused"].get<bool>()) {
+            out += "  paused by " + m["paused_by"].get<std::string>() + " (pgphase resume " +
+                   m["name"].get<std::string>() + ")\n";
         }
         const std::string next = m["next"].get<std::string>();
         out += next.empty() ? "  nothing left to run\n" : "  next: pgphase " + next + "\n";

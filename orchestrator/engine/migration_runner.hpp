@@ -4,7 +4,7 @@
 // can be rerun after a crash and continues where it stopped.
 #pragma once
 
-#include "orchestrator/engine/backfill.hpp"
+#include "orchestrator/engine/backfill_engine.hpp"
 #include "orchestrator/pg/dsn.hpp"
 #include "orchestrator/pg/session.hpp"
 #include "orchestrator/state/store.hpp"
@@ -23,6 +23,7 @@ struct RunOptions {
     std::string actor;            // who runs it, for the event log
     std::string command = "run";  // shown in application_name and lock-holder messages
     std::int64_t max_batches = 0; // backfill: stop after this many batches (0 = all)
+    bool progress_bar = false;    // backfill: a live bar on stderr
     std::function<void(planners::Milliseconds)> sleep; // default: really sleep
 };
 
@@ -55,11 +56,17 @@ private:
     void pause(int attempt);
 
     const planners::Plan& m_plan;
+    Dsn m_dsn;
     RunOptions m_options;
     std::unique_ptr<Session> m_session;
     std::unique_ptr<StateStore> m_store;
     std::vector<planners::Step> m_steps;
 };
+
+// pause, resume or tune (with `tuning`) the backfill of migration `name`: recorded in the
+// state store, where the running engine reads it every second.
+void control_backfill(const Dsn& dsn, const std::string& state_schema, const std::string& actor,
+                      const std::string& name, const std::string& command, const Controls& tuning);
 
 // A human-readable status of every migration in the state store (or one, if `name` is set).
 std::string status_text(const Dsn& dsn, const std::string& state_schema, const std::string& name);

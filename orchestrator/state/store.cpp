@@ -83,7 +83,24 @@ void StateStore::ensure() {
             "event text NOT NULL, detail jsonb NOT NULL DEFAULT '{}')",
         "CREATE INDEX ON " + table("events") + " (migration, id)",
     };
-    const std::vector<std::vector<std::string>> upgrades = {version_1};
+    // Version 2: the backfill engine's start key and estimate, runtime controls and status.
+    const std::vector<std::string> version_2 = {
+        "ALTER TABLE " + table("backfill_checkpoints") +
+            " ADD COLUMN start_key jsonb, ADD COLUMN total_estimate bigint NOT NULL DEFAULT 0",
+        "CREATE TABLE " + table("controls") + " (migration text PRIMARY KEY REFERENCES " +
+            table("migrations") +
+            " ON DELETE CASCADE, paused boolean NOT NULL DEFAULT false, paused_by text, "
+            "max_rows_per_second bigint, max_batch_size bigint, target_batch_time_ms bigint, "
+            "updated_at timestamptz NOT NULL DEFAULT now())",
+        "CREATE TABLE " + table("backfill_status") + " (migration text NOT NULL REFERENCES " +
+            table("migrations") +
+            " ON DELETE CASCADE, step integer NOT NULL, state text NOT NULL, reason text, "
+            "batch_size bigint NOT NULL DEFAULT 0, rows_per_second double precision NOT NULL "
+            "DEFAULT 0, progress double precision NOT NULL DEFAULT 0, eta_seconds double "
+            "precision, updated_at timestamptz NOT NULL DEFAULT now(), "
+            "PRIMARY KEY (migration, step))",
+    };
+    const std::vector<std::vector<std::string>> upgrades = {version_1, version_2};
 
     m_session.transaction([&](Transaction& tx) {
         tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -186,8 +203,8 @@ void StateStore::mark_step(const std::string& migration, int step, bool done) {
 
 std::optional<Checkpoint> StateStore::checkpoint(const std::string& migration, int step) {
     const Rows rows =
-        m_session.query("SELECT last_key::text, end_key::text, rows_done, batches "
-                        "FROM " +
+        m_session.query("SELECT last_key::text, end_key::text, rows_done, batches, "
+                        "start_key::text, total_estimate FROM " +
                             table("backfill_checkpoints") + " WHERE migration = $1 AND step = $2",
                         {migration, std::to_string(step)});
     if (rows.empty()) {
@@ -202,6 +219,10 @@ std::optional<Checkpoint> StateStore::checkpoint(const std::string& migration, i
     }
     checkpoint.rows_done = std::stoll(rows.text(0, 2));
     checkpoint.batches = std::stoll(rows.text(0, 3));
+    if (rows.at(0, 4)) {
+        checkpoint.start_key = nlohmann::json::parse(*rows.at(0, 4));
+    }
+    checkpoint.total_estimate = std::stoll(rows.text(0, 5));
     return checkpoint;
 }
 
@@ -209,14 +230,17 @@ void StateStore::save_checkpoint(Transaction& tx, const std::string& migration, 
                                  const Checkpoint& checkpoint) {
     const Value last = checkpoint.last_key ? Value{checkpoint.last_key->dump()} : Value{};
     const Value end = checkpoint.end_key ? Value{checkpoint.end_key->dump()} : Value{};
+    const Value start = checkpoint.start_key ? Value{checkpoint.start_key->dump()} : Value{};
     tx.query("INSERT INTO " + table("backfill_checkpoints") +
-                 " (migration, step, last_key, end_key, rows_done, batches) "
-                 "VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6) "
+                 " (migration, step, last_key, end_key, rows_done, batches, start_key, "
+                 "total_estimate) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7::jsonb, $8) "
                  "ON CONFLICT (migration, step) DO UPDATE SET last_key = EXCLUDED.last_key, "
                  "end_key = EXCLUDED.end_key, rows_done = EXCLUDED.rows_done, "
-                 "batches = EXCLUDED.batches, updated_at = now()",
+                 "batches = EXCLUDED.batches, start_key = EXCLUDED.start_key, "
+                 "total_estimate = EXCLUDED.total_estimate, updated_at = now()",
              {migration, std::to_string(step), last, end, std::to_string(checkpoint.rows_done),
-              std::to_string(checkpoint.batches)});
+              std::to_string(checkpoint.batches), start,
+              std::to_string(checkpoint.total_estimate)});
 }
 
 void StateStore::clear_checkpoints(Transaction& tx, const std::string& migration) {
@@ -226,6 +250,111 @@ void StateStore::clear_checkpoints(Transaction& tx, const std::string& migration
 void StateStore::clear_checkpoint(Transaction& tx, const std::string& migration, int step) {
     tx.query("DELETE FROM " + table("backfill_checkpoints") + " WHERE migration = $1 AND step = $2",
              {migration, std::to_string(step)});
+}
+
+namespace {
+Value optional_number(const std::optional<std::int64_t>& value) {
+    return value ? Value{std::to_string(*value)} : Value{};
+}
+std::optional<std::int64_t> number_or_none(const Value& value) {
+    return value ? std::optional<std::int64_t>(std::stoll(*value)) : std::nullopt;
+}
+} // namespace
+
+Controls StateStore::controls(const std::string& migration) {
+    const Rows rows =
+        m_session.query("SELECT paused, coalesce(paused_by, ''), max_rows_per_second, "
+                        "max_batch_size, target_batch_time_ms FROM " +
+                            table("controls") + " WHERE migration = $1",
+                        {migration});
+    Controls controls;
+    if (!rows.empty()) {
+        controls.paused = rows.text(0, 0) == "t";
+        controls.paused_by = rows.text(0, 1);
+        controls.max_rows_per_second = number_or_none(rows.at(0, 2));
+        controls.max_batch_size = number_or_none(rows.at(0, 3));
+        controls.target_batch_time_ms = number_or_none(rows.at(0, 4));
+    }
+    return controls;
+}
+
+void StateStore::set_paused(const std::string& migration, bool paused) {
+    m_session.transaction([&](Transaction& tx) {
+        tx.query("INSERT INTO " + table("controls") +
+                     " (migration, paused, paused_by) VALUES ($1, $2, $3) ON CONFLICT (migration) "
+                     "DO UPDATE SET paused = EXCLUDED.paused, paused_by = EXCLUDED.paused_by, "
+                     "updated_at = now()",
+                 {migration, paused ? "true" : "false", m_actor});
+        event(tx, migration, paused ? "backfill.paused" : "backfill.resumed");
+    });
+}
+
+void StateStore::tune(const std::string& migration, const Controls& tuning) {
+    const std::string controls = table("controls");
+    m_session.transaction([&](Transaction& tx) {
+        tx.query("INSERT INTO " + controls +
+                     " (migration, max_rows_per_second, max_batch_size, target_batch_time_ms) "
+                     "VALUES ($1, $2, $3, $4) ON CONFLICT (migration) DO UPDATE SET "
+                     "max_rows_per_second = coalesce(EXCLUDED.max_rows_per_second, " +
+                     controls +
+                     ".max_rows_per_second), max_batch_size = coalesce("
+                     "EXCLUDED.max_batch_size, " +
+                     controls +
+                     ".max_batch_size), "
+                     "target_batch_time_ms = coalesce(EXCLUDED.target_batch_time_ms, " +
+                     controls + ".target_batch_time_ms), updated_at = now()",
+                 {migration, optional_number(tuning.max_rows_per_second),
+                  optional_number(tuning.max_batch_size),
+                  optional_number(tuning.target_batch_time_ms)});
+        nlohmann::json detail = nlohmann::json::object();
+        if (tuning.max_rows_per_second) {
+            detail["max_rows_per_second"] = *tuning.max_rows_per_second;
+        }
+        if (tuning.max_batch_size) {
+            detail["max_batch_size"] = *tuning.max_batch_size;
+        }
+        if (tuning.target_batch_time_ms) {
+            detail["target_batch_time_ms"] = *tuning.target_batch_time_ms;
+        }
+        event(tx, migration, "backfill.tuned", detail);
+    });
+}
+
+std::optional<BackfillStatus> StateStore::backfill_status(const std::string& migration, int step) {
+    const Rows rows = m_session.query(
+        "SELECT state, coalesce(reason, ''), batch_size, rows_per_second, progress, eta_seconds, "
+        "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM " +
+            table("backfill_status") + " WHERE migration = $1 AND step = $2",
+        {migration, std::to_string(step)});
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    BackfillStatus status;
+    status.state = rows.text(0, 0);
+    status.reason = rows.text(0, 1);
+    status.batch_size = std::stoll(rows.text(0, 2));
+    status.rows_per_second = std::stod(rows.text(0, 3));
+    status.progress = std::stod(rows.text(0, 4));
+    if (rows.at(0, 5)) {
+        status.eta_seconds = std::stod(*rows.at(0, 5));
+    }
+    status.updated_at = rows.text(0, 6);
+    return status;
+}
+
+void StateStore::save_backfill_status(const std::string& migration, int step,
+                                      const BackfillStatus& status) {
+    m_session.query("INSERT INTO " + table("backfill_status") +
+                        " (migration, step, state, reason, batch_size, rows_per_second, progress, "
+                        "eta_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                        "ON CONFLICT (migration, step) DO UPDATE SET state = EXCLUDED.state, "
+                        "reason = EXCLUDED.reason, batch_size = EXCLUDED.batch_size, "
+                        "rows_per_second = EXCLUDED.rows_per_second, progress = "
+                        "EXCLUDED.progress, eta_seconds = EXCLUDED.eta_seconds, updated_at = now()",
+                    {migration, std::to_string(step), status.state, status.reason,
+                     std::to_string(status.batch_size), std::to_string(status.rows_per_second),
+                     std::to_string(status.progress),
+                     status.eta_seconds ? Value{std::to_string(*status.eta_seconds)} : Value{}});
 }
 
 void StateStore::event(Transaction& tx, const std::string& migration, const std::string& name,

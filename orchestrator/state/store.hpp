@@ -39,15 +39,37 @@ struct MigrationRecord { // NOLINT(bugprone-exception-escape): json members; nev
 };
 
 struct Checkpoint {
-    std::optional<nlohmann::json> last_key; // JSON array of key values as text; none yet
-    std::optional<nlohmann::json> end_key;  // pinned when the sweep starts; null = empty table
+    std::optional<nlohmann::json> last_key;  // JSON array of key values as text; none yet
+    std::optional<nlohmann::json> end_key;   // pinned when the sweep starts; null = done/empty
+    std::optional<nlohmann::json> start_key; // the smallest key when pinned, for progress
     std::int64_t rows_done = 0;
     std::int64_t batches = 0;
+    std::int64_t total_estimate = 0; // rows in the pinned range (planner estimate), 0 = unknown
+};
+
+// Runtime controls from another shell (pgphase pause/resume/tune); nullopt = plan setting.
+struct Controls {
+    bool paused = false;
+    std::string paused_by;
+    std::optional<std::int64_t> max_rows_per_second;
+    std::optional<std::int64_t> max_batch_size;
+    std::optional<std::int64_t> target_batch_time_ms;
+};
+
+// What a running backfill last reported, for `status` in another shell.
+struct BackfillStatus {
+    std::string state; // running, throttled, paused, interrupted, done
+    std::string reason;
+    std::int64_t batch_size = 0;
+    double rows_per_second = 0;
+    double progress = 0; // 0..1
+    std::optional<double> eta_seconds;
+    std::string updated_at;
 };
 
 class StateStore {
 public:
-    static constexpr int current_version = 1;
+    static constexpr int current_version = 2;
 
     StateStore(Session& session, std::string schema, std::string actor);
 
@@ -73,6 +95,13 @@ public:
                          const Checkpoint& checkpoint);
     void clear_checkpoints(Transaction& tx, const std::string& migration);
     void clear_checkpoint(Transaction& tx, const std::string& migration, int step);
+
+    Controls controls(const std::string& migration);
+    void set_paused(const std::string& migration, bool paused);
+    void tune(const std::string& migration, const Controls& tuning);
+
+    std::optional<BackfillStatus> backfill_status(const std::string& migration, int step);
+    void save_backfill_status(const std::string& migration, int step, const BackfillStatus& status);
 
     void event(Transaction& tx, const std::string& migration, const std::string& event,
                const nlohmann::json& detail = nlohmann::json::object());

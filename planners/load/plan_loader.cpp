@@ -173,6 +173,35 @@ public:
         return result;
     }
 
+    std::optional<std::int64_t> bytes(const std::string& key) {
+        YAML::Node value = get(key);
+        if (!value.IsDefined()) {
+            return std::nullopt;
+        }
+        std::optional<std::int64_t> result;
+        if (value.IsScalar()) {
+            result = parse_bytes(value.Scalar());
+        }
+        if (!result) {
+            m_loader.error(value, "\"" + key + "\" must be a size",
+                           "write e.g. 0, 64kB, 256MB or 1GB");
+        }
+        return result;
+    }
+
+    std::optional<std::string> query(const std::string& key) {
+        auto text = string(key, false);
+        if (!text) {
+            return std::nullopt;
+        }
+        if (auto problem = query_problem(*text)) {
+            m_loader.error(get(key), "invalid query for \"" + key + "\": " + *problem,
+                           "\"" + key + "\" must be one SELECT returning one boolean");
+            return std::nullopt;
+        }
+        return text;
+    }
+
     std::optional<Expression> expression(const std::string& key, bool required) {
         auto text = string(key, required);
         if (!text) {
@@ -233,13 +262,33 @@ private:
 
 void load_backfill_settings(Loader& loader, const YAML::Node& node, BackfillSettings& out) {
     MapReader reader(loader, node, "backfill settings",
-                     {"batch_size", "target_batch_time", "max_rows_per_second", "workers",
-                      "max_replication_lag"});
+                     {"batch_size", "max_batch_size", "target_batch_time", "max_rows_per_second",
+                      "workers", "max_replication_lag", "max_replication_lag_bytes",
+                      "max_transaction_age", "pause_during_autovacuum", "max_wal_bytes_per_second",
+                      "health_query"});
     if (!reader.ok()) {
         return;
     }
     if (auto v = reader.integer("batch_size", 1)) {
         out.batch_size = *v;
+    }
+    if (auto v = reader.integer("max_batch_size", 10)) {
+        out.max_batch_size = *v;
+    }
+    if (auto v = reader.bytes("max_replication_lag_bytes")) {
+        out.max_replication_lag_bytes = *v;
+    }
+    if (auto v = reader.duration("max_transaction_age")) {
+        out.max_transaction_age = *v;
+    }
+    if (auto v = reader.boolean("pause_during_autovacuum")) {
+        out.pause_during_autovacuum = *v;
+    }
+    if (auto v = reader.bytes("max_wal_bytes_per_second")) {
+        out.max_wal_bytes_per_second = *v;
+    }
+    if (auto v = reader.query("health_query")) {
+        out.health_query = *v;
     }
     if (auto v = reader.duration("target_batch_time")) {
         out.target_batch_time = *v;
@@ -489,6 +538,24 @@ std::optional<Milliseconds> parse_duration(const std::string& text) {
         return std::nullopt;
     }
     return Milliseconds{amount * it->second};
+}
+
+std::optional<std::int64_t> parse_bytes(const std::string& text) {
+    std::size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])) != 0) {
+        ++digits;
+    }
+    if (digits == 0 || digits > 15) {
+        return std::nullopt;
+    }
+    const std::int64_t amount = std::stoll(text.substr(0, digits));
+    static const std::map<std::string, std::int64_t> units = {
+        {"", 1}, {"B", 1}, {"kB", 1024}, {"MB", 1024 * 1024}, {"GB", 1024 * 1024 * 1024}};
+    auto it = units.find(text.substr(digits));
+    if (it == units.end() || amount > std::numeric_limits<std::int64_t>::max() / it->second) {
+        return std::nullopt;
+    }
+    return amount * it->second;
 }
 
 LoadResult load_plan_text(const std::string& text, const std::string& file_name) {

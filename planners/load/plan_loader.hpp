@@ -21,4 +21,8 @@ LoadResult load_plan_file(const std::string& path);
 // "500ms", "2s", "10m", "1h", "7d" -> milliseconds; nullopt if malformed.
 std::optional<Milliseconds> parse_duration(const std::string& text);
 
+// "512", "64kB", "256MB", "1GB" -> bytes (1024-based, as PostgreSQL's settings); nullopt if
+// malformed.
+std::optional<std::int64_t> parse_bytes(const std::string& text);
+
 } // namespace pgphase::planners

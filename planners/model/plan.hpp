@@ -71,11 +71,18 @@ struct Change {
 std::string operation_name(const Operation& operation);
 
 struct BackfillSettings {
-    std::int64_t batch_size = 1000;
+    std::int64_t batch_size = 1000;      // the first batch; later ones adapt
+    std::int64_t max_batch_size = 20000; // rows per batch, whatever the timing says
     Milliseconds target_batch_time{200};
     std::int64_t max_rows_per_second = 0; // 0 = no cap
     int workers = 1;
+    // Throttle signals: any one over its limit pauses the backfill until it is back under.
     Milliseconds max_replication_lag{10'000};
+    std::int64_t max_replication_lag_bytes = 256LL * 1024 * 1024; // 0 = not checked
+    Milliseconds max_transaction_age{3'600'000};                  // 0 = not checked
+    bool pause_during_autovacuum = false;
+    std::int64_t max_wal_bytes_per_second = 0; // 0 = not checked
+    std::string health_query;                  // a SELECT returning one boolean; "" = none
 };
 
 struct Settings {

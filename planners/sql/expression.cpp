@@ -152,6 +152,21 @@ std::variant<Expression, ParseError> parse_expression(const std::string& text,
     return expression;
 }
 
+std::optional<std::string> query_problem(const std::string& sql) {
+    Parsed parsed = parse_sql(sql, 0);
+    if (!parsed.error.empty()) {
+        return parsed.error;
+    }
+    const auto& stmts = parsed.tree.at("stmts");
+    if (stmts.size() != 1) {
+        return "expected one statement, found " + std::to_string(stmts.size());
+    }
+    if (!stmts[0].at("stmt").contains("SelectStmt")) {
+        return std::string("expected a SELECT");
+    }
+    return std::nullopt;
+}
+
 std::variant<TypeName, ParseError> parse_type_name(const std::string& text,
                                                    const SourceMark& mark) {
     static const std::string prefix = "SELECT NULL::";

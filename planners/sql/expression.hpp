@@ -4,6 +4,7 @@
 
 #include "planners/model/plan.hpp"
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -18,6 +19,9 @@ struct ParseError {
 // every column reference unqualified (it is evaluated over one row of one table).
 std::variant<Expression, ParseError> parse_expression(const std::string& text,
                                                       const SourceMark& mark);
+
+// Why `sql` is not exactly one SELECT statement, or nullopt when it is.
+std::optional<std::string> query_problem(const std::string& sql);
 
 // Exactly one type name, possibly with modifiers and array bounds.
 std::variant<TypeName, ParseError> parse_type_name(const std::string& text, const SourceMark& mark);

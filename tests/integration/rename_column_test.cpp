@@ -14,7 +14,7 @@ name: rename_users_email
 settings:
   lock_timeout: 1s
   lock_retries: 3
-  backfill: {batch_size: 100}
+  backfill: {batch_size: 100, max_batch_size: 100}
 changes:
   - rename_column: {table: users, from: email, to: email_address}
 )";

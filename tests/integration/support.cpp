@@ -165,6 +165,20 @@ int DatabaseTest::spawn_pgphase(const std::vector<std::string>& args) {
     return pid;
 }
 
+std::optional<int> DatabaseTest::wait_for_exit(int pid, std::chrono::milliseconds deadline) {
+    int status = 0;
+    const bool exited =
+        eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, deadline);
+    if (!exited) {
+        return std::nullopt;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string DatabaseTest::spawned_output() const {
+    return read_file(m_dir + "/spawned.log");
+}
+
 bool DatabaseTest::eventually(const std::function<bool()>& condition,
                               std::chrono::milliseconds deadline) {
     const auto until = std::chrono::steady_clock::now() + deadline;

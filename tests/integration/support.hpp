@@ -9,6 +9,7 @@
 #include <functional>
 #include <gtest/gtest.h>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,11 @@ protected:
     CommandResult pgphase(const std::vector<std::string>& args);
     // Starts it in the background; returns the pid.
     int spawn_pgphase(const std::vector<std::string>& args);
+
+    // Waits for a spawned process; its exit code (128+signal if killed), or nullopt on timeout.
+    static std::optional<int> wait_for_exit(int pid, std::chrono::milliseconds deadline);
+    // What the last spawned process printed (stdout and stderr).
+    std::string spawned_output() const;
 
     // Polls `condition` until true or the deadline passes (never a bare sleep).
     static bool eventually(const std::function<bool()>& condition,
