@@ -3,6 +3,7 @@
 #include "orchestrator/cli/commands.hpp"
 
 #include "orchestrator/cli/common.hpp"
+#include "orchestrator/cli/lint_command.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/log/log.hpp"
@@ -173,6 +174,8 @@ int run(int argc, char** argv) {
         app.add_subcommand("status", "where each migration stands (from the state store)");
     status->add_option("name", status_name, "one migration (default: all)");
     status->add_flag("--json", status_as_json, "machine-readable output");
+    LintArgs lint_args;
+    auto* lint = add_lint_command(app, lint_args);
 
     // Runtime control of a running backfill, from another shell (through the state store).
     std::string control_name;
@@ -200,6 +203,9 @@ int run(int argc, char** argv) {
     try {
         if (plan->parsed()) {
             return plan_command(common, file, format);
+        }
+        if (lint->parsed()) {
+            return lint_command(lint_args);
         }
         for (auto* sub : phases) {
             if (sub->parsed()) {

@@ -1,0 +1,44 @@
+// What lint reports: one finding per rule hit, located, with the lock/rewrite facts and the
+// safe alternative; the options of a run; and its result. Pure data.
+#pragma once
+
+#include "planners/lint/rule.hpp"
+#include "planners/model/diagnostic.hpp"
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace pgphase::planners::lint {
+
+struct Finding {
+    std::string rule;
+    Level level = Level::error;
+    SourceMark mark;
+    std::string message;
+    std::string excerpt; // the statement, shortened
+    std::string lock;
+    std::string effect;
+    std::string hint;
+};
+
+struct LintOptions {
+    std::set<std::string> disabled; // rule ids
+    // Every file runs as one multi-statement query, hence in one transaction, as
+    // `prisma migrate deploy` does; files named migration.sql are treated so regardless.
+    bool prisma = false;
+    // Replay earlier files into the schema model (off: each file against an empty model).
+    bool replay = true;
+};
+
+struct LintResult {
+    std::vector<Finding> findings;
+    std::vector<std::string> input_errors; // unreadable paths, empty directories
+    std::size_t files = 0;
+    std::size_t statements = 0;
+
+    std::size_t count(Level level) const;
+    bool has_syntax_errors() const;
+};
+
+} // namespace pgphase::planners::lint

@@ -1,0 +1,45 @@
+// pgphase lint: finds the statements of raw SQL migrations that would block production,
+// lose data or fail on a populated table. Reads the files it is given (a .sql file, a
+// directory of .sql files, a Prisma migrations folder); no database. Pure otherwise.
+#pragma once
+
+#include "planners/lint/finding.hpp"
+#include "planners/lint/schema.hpp"
+#include "planners/lint/source.hpp"
+
+#include <string>
+#include <vector>
+
+namespace pgphase::planners::lint {
+
+struct InputFile {
+    std::string path;
+    bool prisma = false; // a migration.sql of a Prisma migrations folder
+};
+
+// Expands PATHs in order: a file as is; a directory into its `*/migration.sql` and `*.sql`
+// entries sorted by name (a folder holding `migrations/` is read through it). Problems go to
+// `errors`, one line each, and the other paths are still expanded.
+std::vector<InputFile> collect_inputs(const std::vector<std::string>& paths,
+                                      std::vector<std::string>& errors);
+
+// Lints files in order, replaying each into the schema model the next ones see (unless
+// options.replay is off).
+class Linter {
+public:
+    explicit Linter(LintOptions options)
+        : m_options(std::move(options)) {}
+
+    void lint(const SourceFile& file, bool prisma_file);
+    LintResult& result() { return m_result; }
+
+private:
+    LintOptions m_options;
+    SchemaModel m_schema;
+    LintResult m_result;
+};
+
+// collect_inputs, read, lint.
+LintResult lint_paths(const std::vector<std::string>& paths, const LintOptions& options);
+
+} // namespace pgphase::planners::lint

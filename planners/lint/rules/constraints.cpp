@@ -1,0 +1,93 @@
+// add-foreign-key-validates, add-check-validates, add-unique-constraint and
+// validate-in-same-transaction. NOT VALID makes ADD CONSTRAINT a catalog change; VALIDATE
+// then scans under SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes, but only
+// if the transaction that added the constraint (and holds its lock) has committed. Pure.
+#include "planners/lint/rules/checks.hpp"
+
+namespace pgphase::planners::lint {
+
+namespace {
+
+std::string constraint_label(const json& constraint) {
+    const std::string name = string_field(constraint, "conname");
+    return name.empty() ? std::string() : " " + quote_name(name);
+}
+
+void check_added(CheckContext& context, const TableName& table, const json& constraint) {
+    const std::string contype = string_field(constraint, "contype");
+    const bool not_valid = constraint.value("skip_validation", false);
+    const std::string label = constraint_label(constraint);
+    if (not_valid && context.in_transaction() && !string_field(constraint, "conname").empty()) {
+        context.facts().not_valid_in_transaction.insert(table.key() + "/" +
+                                                        string_field(constraint, "conname"));
+    }
+    if (context.created_here(table)) {
+        return;
+    }
+    if (contype == "CONSTR_FOREIGN" && !not_valid) {
+        const TableName referenced =
+            table_from_range_var(constraint.value("pktable", json::object()));
+        context.report("add-foreign-key-validates",
+                       "adding foreign key" + label + " on " + table.display() + " scans " +
+                           table.display() + " to validate it, blocking writes to it and to " +
+                           referenced.display());
+    } else if (contype == "CONSTR_CHECK" && !not_valid) {
+        context.report("add-check-validates", "adding check" + label + " on " + table.display() +
+                                                  " scans " + table.display() +
+                                                  " under ACCESS EXCLUSIVE to validate it");
+    } else if ((contype == "CONSTR_UNIQUE" || contype == "CONSTR_PRIMARY") &&
+               string_field(constraint, "indexname").empty()) {
+        const std::string what = contype == "CONSTR_UNIQUE" ? "unique constraint" : "primary key";
+        context.report("add-unique-constraint",
+                       "adding " + what + label + " on " + table.display() +
+                           " builds its index under ACCESS EXCLUSIVE, blocking reads and writes");
+    } else if (contype == "CONSTR_EXCLUSION") {
+        context.report("add-unique-constraint",
+                       "adding exclusion constraint" + label + " on " + table.display() +
+                           " builds its index under ACCESS EXCLUSIVE, blocking reads and writes",
+                       {std::nullopt, "",
+                        "there is no USING INDEX form for EXCLUDE: add it "
+                        "while the table is small, or in a maintenance window"});
+    }
+}
+
+} // namespace
+
+void check_constraints(CheckContext& context) {
+    const auto table = altered_table(context);
+    if (!table) {
+        return;
+    }
+    for (const json& cmd : alter_commands(context)) {
+        const std::string subtype = string_field(cmd, "subtype");
+        if (subtype == "AT_AddConstraint") {
+            check_added(context, *table, cmd.at("def").value("Constraint", json::object()));
+        } else if (subtype == "AT_AddColumn") {
+            // Inline REFERENCES/CHECK/UNIQUE on a new column validate or index like ADD
+            // CONSTRAINT does.
+            for (const json& item :
+                 cmd.at("def").at("ColumnDef").value("constraints", json::array())) {
+                const json& constraint = item.value("Constraint", json::object());
+                const std::string contype = string_field(constraint, "contype");
+                if (contype == "CONSTR_FOREIGN" || contype == "CONSTR_CHECK" ||
+                    contype == "CONSTR_UNIQUE" || contype == "CONSTR_PRIMARY" ||
+                    contype == "CONSTR_EXCLUSION") {
+                    check_added(context, *table, constraint);
+                }
+            }
+        } else if (subtype == "AT_ValidateConstraint") {
+            const std::string name = string_field(cmd, "name");
+            if (context.facts().not_valid_in_transaction.count(table->key() + "/" + name) != 0 &&
+                !context.created_here(*table)) {
+                context.report("validate-in-same-transaction",
+                               "validating " + quote_name(name) +
+                                   " in the transaction that "
+                                   "added it NOT VALID scans " +
+                                   table->display() +
+                                   " while the ADD CONSTRAINT's lock is still held");
+            }
+        }
+    }
+}
+
+} // namespace pgphase::planners::lint

@@ -1,0 +1,112 @@
+// probable-rename: Prisma turns a renamed field into DROP COLUMN + ADD COLUMN of the same
+// type on the same table, which silently loses the column's data. Collects both per table
+// while the file is read, pairs them at its end. Pure.
+#include "planners/lint/rules/checks.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+namespace pgphase::planners::lint {
+
+namespace {
+
+std::string folded(const std::string& name) {
+    std::string out;
+    for (char c : name) {
+        if (c != '_') {
+            out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+    }
+    return out;
+}
+
+// Names a rename plausibly connects: equal but for case and underscores (userId, user_id),
+// or one holding the other where the shorter is at least four characters and half the longer
+// (value, valueJson; clientSecre, clientSecret). Used only when the dropped type is unknown.
+bool similar_names(const std::string& a, const std::string& b) {
+    const std::string x = folded(a);
+    const std::string y = folded(b);
+    const std::string& shorter = x.size() <= y.size() ? x : y;
+    const std::string& longer = x.size() <= y.size() ? y : x;
+    return shorter == longer || (shorter.size() >= 4 && shorter.size() * 2 >= longer.size() &&
+                                 longer.find(shorter) != std::string::npos);
+}
+
+} // namespace
+
+void check_probable_rename(CheckContext& context) {
+    const auto table = altered_table(context);
+    if (!table || context.created_here(*table)) {
+        return;
+    }
+    FileFacts& facts = context.facts();
+    for (const json& cmd : alter_commands(context)) {
+        const std::string subtype = string_field(cmd, "subtype");
+        if (subtype == "AT_DropColumn") {
+            const std::string column = string_field(cmd, "name");
+            ColumnEvent event{*table, column, std::nullopt, context.index()};
+            if (const ColumnType* type = context.schema().column_type(*table, column)) {
+                event.type = *type;
+            }
+            facts.dropped_columns.push_back(std::move(event));
+        } else if (subtype == "AT_AddColumn") {
+            const json& column = cmd.at("def").at("ColumnDef");
+            facts.added_columns.push_back({*table, string_field(column, "colname"),
+                                           column_type(column.value("typeName", json::object())),
+                                           context.index()});
+        }
+    }
+}
+
+void finish_probable_rename(CheckContext& context) {
+    const FileFacts& facts = context.facts();
+    std::map<std::string, std::vector<const ColumnEvent*>> added; // table key -> unpaired
+    for (const ColumnEvent& event : facts.added_columns) {
+        added[event.table.key()].push_back(&event);
+    }
+    for (const ColumnEvent& dropped : facts.dropped_columns) {
+        auto& candidates = added[dropped.table.key()];
+        const std::string from = dropped.table.display() + "." + quote_name(dropped.column);
+        // Dropping a column and adding one of the same name is a recreation, not a rename
+        // (drop-column reports the data loss).
+        candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
+                                        [&](const ColumnEvent* added_column) {
+                                            return added_column->column == dropped.column;
+                                        }),
+                         candidates.end());
+        if (dropped.type) {
+            for (auto it = candidates.begin(); it != candidates.end(); ++it) {
+                if ((*it)->type && *(*it)->type == *dropped.type) {
+                    context.report_at(
+                        dropped.statement, "probable-rename",
+                        "dropping " + from + " and adding " + quote_name((*it)->column) +
+                            " of the same type (" + dropped.type->display() +
+                            ") looks like a rename: the data of " + from + " is lost");
+                    candidates.erase(it);
+                    break;
+                }
+            }
+            continue;
+        }
+        const auto similar = std::find_if(
+            candidates.begin(), candidates.end(), [&](const ColumnEvent* added_column) {
+                return similar_names(dropped.column, added_column->column);
+            });
+        if (similar != candidates.end()) {
+            CheckContext::Details details;
+            details.level = Level::warning;
+            context.report_at(dropped.statement, "probable-rename",
+                              "dropping " + from + " and adding " + quote_name((*similar)->column) +
+                                  " (" + (*similar)->type->display() +
+                                  ") may be a rename (assumed from the names: the dropped "
+                                  "column's type is unknown, since no earlier migration linted "
+                                  "with it creates it): if so, the data of " +
+                                  from + " is lost",
+                              details);
+            candidates.erase(similar);
+        }
+    }
+}
+
+} // namespace pgphase::planners::lint

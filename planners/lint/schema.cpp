@@ -1,0 +1,164 @@
+// Replays CREATE TABLE, ADD/DROP/ALTER COLUMN, renames, CREATE/DROP TYPE and CREATE INDEX
+// into table -> column -> type, so a later ALTER COLUMN TYPE knows what it converts from.
+// Pure.
+#include "planners/lint/schema.hpp"
+
+namespace pgphase::planners::lint {
+
+const ColumnType* SchemaModel::column_type(const TableName& table,
+                                           const std::string& column) const {
+    const auto found = m_tables.find(table.key());
+    if (found == m_tables.end()) {
+        return nullptr;
+    }
+    const auto type = found->second.find(column);
+    return type == found->second.end() ? nullptr : &type->second;
+}
+
+bool SchemaModel::knows_table(const TableName& table) const {
+    return m_tables.count(table.key()) != 0;
+}
+
+std::optional<TableName> SchemaModel::index_table(const std::string& index_name) const {
+    const auto found = m_indexes.find(index_name);
+    if (found == m_indexes.end()) {
+        return std::nullopt;
+    }
+    return found->second;
+}
+
+void SchemaModel::set_column_type(const TableName& table, const std::string& column,
+                                  ColumnType type) {
+    m_tables[table.key()][column] = std::move(type);
+}
+
+void SchemaModel::apply(const Statement& statement) {
+    if (statement.kind.empty()) {
+        return;
+    }
+    const json& body = statement.node.at(statement.kind);
+    if (statement.kind == "CreateStmt") {
+        const TableName table = table_from_range_var(body.value("relation", json::object()));
+        auto& columns = m_tables[table.key()];
+        columns.clear();
+        for (const json& element : body.value("tableElts", json::array())) {
+            if (element.contains("ColumnDef")) {
+                const json& column = element.at("ColumnDef");
+                columns[string_field(column, "colname")] =
+                    lint::column_type(column.value("typeName", json::object()));
+            }
+        }
+    } else if (statement.kind == "AlterTableStmt") {
+        apply_alter_table(body);
+    } else if (statement.kind == "RenameStmt") {
+        apply_rename(body);
+    } else if (statement.kind == "DropStmt") {
+        apply_drop(body);
+    } else if (statement.kind == "CreateEnumStmt") {
+        const auto names = string_list(body.value("typeName", json::array()));
+        if (!names.empty()) {
+            m_enums.insert(names.back());
+        }
+    } else if (statement.kind == "IndexStmt") {
+        const std::string name = string_field(body, "idxname");
+        if (!name.empty()) {
+            m_indexes[name] = table_from_range_var(body.value("relation", json::object()));
+        }
+    }
+}
+
+void SchemaModel::apply_alter_table(const json& alter) {
+    if (string_field(alter, "objtype") != "OBJECT_TABLE") {
+        return;
+    }
+    const TableName table = table_from_range_var(alter.value("relation", json::object()));
+    for (const json& item : alter.value("cmds", json::array())) {
+        const json& cmd = item.value("AlterTableCmd", json::object());
+        const std::string subtype = string_field(cmd, "subtype");
+        if (subtype == "AT_AddColumn") {
+            const json& column = cmd.at("def").at("ColumnDef");
+            m_tables[table.key()][string_field(column, "colname")] =
+                lint::column_type(column.value("typeName", json::object()));
+        } else if (subtype == "AT_DropColumn") {
+            const auto found = m_tables.find(table.key());
+            if (found != m_tables.end()) {
+                found->second.erase(string_field(cmd, "name"));
+            }
+        } else if (subtype == "AT_AlterColumnType") {
+            m_tables[table.key()][string_field(cmd, "name")] =
+                lint::column_type(cmd.at("def").at("ColumnDef").value("typeName", json::object()));
+        }
+    }
+}
+
+void SchemaModel::apply_rename(const json& rename) {
+    const std::string type = string_field(rename, "renameType");
+    const std::string new_name = string_field(rename, "newname");
+    if (type == "OBJECT_COLUMN") {
+        const TableName table = table_from_range_var(rename.value("relation", json::object()));
+        const auto found = m_tables.find(table.key());
+        if (found == m_tables.end()) {
+            return;
+        }
+        const auto column = found->second.find(string_field(rename, "subname"));
+        if (column != found->second.end()) {
+            ColumnType moved = column->second;
+            found->second.erase(column);
+            found->second[new_name] = std::move(moved);
+        }
+    } else if (type == "OBJECT_TABLE") {
+        const TableName table = table_from_range_var(rename.value("relation", json::object()));
+        const auto found = m_tables.find(table.key());
+        if (found != m_tables.end()) {
+            auto columns = std::move(found->second);
+            m_tables.erase(found);
+            TableName renamed = table;
+            renamed.name = new_name;
+            m_tables[renamed.key()] = std::move(columns);
+        }
+    } else if (type == "OBJECT_TYPE") {
+        const auto names = string_list(rename.value("object", json::object()));
+        if (names.empty()) {
+            return;
+        }
+        const std::string& old_name = names.back();
+        if (m_enums.erase(old_name) != 0) {
+            m_enums.insert(new_name);
+        }
+        // Columns follow their type: the last step of the enum dance renames `E_new` to `E`.
+        for (auto& [key, columns] : m_tables) {
+            for (auto& [column, column_type] : columns) {
+                if (column_type.name == old_name) {
+                    column_type.name = new_name;
+                }
+            }
+        }
+    }
+}
+
+void SchemaModel::apply_drop(const json& drop) {
+    const std::string type = string_field(drop, "removeType");
+    for (const json& object : drop.value("objects", json::array())) {
+        // Tables and indexes come as name lists, types as TypeName nodes.
+        const auto names = object.contains("TypeName")
+                               ? string_list(object.at("TypeName").value("names", json::array()))
+                               : string_list(object);
+        if (names.empty()) {
+            continue;
+        }
+        if (type == "OBJECT_TABLE") {
+            TableName table;
+            table.name = names.back();
+            if (names.size() > 1) {
+                table.schema = names[names.size() - 2];
+            }
+            m_tables.erase(table.key());
+        } else if (type == "OBJECT_TYPE") {
+            m_enums.erase(names.back());
+        } else if (type == "OBJECT_INDEX") {
+            m_indexes.erase(names.back());
+        }
+    }
+}
+
+} // namespace pgphase::planners::lint

@@ -1,0 +1,40 @@
+// What lint knows of the schema: column types replayed from earlier statements (earlier
+// migrations of the same folder, then the file itself), enums, and which table each index
+// is on. Replaces nothing in the database and reads nothing: statements in, facts out. Pure.
+#pragma once
+
+#include "planners/lint/source.hpp"
+#include "planners/lint/sql_tree.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace pgphase::planners::lint {
+
+class SchemaModel {
+public:
+    // The column's type as replayed, nullptr when no earlier statement says.
+    const ColumnType* column_type(const TableName& table, const std::string& column) const;
+    bool knows_table(const TableName& table) const;
+    bool is_enum(const std::string& type_name) const { return m_enums.count(type_name) != 0; }
+    std::optional<TableName> index_table(const std::string& index_name) const;
+
+    // Replays one statement; statements it does not model leave it unchanged.
+    void apply(const Statement& statement);
+
+    // Declares a column's type known from elsewhere (e.g. Prisma's `cast from` warning).
+    void set_column_type(const TableName& table, const std::string& column, ColumnType type);
+
+private:
+    void apply_alter_table(const json& alter);
+    void apply_rename(const json& rename);
+    void apply_drop(const json& drop);
+
+    std::map<std::string, std::map<std::string, ColumnType>> m_tables; // TableName::key()
+    std::set<std::string> m_enums;
+    std::map<std::string, TableName> m_indexes;
+};
+
+} // namespace pgphase::planners::lint

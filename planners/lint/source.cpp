@@ -1,0 +1,223 @@
+// Splits a file with libpg_query's parser-based splitter (its scanner-based one when the file
+// does not parse, so one bad statement does not hide the others), then parses each statement
+// on its own so a syntax error is located and the rest are still linted. Pure.
+#include "planners/lint/source.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <pg_query.h>
+#include <string_view>
+#include <utility>
+
+namespace pgphase::planners::lint {
+
+namespace {
+
+bool is_space(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+
+// Byte offset of the `chars`-th character (0-based) of `text`, counting UTF-8 code points.
+std::size_t byte_of_char(std::string_view text, std::size_t chars) {
+    std::size_t seen = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if ((byte & 0xC0U) == 0x80U) {
+            continue; // continuation byte
+        }
+        if (seen == chars) {
+            return i;
+        }
+        ++seen;
+    }
+    return text.size();
+}
+
+void read_ignores(std::string_view comment, std::size_t comment_offset, const SourceFile& file,
+                  std::vector<IgnoreDirective>& out) {
+    constexpr std::string_view marker = "pgphase:ignore";
+    std::size_t at = comment.find(marker);
+    while (at != std::string_view::npos) {
+        std::size_t i = at + marker.size();
+        while (i < comment.size() && comment[i] != '\n') {
+            while (i < comment.size() &&
+                   (comment[i] == ' ' || comment[i] == '\t' || comment[i] == ',')) {
+                ++i;
+            }
+            const std::size_t start = i;
+            while (i < comment.size() &&
+                   (std::isalnum(static_cast<unsigned char>(comment[i])) != 0 ||
+                    comment[i] == '-' || comment[i] == '_')) {
+                ++i;
+            }
+            if (i == start) {
+                break; // end of the list: `*/`, other text
+            }
+            out.push_back({std::string(comment.substr(start, i - start)),
+                           file.mark_at(comment_offset + start)});
+        }
+        at = comment.find(marker, i);
+    }
+}
+
+} // namespace
+
+SourceFile::SourceFile(std::string path, std::string text)
+    : m_path(std::move(path))
+    , m_text(std::move(text)) {
+    m_line_starts.push_back(0);
+    for (std::size_t i = 0; i < m_text.size(); ++i) {
+        if (m_text[i] == '\n') {
+            m_line_starts.push_back(i + 1);
+        }
+    }
+    split();
+    read_prisma_warnings();
+}
+
+SourceMark SourceFile::mark_at(std::size_t offset) const {
+    offset = std::min(offset, m_text.size());
+    const auto next = std::upper_bound(m_line_starts.begin(), m_line_starts.end(), offset);
+    const std::size_t line_start = *(next - 1);
+    int column = 1;
+    for (std::size_t i = line_start; i < offset; ++i) {
+        if ((static_cast<unsigned char>(m_text[i]) & 0xC0U) != 0x80U) {
+            ++column;
+        }
+    }
+    return {m_path, static_cast<int>(next - m_line_starts.begin()), column};
+}
+
+void SourceFile::split() {
+    PgQuerySplitResult result = pg_query_split_with_parser(m_text.c_str());
+    if (result.error != nullptr) {
+        pg_query_free_split_result(result);
+        result = pg_query_split_with_scanner(m_text.c_str());
+    }
+    if (result.error != nullptr) {
+        // Not even the scanner gets through (an unterminated quote): one statement, whose
+        // parse reports where.
+        add_statement(0, m_text.size());
+    } else {
+        for (int i = 0; i < result.n_stmts; ++i) {
+            const PgQuerySplitStmt* piece = result.stmts[i];
+            const auto begin = static_cast<std::size_t>(piece->stmt_location);
+            const std::size_t end = piece->stmt_len == 0
+                                        ? m_text.size()
+                                        : begin + static_cast<std::size_t>(piece->stmt_len);
+            add_statement(begin, std::min(end, m_text.size()));
+        }
+    }
+    pg_query_free_split_result(result);
+}
+
+void SourceFile::add_statement(std::size_t begin, std::size_t end) {
+    // Skip blanks and comments up to the first token, reading ignore directives on the way.
+    std::vector<IgnoreDirective> ignores;
+    std::size_t i = begin;
+    while (i < end) {
+        if (is_space(m_text[i])) {
+            ++i;
+        } else if (m_text.compare(i, 2, "--") == 0) {
+            const std::size_t eol = std::min(m_text.find('\n', i), end);
+            read_ignores(std::string_view(m_text).substr(i, eol - i), i, *this, ignores);
+            i = eol;
+        } else if (m_text.compare(i, 2, "/*") == 0) {
+            int depth = 0; // PostgreSQL block comments nest
+            std::size_t j = i;
+            while (j < end) {
+                if (m_text.compare(j, 2, "/*") == 0) {
+                    ++depth;
+                    j += 2;
+                } else if (m_text.compare(j, 2, "*/") == 0) {
+                    j += 2;
+                    if (--depth == 0) {
+                        break;
+                    }
+                } else {
+                    ++j;
+                }
+            }
+            read_ignores(std::string_view(m_text).substr(i, j - i), i, *this, ignores);
+            i = j;
+        } else {
+            break;
+        }
+    }
+    std::size_t last = end;
+    while (last > i && (is_space(m_text[last - 1]) || m_text[last - 1] == ';')) {
+        --last;
+    }
+    if (i >= last) {
+        return; // only comments
+    }
+    Statement statement;
+    statement.text = m_text.substr(i, last - i);
+    statement.offset = i;
+    statement.mark = mark_at(i);
+    statement.ignores = std::move(ignores);
+
+    // Parsed with its `;`, so an error reads as PostgreSQL would report running the file.
+    const std::size_t with_semicolon = end < m_text.size() && m_text[end] == ';' ? end + 1 : end;
+    const std::string source = m_text.substr(i, with_semicolon - i);
+    PgQueryParseResult parsed = pg_query_parse(source.c_str());
+    if (parsed.error != nullptr) {
+        statement.parse_error = parsed.error->message;
+        const std::size_t chars =
+            parsed.error->cursorpos > 0 ? static_cast<std::size_t>(parsed.error->cursorpos - 1) : 0;
+        statement.error_mark = mark_at(i + byte_of_char(source, chars));
+    } else {
+        const nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree);
+        const auto& stmts = tree.at("stmts");
+        if (!stmts.empty() && stmts[0].contains("stmt")) {
+            statement.node = stmts[0].at("stmt");
+            statement.kind = statement.node.begin().key();
+        }
+    }
+    pg_query_free_parse_result(parsed);
+    if (statement.kind.empty() && statement.parse_error.empty()) {
+        return; // nothing but a stray `;`
+    }
+    m_statements.push_back(std::move(statement));
+}
+
+void SourceFile::read_prisma_warnings() {
+    // Prisma writes the header before the first statement: `/* Warnings: - ... */` (or as
+    // `--` comments). Only that region is read, so a string literal cannot fake one.
+    const std::size_t region_end =
+        m_statements.empty() ? m_text.size() : m_statements.front().offset;
+    const std::string_view region = std::string_view(m_text).substr(0, region_end);
+    const std::size_t header = region.find("Warnings:");
+    if (header == std::string_view::npos) {
+        return;
+    }
+    std::size_t line_start = region.find('\n', header);
+    while (line_start != std::string_view::npos && line_start < region.size()) {
+        ++line_start;
+        const std::size_t line_end = std::min(region.find('\n', line_start), region.size());
+        std::size_t i = line_start;
+        while (i < line_end && (is_space(region[i]) || region[i] == '-')) {
+            if (region[i] == '-' && !(i + 1 < line_end && region[i + 1] == '-')) {
+                break; // a bullet, not a `--` comment marker
+            }
+            i += region[i] == '-' ? std::size_t{2} : std::size_t{1};
+        }
+        const std::string_view line = region.substr(i, line_end - i);
+        if (line.rfind("*/", 0) == 0 || (line.empty() && !m_prisma_warnings.empty())) {
+            break; // the end of the comment, or the blank line after the items
+        }
+        if (line.rfind("- ", 0) == 0) {
+            std::string item(line.substr(2));
+            while (!item.empty() && is_space(item.back())) {
+                item.pop_back();
+            }
+            m_prisma_warnings.push_back({std::move(item), mark_at(i)});
+        } else if (!line.empty() && !m_prisma_warnings.empty()) {
+            m_prisma_warnings.back().text += " ";
+            m_prisma_warnings.back().text += line;
+        }
+        line_start = line_end < region.size() ? line_end : std::string_view::npos;
+    }
+}
+
+} // namespace pgphase::planners::lint

@@ -1,0 +1,184 @@
+// `pgphase lint` as a user runs it: exit codes, formats, --disable, ignore comments. Needs no
+// database, so these run without PGPHASE_TEST_DSN.
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <vector>
+
+namespace pgphase::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct LintRun {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string quoted(const std::string& arg) {
+    std::string out = "'";
+    for (char c : arg) {
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
+}
+
+std::string slurp(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+class LintCli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        m_dir = fs::temp_directory_path() /
+                ("pgphase-lint-cli-" +
+                 std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+        fs::create_directories(m_dir);
+    }
+    void TearDown() override { fs::remove_all(m_dir); }
+
+    std::string write(const std::string& name, const std::string& sql) {
+        const fs::path path = m_dir / name;
+        fs::create_directories(path.parent_path());
+        std::ofstream(path, std::ios::binary) << sql;
+        return path.string();
+    }
+
+    LintRun lint(const std::vector<std::string>& args) {
+        std::string command = quoted(PGPHASE_BINARY) + " lint";
+        for (const std::string& arg : args) {
+            command += " " + quoted(arg);
+        }
+        command +=
+            " >" + quoted((m_dir / "out").string()) + " 2>" + quoted((m_dir / "err").string());
+        const int status = std::system(command.c_str()); // NOLINT(concurrency-mt-unsafe)
+        LintRun run;
+        run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        run.out = slurp(m_dir / "out");
+        run.err = slurp(m_dir / "err");
+        return run;
+    }
+
+    fs::path m_dir;
+};
+
+TEST_F(LintCli, ExitsZeroWhenNothingBlocks) {
+    const std::string file = write("ok.sql", "SET lock_timeout = '2s';\n"
+                                             "CREATE INDEX CONCURRENTLY i ON users (email);\n"
+                                             "ALTER TABLE users ADD COLUMN note text;\n");
+    const LintRun run = lint({file});
+    EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+    EXPECT_EQ(run.out, "0 errors, 0 warnings, 0 infos in 1 file (3 statements)\n");
+}
+
+TEST_F(LintCli, ExitsZeroOnWarningsOnly) {
+    const std::string file = write("w.sql", "DROP INDEX users_email;\n");
+    const LintRun run = lint({file});
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_NE(run.out.find(":1:1: warning: [drop-index-non-concurrent]"), std::string::npos);
+}
+
+TEST_F(LintCli, ExitsOneWhenAnErrorRuleFiresAndPrintsWhereAndWhy) {
+    const std::string file = write("e.sql", "SET lock_timeout = '2s';\n"
+                                            "CREATE INDEX i ON users (email);\n");
+    const LintRun run = lint({file});
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_NE(run.out.find(file + ":2:1: error: [create-index-non-concurrent] creating index i on "
+                                  "users blocks writes to the table while the index is built\n"
+                                  "    | CREATE INDEX i ON users (email)\n"
+                                  "    lock: SHARE (blocks writes); scans the table to build the "
+                                  "index\n    hint: CREATE INDEX CONCURRENTLY"),
+              std::string::npos)
+        << run.out;
+}
+
+TEST_F(LintCli, ExitsTwoOnASyntaxErrorAndSaysWhere) {
+    const std::string file = write("bad.sql", "SELECT 1;\nALTER TABLE users ADD COLUMN;\n");
+    const LintRun run = lint({file});
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_NE(run.out.find(file + ":2:29: error: [syntax-error] syntax error at or near \";\""),
+              std::string::npos)
+        << run.out;
+}
+
+TEST_F(LintCli, ExitsTwoOnAnUnreadablePathButLintsTheOthers) {
+    const std::string file = write("e.sql", "DROP TABLE users;\n");
+    const LintRun run = lint({(m_dir / "nope.sql").string(), file});
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_NE(run.out.find("error: could not read \"" + (m_dir / "nope.sql").string()),
+              std::string::npos);
+    EXPECT_NE(run.out.find("[drop-table]"), std::string::npos);
+}
+
+TEST_F(LintCli, ExitsTwoOnAnUnknownDisabledRule) {
+    const LintRun run = lint({write("e.sql", "SELECT 1;"), "--disable", "drop-tabel"});
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_NE(run.err.find("--disable names unknown rule \"drop-tabel\""), std::string::npos);
+}
+
+TEST_F(LintCli, DisableAndIgnoreCommentsSilenceRules) {
+    const std::string file = write("d.sql", "-- pgphase:ignore drop-column\n"
+                                            "ALTER TABLE users DROP COLUMN legacy;\n"
+                                            "DROP TABLE old_sessions;\n");
+    const LintRun run =
+        lint({file, "--disable", "drop-table", "--disable", "missing-lock-timeout"});
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_EQ(run.out.find("[drop-"), std::string::npos);
+}
+
+TEST_F(LintCli, JsonFormat) {
+    const std::string file = write("j.sql", "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n");
+    const LintRun run = lint({"--format", "json", file});
+    EXPECT_EQ(run.exit_code, 1);
+    const nlohmann::json out = nlohmann::json::parse(run.out);
+    ASSERT_EQ(out.at("findings").size(), 2U);
+    EXPECT_EQ(out.at("findings")[0].at("rule"), "missing-lock-timeout");
+    EXPECT_EQ(out.at("findings")[1].at("rule"), "set-not-null");
+    EXPECT_EQ(out.at("findings")[1].at("line"), 1);
+    EXPECT_EQ(out.at("summary").at("errors"), 1);
+}
+
+TEST_F(LintCli, GithubFormat) {
+    const std::string file = write("g.sql", "SET lock_timeout = '1s';\nDROP TABLE t;\n");
+    const LintRun run = lint({"--format", "github", file});
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_EQ(run.out.rfind("::error file=" + file +
+                                ",line=2,col=1,title=drop-table::dropping t "
+                                "loses its data",
+                            0),
+              0U)
+        << run.out;
+}
+
+TEST_F(LintCli, APrismaMigrationRunsInOneTransaction) {
+    write("migrations/20240101_a/migration.sql", "CREATE TABLE t (id int, name varchar(80));\n");
+    write("migrations/20240102_b/migration.sql",
+          "-- CreateIndex\nCREATE INDEX CONCURRENTLY t_name ON t (name);\n"
+          "-- AlterTable\nALTER TABLE t ALTER COLUMN name SET DATA TYPE VARCHAR(200);\n");
+    const LintRun run = lint({(m_dir / "migrations").string()});
+    EXPECT_EQ(run.exit_code, 1) << run.out;
+    EXPECT_NE(run.out.find("20240102_b/migration.sql:2:1: error: [concurrently-in-transaction]"),
+              std::string::npos)
+        << run.out;
+    EXPECT_EQ(run.out.find("alter-column-type"), std::string::npos)
+        << "varchar(80) to varchar(200), known from the first migration, does not rewrite";
+}
+
+TEST_F(LintCli, ListRules) {
+    const LintRun run = lint({"--list-rules"});
+    EXPECT_EQ(run.exit_code, 0);
+    EXPECT_NE(run.out.find("create-index-non-concurrent"), std::string::npos);
+}
+
+} // namespace
+} // namespace pgphase::testing

@@ -1,0 +1,134 @@
+// missing-lock-timeout, unbatched-update/delete, cluster, vacuum-full, prisma-warning and the
+// style rules; ignore directives and --disable.
+#include "tests/unit/planners/lint/lint_test_support.hpp"
+
+#include <gtest/gtest.h>
+
+namespace pgphase::planners::lint::testing {
+namespace {
+
+using Rules = std::vector<std::string>;
+
+TEST(LintLockTimeout, WarnsOnceAtTheFirstAccessExclusiveStatement) {
+    const LintResult result = lint_sql("CREATE TABLE n (id int);\n"
+                                       "ALTER TABLE a ADD COLUMN x text;\n"
+                                       "ALTER TABLE b ADD COLUMN y text;\n");
+    const auto found = of_rule(result, "missing-lock-timeout");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found.front()->level, Level::warning);
+    EXPECT_EQ(found.front()->mark.line, 2);
+}
+
+TEST(LintLockTimeout, SilentWhenTheFileSetsOne) {
+    EXPECT_FALSE(fires(lint_sql("SET lock_timeout = '2s';\nALTER TABLE a ADD COLUMN x text;"),
+                       "missing-lock-timeout"));
+    EXPECT_FALSE(fires(lint_sql("BEGIN;\nSET LOCAL lock_timeout TO 1000;\nDROP TABLE a;\nCOMMIT;"),
+                       "missing-lock-timeout"));
+}
+
+TEST(LintLockTimeout, ZeroOrResetMeansNoTimeout) {
+    EXPECT_TRUE(fires(lint_sql("SET lock_timeout = 0;\nALTER TABLE a ADD COLUMN x text;"),
+                      "missing-lock-timeout"));
+    EXPECT_TRUE(fires(lint_sql("SET lock_timeout = '2s';\nRESET lock_timeout;\n"
+                               "ALTER TABLE a ADD COLUMN x text;"),
+                      "missing-lock-timeout"));
+}
+
+TEST(LintLockTimeout, SilentForNewTablesAndLighterLocks) {
+    EXPECT_FALSE(
+        fires(lint_sql("CREATE TABLE n (id int);\nALTER TABLE n ADD COLUMN x text;\n"
+                       "CREATE INDEX CONCURRENTLY i ON a (x);\n"
+                       "ALTER TABLE n ADD CONSTRAINT f FOREIGN KEY (id) REFERENCES a (id);\n"
+                       "ALTER TABLE a VALIDATE CONSTRAINT c;\n"),
+              "missing-lock-timeout"));
+}
+
+TEST(LintDml, UpdateOrDeleteWithoutWhereIsUnbatched) {
+    EXPECT_EQ(blocking_rules(lint_sql("UPDATE \"Project\" SET \"updatedAt\" = NOW();")),
+              Rules{"unbatched-update"});
+    EXPECT_EQ(blocking_rules(lint_sql("DELETE FROM sessions;")), Rules{"unbatched-delete"});
+    EXPECT_TRUE(blocking_rules(lint_sql("UPDATE t SET a = 1 WHERE id < 1000;")).empty());
+    EXPECT_TRUE(blocking_rules(lint_sql("DELETE FROM t WHERE expired;")).empty());
+}
+
+TEST(LintMaintenance, ClusterVacuumFullAreErrorsPlainVacuumIsNot) {
+    EXPECT_EQ(blocking_rules(lint_sql("CLUSTER t USING t_pkey;")), Rules{"cluster"});
+    EXPECT_EQ(blocking_rules(lint_sql("VACUUM FULL t;")), Rules{"vacuum-full"});
+    EXPECT_EQ(blocking_rules(lint_sql("VACUUM (FULL, ANALYZE) t;")), Rules{"vacuum-full"});
+    EXPECT_TRUE(lint_sql("VACUUM ANALYZE t;").findings.empty());
+}
+
+TEST(LintStyle, TimestampWithoutTimeZoneAndSerialAreInfo) {
+    const LintResult result =
+        lint_sql("CREATE TABLE t (id SERIAL PRIMARY KEY, at TIMESTAMP(3), ok TIMESTAMPTZ);");
+    EXPECT_EQ(rules(result), (Rules{"prefer-timestamptz", "prefer-identity"}));
+    for (const Finding& finding : result.findings) {
+        EXPECT_EQ(finding.level, Level::info);
+    }
+    EXPECT_EQ(result.findings.front().message, "column at of t stores timestamp without time zone");
+}
+
+TEST(LintPrisma, SurfacesTheWarningsHeader) {
+    const LintResult result =
+        lint_sql("/*\n  Warnings:\n\n  - You are about to drop the column `a` on the `T` table. "
+                 "All the data in the column will be lost.\n\n*/\n"
+                 "-- AlterTable\nALTER TABLE \"T\" DROP COLUMN \"a\";\n",
+                 true);
+    const auto found = of_rule(result, "prisma-warning");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found.front()->level, Level::warning);
+    EXPECT_EQ(found.front()->mark.line, 4);
+    EXPECT_NE(found.front()->message.find("drop the column `a`"), std::string::npos);
+    EXPECT_TRUE(fires(result, "drop-column"));
+}
+
+TEST(LintIgnore, ACommentBeforeTheStatementSilencesTheNamedRulesOnly) {
+    const LintResult result =
+        lint_sql("-- pgphase:ignore drop-column\nALTER TABLE t DROP COLUMN a;\n"
+                 "ALTER TABLE t DROP COLUMN b;\n"
+                 "-- pgphase:ignore rename-table\nALTER TABLE t RENAME COLUMN c TO d;\n");
+    const auto found = of_rule(result, "drop-column");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found.front()->mark.line, 3);
+    EXPECT_TRUE(fires(result, "rename-column"));
+}
+
+TEST(LintIgnore, AnUnknownRuleInADirectiveIsReported) {
+    const LintResult result =
+        lint_sql("-- pgphase:ignore drop-colum\nALTER TABLE t DROP COLUMN a;");
+    const auto found = of_rule(result, "unknown-rule");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found.front()->mark.line, 1);
+    EXPECT_NE(found.front()->message.find("drop-colum"), std::string::npos);
+}
+
+TEST(LintDisable, DisabledRulesAreNotReported) {
+    LintOptions options;
+    options.disabled = {"drop-column", "missing-lock-timeout"};
+    const LintResult result = lint_sql("ALTER TABLE t DROP COLUMN a;", false, options);
+    EXPECT_TRUE(result.findings.empty());
+}
+
+TEST(LintSyntax, AStatementThatDoesNotParseIsAnErrorAtWhereTheParserStopped) {
+    const LintResult result = lint_sql("SELECT 1;\nALTER TABLE t ADD COLUMN;\nDROP TABLE t;");
+    const auto found = of_rule(result, "syntax-error");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found.front()->mark.line, 2);
+    EXPECT_EQ(found.front()->mark.column, 25);
+    EXPECT_EQ(found.front()->message, "syntax error at or near \";\"");
+    EXPECT_TRUE(result.has_syntax_errors());
+    EXPECT_TRUE(fires(result, "drop-table")) << "the statements after it are still linted";
+}
+
+TEST(LintRules, EveryRuleHasAKebabCaseIdAndAHint) {
+    for (const RuleInfo& info : all_rules()) {
+        EXPECT_FALSE(info.hint.empty()) << info.id;
+        EXPECT_FALSE(info.summary.empty()) << info.id;
+        for (char c : info.id) {
+            EXPECT_TRUE((c >= 'a' && c <= 'z') || c == '-') << info.id;
+        }
+    }
+}
+
+} // namespace
+} // namespace pgphase::planners::lint::testing
