@@ -63,7 +63,8 @@ std::string batch_settings(const planners::Settings& settings) {
         std::max<std::int64_t>(30'000, 20 * settings.backfill.target_batch_time.count());
     return "SET LOCAL lock_timeout = " +
            quote_literal(std::to_string(settings.lock_timeout.count()) + "ms") +
-           "; SET LOCAL statement_timeout = " + quote_literal(std::to_string(statement) + "ms");
+           "; SET LOCAL statement_timeout = " + quote_literal(std::to_string(statement) + "ms") +
+           "; SET LOCAL " + planners::backfill_setting + " = 'on'";
 }
 
 bool integer_type(const std::string& type) {

@@ -48,6 +48,11 @@ struct Assignment {
     std::string expression; // canonical SQL over the row's columns
 };
 
+// The backfill sets this custom setting to 'on' (SET LOCAL) in its batch transactions. Its
+// UPDATEs already write the new shape, so sync triggers skip them with a WHEN clause (plpgsql
+// is not even entered), which keeps the trigger's cost off the backfill's own writes.
+constexpr const char* backfill_setting = "pgphase.backfill";
+
 // A backfill is data, not SQL: the engine builds keyset-bounded batches from it.
 struct BackfillTask {
     QualifiedName table;

@@ -9,6 +9,11 @@ std::string changed(const std::string& lhs, const std::string& rhs) {
     return lhs + "::text IS DISTINCT FROM " + rhs + "::text";
 }
 
+std::string not_backfill_write() {
+    return "pg_catalog.current_setting('" + std::string(backfill_setting) +
+           "', true) IS DISTINCT FROM 'on'";
+}
+
 SyncTrigger sync_trigger_names(const OpContext& context) {
     const std::string name =
         derived_name({"pgphase", context.plan.name, std::to_string(context.change_index + 1)});
@@ -23,7 +28,8 @@ std::vector<std::string> create_sync_trigger(const OpContext& context, const Syn
             "() RETURNS trigger LANGUAGE plpgsql SET search_path = " +
             quote_ident(context.plan.schema) + " AS " + dollar_quote(function_body),
         "CREATE TRIGGER " + quote_ident(names.trigger) + " BEFORE INSERT OR UPDATE ON " +
-            table.sql() + " FOR EACH ROW EXECUTE FUNCTION " + names.function.sql() + "()",
+            table.sql() + " FOR EACH ROW WHEN (" + not_backfill_write() + ") EXECUTE FUNCTION " +
+            names.function.sql() + "()",
     };
 }
 

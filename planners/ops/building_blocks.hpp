@@ -14,6 +14,9 @@ namespace pgphase::planners {
 // point, xml) have no equality operator, and a change in representation is still a change.
 std::string changed(const std::string& lhs, const std::string& rhs);
 
+// A trigger WHEN condition that is false for the backfill's own writes (see backfill_setting).
+std::string not_backfill_write();
+
 struct SyncTrigger {
     QualifiedName function; // in the state schema, keeping user schemas free of our objects
     std::string trigger;    // on the table
