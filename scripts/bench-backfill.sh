@@ -1,0 +1,426 @@
+#!/usr/bin/env bash
+# Benchmark of pgphase's backfill against the ways people fill a column by hand (issue 4).
+# Not a test: scripts/test.sh does not run it, and it takes ~20 minutes with the defaults.
+#
+# On ONE throwaway PostgreSQL (scripts/with-postgres.sh), for each table size in ROWS, it
+# fills bench.email_address from bench.email (the rename_column case) with:
+#   single   one `UPDATE bench SET email_address = email` (what people run without a tool)
+#   guide    the common guide's loop: UPDATE … WHERE id IN (SELECT id … WHERE email_address
+#            IS NULL LIMIT 10000), COMMIT per batch, until 0 rows
+#   keyset   a plain keyset loop of fixed 1000-row batches, COMMIT per batch
+#   pgphase  `pgphase backfill` with the default settings
+#   tuned    `pgphase backfill` with TUNED_SETTINGS (see below)
+# while pgbench replays rate-limited application traffic (point reads, updates of `name`,
+# inserts), and reports per method: seconds, rows/s, the ratio to `single`, and the app's
+# p50/p99/max latency and errors during it, plus a no-backfill baseline of the same traffic.
+#
+# Every method starts from the same state: the table is dropped and seeded again, VACUUM
+# ANALYZEd and CHECKPOINTed, then `pgphase start` adds the new (NULL) column, its NOT VALID
+# check and the sync trigger, which stays installed during the manual methods too (as it
+# would be in real use); `pgphase rollback` after each method.
+#
+# Environment:
+#   ROWS="1000000 5000000"  table sizes (ROWS=200000 for a quick run)
+#   METHODS="single guide keyset pgphase tuned"
+#   RATE=200                 app transactions per second (pgbench -R), also --rate N
+#   BASELINE_SECONDS=15      duration of the no-backfill baseline per size
+#   TUNED_SETTINGS="target_batch_time: 1s, max_batch_size: 100000"  plan settings.backfill
+#                            for the `tuned` variant (YAML flow-mapping body)
+#   PGPHASE_BIN=path         use this binary instead of building build/pgphase
+#   BENCH_OUT=dir            where logs and results go (default: a new /tmp/pgphase-bench.*)
+#
+# Usage: scripts/bench-backfill.sh [--rate N]
+set -Eeuo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SELF=$ROOT/scripts/bench-backfill.sh
+cd "$ROOT"
+
+export ROWS=${ROWS:-"1000000 5000000"}
+export METHODS=${METHODS:-"single guide keyset pgphase tuned"}
+export RATE=${RATE:-200}
+export BASELINE_SECONDS=${BASELINE_SECONDS:-15}
+export TUNED_SETTINGS=${TUNED_SETTINGS:-"target_batch_time: 1s, max_batch_size: 100000"}
+export PGPHASE_ACTOR=${PGPHASE_ACTOR:-bench-backfill.sh}
+
+log() { echo "bench-backfill.sh: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+# --- outer part: deps, build, then the inner part against a throwaway server ---------------
+outer() {
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      --rate) RATE=${2:?--rate needs a number}; shift 2 ;;
+      --rate=*) RATE=${1#--rate=}; shift ;;
+      -h | --help) sed -n '2,32p' "$SELF"; exit 0 ;;
+      *) die "unknown argument: $1 (see --help)" ;;
+    esac
+  done
+  [[ $RATE =~ ^[0-9]+$ && $RATE -gt 0 ]] || die "--rate must be a positive integer"
+  export RATE
+  for n in $ROWS; do
+    [[ $n =~ ^[0-9]+$ && $n -ge 10000 ]] || die "ROWS must be integers >= 10000, got '$n'"
+  done
+
+  bash scripts/deps.sh
+  if [[ ! -x /usr/bin/time ]]; then
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    log "installing 'time' (for pgphase's peak RSS)"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -q time
+  fi
+  if [[ -z ${PGPHASE_BIN:-} ]]; then
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    cmake --build build -j "${PGPHASE_JOBS:-2}" --target pgphase
+    PGPHASE_BIN=$ROOT/build/pgphase
+  fi
+  PGPHASE_BIN=$(cd "$(dirname "$PGPHASE_BIN")" && pwd)/$(basename "$PGPHASE_BIN")
+  [[ -x $PGPHASE_BIN ]] || die "no pgphase binary at $PGPHASE_BIN"
+  export PGPHASE_BIN
+  if [[ -z ${BENCH_OUT:-} ]]; then
+    BENCH_OUT=$(mktemp -d /tmp/pgphase-bench.XXXXXX)
+  fi
+  mkdir -p "$BENCH_OUT"
+  BENCH_OUT=$(cd "$BENCH_OUT" && pwd)
+  export BENCH_OUT
+  log "logs and results in $BENCH_OUT"
+  # Always a fresh server, even if PGPHASE_TEST_DSN points at one: the bench drops tables.
+  env -u PGPHASE_TEST_DSN bash scripts/with-postgres.sh "$SELF" --inner
+}
+
+# --- inner part: runs with PGPHASE_TEST_DSN set by with-postgres.sh --------------------------
+DSN=
+PSQL=psql
+PGBENCH=pgbench
+PLAN=
+pgbench_pid=
+work_pid=
+
+# SIGTERM to PID's descendants, deepest first, then to PID: a method runs in a subshell
+# (psql, or /usr/bin/time then pgphase), and killing only the subshell would orphan them.
+# shellcheck disable=SC2317  # invoked from a trap
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null || true); do
+    kill_tree "$child"
+  done
+  kill -TERM "$1" 2>/dev/null || true
+}
+
+# Stops what this script started (by pid); with-postgres.sh then stops the server.
+# shellcheck disable=SC2317  # invoked from a trap
+stop_children() {
+  local pid
+  for pid in $work_pid $pgbench_pid; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill_tree "$pid"
+    fi
+  done
+  for pid in $work_pid $pgbench_pid; do
+    for _ in $(seq 1 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  work_pid=
+  pgbench_pid=
+}
+
+sql() { "$PSQL" -v ON_ERROR_STOP=1 -X -q -d "$DSN" "$@"; }
+sql_value() { "$PSQL" -v ON_ERROR_STOP=1 -X -q -At -d "$DSN" -c "$1"; }
+now() { date +%s.%N; }
+
+# Runs a command in the background and waits for it, so that a signal to this script is
+# handled at once (bash defers traps while a foreground command runs).
+run_waited() {
+  "$@" &
+  work_pid=$!
+  local rc=0
+  wait "$work_pid" || rc=$?
+  work_pid=
+  return "$rc"
+}
+
+write_plan() {
+  local file=$1 settings=$2
+  {
+    echo "name: bench_rename_email"
+    echo "schema: public"
+    if [[ -n $settings ]]; then
+      echo "settings:"
+      echo "  backfill: {$settings}"
+    fi
+    echo "changes:"
+    echo "  - rename_column: {table: bench, from: email, to: email_address}"
+  } >"$file"
+}
+
+# The same starting state for every method: fresh rows, VACUUM ANALYZE, then expand.
+reset_table() {
+  local n=$1
+  sql <<SQL
+DROP TABLE IF EXISTS public.bench;
+DROP SEQUENCE IF EXISTS public.bench_app_id;
+CREATE TABLE public.bench (
+  id bigint PRIMARY KEY,
+  email text NOT NULL,
+  name text,
+  created_at timestamptz DEFAULT now(),
+  payload text
+);
+INSERT INTO public.bench (id, email, name, payload)
+  SELECT i, 'user' || i || '@example.com', 'User ' || i, rpad(md5(i::text), 100, md5((-i)::text))
+  FROM generate_series(1, $n) AS i;
+CREATE SEQUENCE public.bench_app_id START $((n + 1));
+VACUUM ANALYZE public.bench;
+CHECKPOINT;
+SQL
+  "$PGPHASE_BIN" --dsn "$DSN" start "$PLAN" >>"$BENCH_OUT/pgphase-start.log" 2>&1 ||
+    die "pgphase start failed; see $BENCH_OUT/pgphase-start.log"
+  local pending
+  pending=$(sql_value "SELECT count(*) FROM public.bench WHERE email_address IS NULL")
+  [[ $pending == "$n" ]] || die "after start: $pending rows with a NULL email_address, expected $n"
+}
+
+rollback() {
+  "$PGPHASE_BIN" --dsn "$DSN" rollback "$PLAN" >>"$BENCH_OUT/pgphase-rollback.log" 2>&1 ||
+    die "pgphase rollback failed; see $BENCH_OUT/pgphase-rollback.log"
+}
+
+write_pgbench_scripts() {
+  cat >"$BENCH_OUT/app-read.sql" <<'SQL'
+\set id random(1, :rows)
+SELECT id, email, name, created_at FROM public.bench WHERE id = :id;
+SQL
+  cat >"$BENCH_OUT/app-update.sql" <<'SQL'
+\set id random(1, :rows)
+UPDATE public.bench SET name = 'app ' || :client_id WHERE id = :id;
+SQL
+  cat >"$BENCH_OUT/app-insert.sql" <<'SQL'
+INSERT INTO public.bench (id, email, name, payload)
+  VALUES (nextval('public.bench_app_id'), 'app' || :client_id || '@example.com', 'app', repeat('x', 100));
+SQL
+}
+
+# start_app LABEL N [SECONDS]: pgbench in the background (until stopped, or for SECONDS).
+start_app() {
+  local label=$1 n=$2 secs=${3:-86400}
+  rm -f "$BENCH_OUT/$label".pgb.*
+  "$PGBENCH" -n -c 4 -j 2 -R "$RATE" -T "$secs" -D rows="$n" \
+    -f "$BENCH_OUT/app-read.sql@1" -f "$BENCH_OUT/app-update.sql@1" -f "$BENCH_OUT/app-insert.sql@1" \
+    -l --log-prefix="$BENCH_OUT/$label.pgb" "$DSN" >"$BENCH_OUT/$label.pgbench.out" 2>&1 &
+  pgbench_pid=$!
+}
+
+# pgbench has no clean "stop now": it is killed, a few seconds after the window, so that its
+# buffered log holds every transaction of the window (lines are filtered by time below).
+stop_app() {
+  local pid=$pgbench_pid
+  [[ -n $pid ]] || return 0
+  sleep 4
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  pgbench_pid=
+}
+
+# app_stats LABEL T0 T1: "p50 p99 max txns errors" of the app transactions that overlapped
+# [T0, T1]. pgbench's log line: client txn latency_us script epoch_s epoch_us lag_us; with -R
+# the latency counts from the scheduled start, so queueing behind a blocked client shows.
+app_stats() {
+  local label=$1 t0=$2 t1=$3 aborted
+  aborted=$(grep -c 'aborted' "$BENCH_OUT/$label.pgbench.out" || true)
+  cat "$BENCH_OUT/$label".pgb.* 2>/dev/null | awk -v t0="$t0" -v t1="$t1" -v aborted="$aborted" '
+    {
+      end = $5 + $6 / 1e6
+      if ($3 !~ /^[0-9]+$/) { if (end >= t0 && end <= t1 + 5) failed++; next }
+      start = end - $3 / 1e6
+      if (end >= t0 && start <= t1) print $3 / 1000.0
+    }
+    END { print "#failed", failed + 0, aborted + 0 }' | sort -g | awk '
+    /^#failed/ { errors = $2 + $3; next }
+    { v[++n] = $1 }
+    END {
+      if (n == 0) { printf "- - - 0 %d\n", errors; exit }
+      p50 = v[int((n - 1) * 0.50) + 1]; p99 = v[int((n - 1) * 0.99) + 1]
+      printf "%.1f %.1f %.1f %d %d\n", p50, p99, v[n], n, errors
+    }'
+}
+
+# The methods. Each fills email_address for every row of the table as seeded.
+method_single() {
+  sql -c "UPDATE public.bench SET email_address = email"
+}
+
+method_guide() {
+  sql <<'SQL'
+DO $$
+DECLARE
+  n bigint;
+BEGIN
+  LOOP
+    UPDATE public.bench SET email_address = email
+     WHERE id IN (SELECT id FROM public.bench WHERE email_address IS NULL LIMIT 10000);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    COMMIT;
+    EXIT WHEN n = 0;
+  END LOOP;
+END
+$$;
+SQL
+}
+
+method_keyset() {
+  # Pins the end like pgphase does, so it does not chase the app's inserts.
+  sql <<'SQL'
+DO $$
+DECLARE
+  last bigint := 0;
+  upper bigint;
+  stop bigint;
+BEGIN
+  SELECT max(id) INTO stop FROM public.bench;
+  LOOP
+    SELECT max(id) INTO upper
+      FROM (SELECT id FROM public.bench WHERE id > last AND id <= stop ORDER BY id LIMIT 1000) b;
+    EXIT WHEN upper IS NULL;
+    UPDATE public.bench SET email_address = email WHERE id > last AND id <= upper;
+    last := upper;
+    COMMIT;
+  END LOOP;
+END
+$$;
+SQL
+}
+
+# pgphase backfill under /usr/bin/time -v (peak RSS); its log is kept for the batch sizes.
+method_pgphase() {
+  local label=$1 plan=$2
+  /usr/bin/time -v -o "$BENCH_OUT/$label.time" \
+    "$PGPHASE_BIN" --dsn "$DSN" backfill "$plan" >"$BENCH_OUT/$label.pgphase.log" 2>&1
+}
+
+results=()
+declare -A seconds_of
+
+# run_method N METHOD: reset, traffic on, the method (timed), traffic off, check, rollback.
+run_method() {
+  local n=$1 m=$2 label="n$1-$2" t0 t1 secs stats rss=- plan=$PLAN batches=-
+  reset_table "$n"
+  if [[ $m == tuned ]]; then
+    plan=$BENCH_OUT/plan-tuned.yaml
+  fi
+  start_app "$label" "$n"
+  sleep 1
+  log "$n rows: $m ..."
+  t0=$(now)
+  case $m in
+    single) run_waited method_single ;;
+    guide) run_waited method_guide ;;
+    keyset) run_waited method_keyset ;;
+    pgphase | tuned) run_waited method_pgphase "$label" "$plan" ||
+      die "pgphase backfill failed; see $BENCH_OUT/$label.pgphase.log" ;;
+    *) die "unknown method $m" ;;
+  esac
+  t1=$(now)
+  stop_app
+  local wrong
+  wrong=$(sql_value "SELECT count(*) FROM public.bench WHERE email_address IS DISTINCT FROM email")
+  [[ $wrong == 0 ]] || die "$m left $wrong rows with email_address <> email"
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+  seconds_of[$n-$m]=$secs
+  stats=$(app_stats "$label" "$t0" "$t1")
+  if [[ $m == pgphase || $m == tuned ]]; then
+    rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$BENCH_OUT/$label.time")
+    # batch_size over the run, from the backfill.progress lines (every 5 s).
+    batches=$(grep -o 'batch_size[=:"]*[0-9]*' "$BENCH_OUT/$label.pgphase.log" |
+      grep -o '[0-9]*$' | paste -sd, - || true)
+    # where the time went: the sweep (step 2) and VALIDATE CONSTRAINT (step 3), in ms
+    batches="$batches steps_ms=$(grep 'step.done' "$BENCH_OUT/$label.pgphase.log" |
+      grep -o 'elapsed_ms=[0-9]*' | cut -d= -f2 | paste -sd/ - || true)"
+  fi
+  rollback
+  local ratio rps
+  rps=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+  ratio=$(awk -v a="${seconds_of[$n-single]:-}" -v s="$secs" \
+    'BEGIN { if (a == "") print "-"; else printf "%.2f", a / s }')
+  # shellcheck disable=SC2086
+  set -- $stats
+  results+=("| $n | $m | $secs | $rps | $ratio | $1 | $2 | $3 | $5 | $rss |")
+  echo "$n $m $secs $rps $ratio $stats $rss $batches" >>"$BENCH_OUT/results.txt"
+  log "$n rows: $m took ${secs}s ($rps rows/s, ${ratio}x single); app p50/p99/max $1/$2/$3 ms, $5 errors, rss ${rss} MB; batch sizes: $batches"
+}
+
+run_baseline() {
+  local n=$1 label="n$1-baseline" t0 t1 stats
+  reset_table "$n"
+  log "$n rows: baseline, ${BASELINE_SECONDS}s of app traffic without a backfill ..."
+  t0=$(now)
+  start_app "$label" "$n" "$BASELINE_SECONDS"
+  wait "$pgbench_pid" || true
+  pgbench_pid=
+  t1=$(now)
+  rollback
+  stats=$(app_stats "$label" "$t0" "$t1")
+  # shellcheck disable=SC2086
+  set -- $stats
+  results+=("| $n | baseline (no backfill) | ${BASELINE_SECONDS} | - | - | $1 | $2 | $3 | $5 | - |")
+  echo "$n baseline $BASELINE_SECONDS - - $stats - -" >>"$BENCH_OUT/results.txt"
+  log "$n rows: baseline app p50/p99/max $1/$2/$3 ms, $4 txns, $5 errors"
+}
+
+inner() {
+  DSN=${PGPHASE_TEST_DSN:?the inner part runs under scripts/with-postgres.sh}
+  command -v psql >/dev/null 2>&1 || PSQL=${PGPHASE_TEST_PGBIN:?}/psql
+  if [[ -x ${PGPHASE_TEST_PGBIN:-}/pgbench ]]; then
+    PGBENCH=$PGPHASE_TEST_PGBIN/pgbench
+  fi
+  command -v "$PGBENCH" >/dev/null 2>&1 || die "pgbench not found (package postgresql-contrib)"
+  trap 'stop_children' EXIT
+  trap 'log "interrupted"; stop_children; exit 130' INT
+  trap 'log "terminated"; stop_children; exit 143' TERM HUP
+  trap 'log "FAILED (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
+
+  PLAN=$BENCH_OUT/plan.yaml
+  write_plan "$PLAN" ""
+  write_plan "$BENCH_OUT/plan-tuned.yaml" "$TUNED_SETTINGS"
+  write_pgbench_scripts
+  : >"$BENCH_OUT/results.txt"
+  local t_all n m
+  t_all=$(now)
+  {
+    echo "nproc: $(nproc)"
+    free -h | sed -n 2p
+    sql_value "SELECT version()"
+    "$PGBENCH" --version
+    "$PGPHASE_BIN" --version 2>/dev/null || true
+    echo "ROWS=$ROWS METHODS=$METHODS RATE=$RATE TUNED_SETTINGS=$TUNED_SETTINGS"
+  } | tee "$BENCH_OUT/machine.txt" >&2
+
+  for n in $ROWS; do
+    run_baseline "$n"
+    for m in $METHODS; do
+      run_method "$n" "$m"
+    done
+  done
+
+  {
+    echo
+    echo "| rows | method | seconds | rows/s | × single | app p50 ms | app p99 ms | app max ms | app errors | pgphase RSS MB |"
+    echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${results[@]}"
+    echo
+    echo "app traffic: pgbench -c 4 -j 2 -R $RATE (1/3 point reads, 1/3 updates of name, 1/3 inserts)"
+    echo "tuned: settings.backfill {$TUNED_SETTINGS}"
+    awk -v a="$t_all" -v b="$(now)" 'BEGIN { printf "total run time: %.0f s\n", b - a }'
+  } | tee "$BENCH_OUT/results.md"
+  log "logs and results in $BENCH_OUT"
+}
+
+if [[ ${1:-} == --inner ]]; then
+  inner
+else
+  outer "$@"
+fi
