@@ -45,6 +45,7 @@ void CheckContext::report_at(std::size_t at, std::string_view rule_id, std::stri
     finding.rule = std::string(rule_id);
     finding.level = details.level.value_or(info.level);
     finding.mark = statement.mark;
+    finding.end_line = statement.end_line;
     finding.message = std::move(message);
     finding.excerpt = excerpt(statement.text);
     finding.lock = std::string(info.lock);

@@ -37,6 +37,9 @@ struct FileFacts {
     std::set<std::string> validated_not_null; // "table key/column"
     std::vector<ColumnEvent> dropped_columns;
     std::vector<ColumnEvent> added_columns;
+    // "table key/target column/source column" for every UPDATE ... SET target = f(source):
+    // a column dropped after its data was copied into the new one is not lost.
+    std::set<std::string> copied_columns;
 };
 
 class CheckContext {

@@ -15,6 +15,7 @@ struct Finding {
     std::string rule;
     Level level = Level::error;
     SourceMark mark;
+    int end_line = 0; // last line of the statement; 0 = the finding is one line
     std::string message;
     std::string excerpt; // the statement, shortened
     std::string lock;

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 using Check = void (*)(CheckContext&);
 
 // Order matters only for the order of findings within one statement.
-constexpr std::array<Check, 12> checks = {
+constexpr std::array<Check, 13> checks = {
     check_lock_timeout,
     check_indexes,
     check_add_column,
@@ -35,6 +35,7 @@ constexpr std::array<Check, 12> checks = {
     check_maintenance,
     check_style,
     check_probable_rename,
+    check_identifiers,
 };
 
 // The facts every check relies on, updated after the checks ran on the statement.
@@ -156,7 +157,7 @@ void Linter::lint(const SourceFile& file, bool prisma_file) {
 
     for (const PrismaWarning& warning : file.prisma_warnings()) {
         const RuleInfo& info = rule("prisma-warning");
-        found.push_back({std::string(info.id), info.level, warning.mark,
+        found.push_back({std::string(info.id), info.level, warning.mark, 0,
                          "Prisma warns: " + warning.text, "", "", "", std::string(info.hint)});
     }
     for (std::size_t i = 0; i < file.statements().size(); ++i) {
@@ -165,7 +166,7 @@ void Linter::lint(const SourceFile& file, bool prisma_file) {
         for (const IgnoreDirective& directive : statement.ignores) {
             if (find_rule(directive.rule) == nullptr) {
                 const RuleInfo& info = rule("unknown-rule");
-                found.push_back({std::string(info.id), info.level, directive.mark,
+                found.push_back({std::string(info.id), info.level, directive.mark, 0,
                                  "pgphase:ignore names unknown rule \"" + directive.rule + "\"", "",
                                  "", "", std::string(info.hint)});
             }
@@ -176,7 +177,7 @@ void Linter::lint(const SourceFile& file, bool prisma_file) {
                 [](const IgnoreDirective& directive) { return directive.rule == "syntax-error"; });
             if (!ignored) {
                 const RuleInfo& info = rule("syntax-error");
-                found.push_back({std::string(info.id), info.level, statement.error_mark,
+                found.push_back({std::string(info.id), info.level, statement.error_mark, 0,
                                  statement.parse_error, excerpt(statement.text),
                                  std::string(info.lock), std::string(info.effect),
                                  std::string(info.hint)});

@@ -3,6 +3,7 @@
 // into annotations on the pull request's diff. Pure.
 #include "planners/lint/render.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 namespace pgphase::planners::lint {
@@ -93,6 +94,7 @@ nlohmann::json render_json(const LintResult& result) {
         findings.push_back({{"file", finding.mark.file},
                             {"line", finding.mark.line},
                             {"column", finding.mark.column},
+                            {"end_line", std::max(finding.end_line, finding.mark.line)},
                             {"severity", level_name(finding.level)},
                             {"rule", finding.rule},
                             {"message", finding.message},
@@ -125,8 +127,12 @@ std::string render_github(const LintResult& result) {
             message += "\nhint: " + finding.hint;
         }
         out << "::" << command << " file=" << escape_property(finding.mark.file)
-            << ",line=" << finding.mark.line << ",col=" << finding.mark.column
-            << ",title=" << escape_property(finding.rule) << "::" << escape_data(message) << "\n";
+            << ",line=" << finding.mark.line
+            << (finding.end_line > finding.mark.line
+                    ? ",endLine=" + std::to_string(finding.end_line)
+                    : std::string())
+            << ",col=" << finding.mark.column << ",title=" << escape_property(finding.rule)
+            << "::" << escape_data(message) << "\n";
     }
     for (const std::string& error : result.input_errors) {
         out << "::error::" << escape_data(error) << "\n";

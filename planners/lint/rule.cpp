@@ -114,12 +114,15 @@ const std::vector<RuleInfo>& all_rules() {
          "deletes every row in one transaction",
          "delete in batches by key range, committing each; or TRUNCATE if the table is unused",
          "DELETE without WHERE on an existing table"},
-        {"missing-lock-timeout", Level::warning, "ACCESS EXCLUSIVE, queued behind running queries",
-         "no scan; while it waits, every later query on the table waits behind it",
+        {"missing-lock-timeout", Level::warning,
+         "SHARE or stronger on an existing table, queued behind running transactions",
+         "no scan; while it waits, every later query it conflicts with waits behind it",
          "SET lock_timeout = '2s' at the top of the file and retry on failure (pgphase sets one "
          "itself when it runs a plan)",
-         "the first ACCESS EXCLUSIVE statement on an existing table in a file with no SET "
-         "lock_timeout before it (once per file)"},
+         "the first statement in a file that takes a lock blocking writes (SHARE or stronger: "
+         "most ALTER TABLE, a foreign key to an existing table, CREATE INDEX, DROP, RENAME) on "
+         "a table that existed before the file, with no SET lock_timeout before it (once per "
+         "file)"},
         {"cluster", Level::error, "ACCESS EXCLUSIVE (blocks reads and writes)",
          "rewrites the table and its indexes", "pg_repack or pg_squeeze, outside migrations",
          "CLUSTER"},
@@ -145,6 +148,10 @@ const std::vector<RuleInfo>& all_rules() {
         {"prefer-identity", Level::info, "", "",
          "GENERATED ALWAYS AS IDENTITY (or BY DEFAULT) instead of serial",
          "a serial, bigserial or smallserial column"},
+        {"identifier-too-long", Level::info, "", "",
+         "a name of at most 63 bytes (Prisma: map: on the index or @@map)",
+         "an index, table, column or constraint name longer than 63 bytes, which PostgreSQL "
+         "truncates"},
         {"unknown-rule", Level::warning, "", "", "use an id from `pgphase lint --list-rules`",
          "a pgphase:ignore comment naming a rule that does not exist"},
     };

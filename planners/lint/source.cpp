@@ -155,6 +155,7 @@ void SourceFile::add_statement(std::size_t begin, std::size_t end) {
     statement.text = m_text.substr(i, last - i);
     statement.offset = i;
     statement.mark = mark_at(i);
+    statement.end_line = mark_at(last - 1).line;
     statement.ignores = std::move(ignores);
 
     // Parsed with its `;`, so an error reads as PostgreSQL would report running the file.

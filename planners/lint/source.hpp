@@ -22,6 +22,7 @@ struct Statement {          // NOLINT(bugprone-exception-escape): json copies ma
     std::string text;       // from its first token to its end, without the `;`
     std::size_t offset = 0; // byte offset of the first token in the file
     SourceMark mark;
+    int end_line = 0;    // line of its last character
     nlohmann::json node; // {"AlterTableStmt": {...}}; null when it does not parse
     std::string kind;    // "AlterTableStmt"; empty when it does not parse
     std::vector<IgnoreDirective> ignores;

@@ -21,6 +21,7 @@ void check_lock_timeout(CheckContext& context);      // rules/lock_timeout.cpp
 void check_maintenance(CheckContext& context);       // rules/maintenance.cpp
 void check_style(CheckContext& context);             // rules/style.cpp
 void check_probable_rename(CheckContext& context);   // rules/probable_rename.cpp
+void check_identifiers(CheckContext& context);       // rules/identifiers.cpp
 
 // After the last statement of a file (rules/probable_rename.cpp).
 void finish_probable_rename(CheckContext& context);
@@ -30,8 +31,5 @@ std::optional<TableName> altered_table(const CheckContext& context);
 
 // The AlterTableCmd bodies of an `ALTER TABLE`; empty for other statements.
 std::vector<json> alter_commands(const CheckContext& context);
-
-// Whether the statement takes ACCESS EXCLUSIVE on a table that existed before the file.
-bool takes_access_exclusive_on_existing_table(const CheckContext& context);
 
 } // namespace pgphase::planners::lint

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
 
 namespace pgphase::planners::lint {
 
@@ -33,9 +34,47 @@ bool similar_names(const std::string& a, const std::string& b) {
                                  longer.find(shorter) != std::string::npos);
 }
 
+void collect_column_refs(const json& node, std::set<std::string>& out) {
+    if (node.is_object()) {
+        for (const auto& [key, value] : node.items()) {
+            if (key == "ColumnRef") {
+                const auto fields = string_list(value.value("fields", json::array()));
+                if (!fields.empty()) {
+                    out.insert(fields.back());
+                }
+            } else {
+                collect_column_refs(value, out);
+            }
+        }
+    } else if (node.is_array()) {
+        for (const json& item : node) {
+            collect_column_refs(item, out);
+        }
+    }
+}
+
+// UPDATE t SET new = f(old): remembers that `old`'s data went into `new`.
+void record_copies(CheckContext& context) {
+    const json& body = context.body();
+    const TableName table = table_from_range_var(body.value("relation", json::object()));
+    for (const json& item : body.value("targetList", json::array())) {
+        const json& target = item.value("ResTarget", json::object());
+        std::set<std::string> sources;
+        collect_column_refs(target.value("val", json()), sources);
+        for (const std::string& source : sources) {
+            context.facts().copied_columns.insert(table.key() + "/" + string_field(target, "name") +
+                                                  "/" + source);
+        }
+    }
+}
+
 } // namespace
 
 void check_probable_rename(CheckContext& context) {
+    if (context.kind() == "UpdateStmt") {
+        record_copies(context);
+        return;
+    }
     const auto table = altered_table(context);
     if (!table || context.created_here(*table)) {
         return;
@@ -70,9 +109,14 @@ void finish_probable_rename(CheckContext& context) {
         const std::string from = dropped.table.display() + "." + quote_name(dropped.column);
         // Dropping a column and adding one of the same name is a recreation, not a rename
         // (drop-column reports the data loss).
+        // Nor is a column whose data an UPDATE copied into the new one first.
         candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
                                         [&](const ColumnEvent* added_column) {
-                                            return added_column->column == dropped.column;
+                                            return added_column->column == dropped.column ||
+                                                   facts.copied_columns.count(
+                                                       dropped.table.key() + "/" +
+                                                       added_column->column + "/" +
+                                                       dropped.column) != 0;
                                         }),
                          candidates.end());
         if (dropped.type) {

@@ -149,5 +149,15 @@ TEST(LintProbableRename, UnknownTypeFallsBackToSimilarNamesAsAWarning) {
                        "probable-rename"));
 }
 
+TEST(LintProbableRename, AColumnWhoseDataWasCopiedFirstIsNotLost) {
+    const LintResult result = lint_files(
+        {"CREATE TABLE t (id int, value text);",
+         "ALTER TABLE t ADD COLUMN \"valueJson\" text;\n"
+         "UPDATE t SET \"valueJson\" = CASE WHEN value IS NULL THEN NULL ELSE value END;\n"
+         "ALTER TABLE t DROP COLUMN value;\n"});
+    EXPECT_FALSE(fires(result, "probable-rename"));
+    EXPECT_TRUE(fires(result, "drop-column"));
+}
+
 } // namespace
 } // namespace pgphase::planners::lint::testing

@@ -91,9 +91,26 @@ TEST_F(LintCorpus, FindingsMatchTheSnapshot) {
     ASSERT_TRUE(in) << "no snapshot at " << snapshot << ": run scripts/update-lint-snapshot.sh";
     std::ostringstream expected;
     expected << in.rdbuf();
-    EXPECT_EQ(actual, expected.str())
-        << "the corpus findings changed: run scripts/update-lint-snapshot.sh and review "
-           "git diff tests/fixtures/lint";
+    // Report the first line that differs, not two pages of text.
+    std::istringstream actual_lines(actual);
+    std::istringstream expected_lines(expected.str());
+    std::string got;
+    std::string want;
+    for (int line = 1;; ++line) {
+        const bool more_got = static_cast<bool>(std::getline(actual_lines, got));
+        const bool more_want = static_cast<bool>(std::getline(expected_lines, want));
+        if (!more_got && !more_want) {
+            break;
+        }
+        if (got != want || more_got != more_want) {
+            ADD_FAILURE() << "the corpus findings changed at line " << line << " of " << snapshot
+                          << "\n  expected: " << (more_want ? want : "(end)")
+                          << "\n  actual:   " << (more_got ? got : "(end)")
+                          << "\nrun scripts/update-lint-snapshot.sh and review git diff "
+                             "tests/fixtures/lint";
+            break;
+        }
+    }
 }
 
 } // namespace

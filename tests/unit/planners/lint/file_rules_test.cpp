@@ -34,13 +34,37 @@ TEST(LintLockTimeout, ZeroOrResetMeansNoTimeout) {
                       "missing-lock-timeout"));
 }
 
-TEST(LintLockTimeout, SilentForNewTablesAndLighterLocks) {
+TEST(LintLockTimeout, SilentForNewTablesAndLocksThatLetWritesThrough) {
     EXPECT_FALSE(
         fires(lint_sql("CREATE TABLE n (id int);\nALTER TABLE n ADD COLUMN x text;\n"
-                       "CREATE INDEX CONCURRENTLY i ON a (x);\n"
-                       "ALTER TABLE n ADD CONSTRAINT f FOREIGN KEY (id) REFERENCES a (id);\n"
+                       "CREATE TABLE m (id int REFERENCES n (id));\n"
+                       "ALTER TABLE m ADD CONSTRAINT f FOREIGN KEY (id) REFERENCES n (id);\n"
+                       "CREATE INDEX i ON n (x);\n"
+                       "CREATE INDEX CONCURRENTLY j ON a (x);\n"
+                       "DROP INDEX CONCURRENTLY k;\n"
                        "ALTER TABLE a VALIDATE CONSTRAINT c;\n"),
               "missing-lock-timeout"));
+}
+
+TEST(LintLockTimeout, AForeignKeyToAnExistingTableLocksItAgainstWrites) {
+    const LintResult result = lint_sql("CREATE TABLE n (id int, u int);\n"
+                                       "ALTER TABLE n ADD CONSTRAINT f FOREIGN KEY (u) "
+                                       "REFERENCES \"User\" (id);\n");
+    const auto found = of_rule(result, "missing-lock-timeout");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found.front()->mark.line, 2);
+    EXPECT_NE(found.front()->message.find("SHARE ROW EXCLUSIVE on \"User\""), std::string::npos)
+        << found.front()->message;
+    EXPECT_TRUE(
+        fires(lint_sql("CREATE TABLE n (u int REFERENCES users (id));"), "missing-lock-timeout"));
+}
+
+TEST(LintLockTimeout, CreateIndexOnAnExistingTableBlocksWritesWhileItWaits) {
+    const LintResult result = lint_sql("CREATE INDEX i ON users (email);");
+    const auto found = of_rule(result, "missing-lock-timeout");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_NE(found.front()->message.find("SHARE on users"), std::string::npos);
+    EXPECT_NE(found.front()->message.find("every write"), std::string::npos);
 }
 
 TEST(LintDml, UpdateOrDeleteWithoutWhereIsUnbatched) {
@@ -66,6 +90,17 @@ TEST(LintStyle, TimestampWithoutTimeZoneAndSerialAreInfo) {
         EXPECT_EQ(finding.level, Level::info);
     }
     EXPECT_EQ(result.findings.front().message, "column at of t stores timestamp without time zone");
+}
+
+TEST(LintStyle, NamesLongerThan63BytesAreTruncated) {
+    const std::string name(70, 'x');
+    const LintResult result = lint_sql("CREATE INDEX CONCURRENTLY " + name + " ON t (a);");
+    const auto found = of_rule(result, "identifier-too-long");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found.front()->level, Level::info);
+    EXPECT_NE(found.front()->message.find("is 70 bytes"), std::string::npos);
+    EXPECT_FALSE(fires(lint_sql("CREATE INDEX CONCURRENTLY " + std::string(63, 'x') + " ON t (a);"),
+                       "identifier-too-long"));
 }
 
 TEST(LintPrisma, SurfacesTheWarningsHeader) {

@@ -12,8 +12,10 @@ using Rules = std::vector<std::string>;
 TEST(LintIndexes, CreateIndexWithoutConcurrentlyOnAnExistingTableIsAnError) {
     const LintResult result = lint_sql("CREATE INDEX i ON users (email);");
     EXPECT_EQ(blocking_rules(result), Rules{"create-index-non-concurrent"});
-    EXPECT_EQ(result.findings.front().level, Level::error);
-    EXPECT_EQ(result.findings.front().lock, "SHARE (blocks writes)");
+    const auto found = of_rule(result, "create-index-non-concurrent");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found.front()->level, Level::error);
+    EXPECT_EQ(found.front()->lock, "SHARE (blocks writes)");
 }
 
 TEST(LintIndexes, CreateIndexConcurrentlyOutsideATransactionIsFine) {

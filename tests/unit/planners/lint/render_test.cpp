@@ -63,5 +63,15 @@ TEST(LintRender, GithubAnnotationsEscapeTheirPropertiesAndData) {
               "think%0Aagain\n");
 }
 
+TEST(LintRender, GithubAnnotationsSpanAMultiLineStatement) {
+    LintOptions options;
+    options.disabled = {"missing-lock-timeout"};
+    const LintResult result = lint_sql("ALTER TABLE t\n  DROP COLUMN a;", false, options);
+    EXPECT_EQ(render_github(result).rfind(
+                  "::error file=m.sql,line=1,endLine=2,col=1,title=drop-column::", 0),
+              0U)
+        << render_github(result);
+}
+
 } // namespace
 } // namespace pgphase::planners::lint::testing
