@@ -89,12 +89,14 @@ TEST(LintAlterColumnType, FollowsRenamesAndEarlierTypeChanges) {
     EXPECT_FALSE(fires(result, "alter-column-type"));
 }
 
-TEST(LintAlterColumnType, UnknownOldTypeToAPossiblyCompatibleTargetIsAWarningSayingTheAssumption) {
+TEST(LintAlterColumnType, UnknownOldTypeIsAssumedToRewriteAndTheFindingSaysSo) {
     const LintResult result = lint_sql("ALTER TABLE t ALTER COLUMN c SET DATA TYPE VARCHAR(256);");
     const auto found = of_rule(result, "alter-column-type");
     ASSERT_EQ(found.size(), 1U);
-    EXPECT_EQ(found.front()->level, Level::warning);
-    EXPECT_NE(found.front()->message.find("assumed: its old type is unknown"), std::string::npos);
+    EXPECT_EQ(found.front()->level, Level::error);
+    EXPECT_NE(found.front()->message.find("assumed it does not: the old type is unknown"),
+              std::string::npos)
+        << found.front()->message;
 }
 
 TEST(LintAlterColumnType, UnknownOldTypeToATypeNothingConvertsToIsAnError) {
@@ -112,7 +114,8 @@ TEST(LintAlterColumnType, ReplayIsOffWithNoReplay) {
         {"CREATE TABLE t (c varchar(10));", "ALTER TABLE t ALTER COLUMN c TYPE varchar(20);"},
         options);
     ASSERT_TRUE(fires(result, "alter-column-type"));
-    EXPECT_EQ(of_rule(result, "alter-column-type").front()->level, Level::warning);
+    EXPECT_NE(of_rule(result, "alter-column-type").front()->message.find("assumed"),
+              std::string::npos);
 }
 
 TEST(LintEnumRecreate, PrismasEnumDanceIsAnErrorPerColumn) {
