@@ -11,7 +11,10 @@ mapfile -t all < <(git ls-files '*.cpp' '*.hpp')
 echo "clang-format: ${#all[@]} files"
 clang-format --dry-run --Werror "${all[@]}"
 
-mapfile -t sources < <(git ls-files 'planners/*.cpp' 'orchestrator/*.cpp')
+# clang-tidy 14 cannot parse C++20 coroutines against GCC 12's <coroutine> (Asio then hides
+# co_spawn and awaitable), so files that use them are checked by the compiler's warnings only.
+mapfile -t sources < <(git ls-files 'planners/*.cpp' 'orchestrator/*.cpp' |
+  grep -v -x -F -f <(git grep -l -e 'co_await' -- 'planners/*.cpp' 'orchestrator/*.cpp'))
 echo "clang-tidy: ${#sources[@]} files"
 printf '%s\n' "${sources[@]}" |
   xargs -P "$jobs" -n 4 clang-tidy -p "$build" --quiet --warnings-as-errors='*' 2>/dev/null

@@ -107,6 +107,7 @@ else
   section "test (asan+ubsan)"
   run_ctest build-asan \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0" \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
 

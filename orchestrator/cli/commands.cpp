@@ -94,6 +94,32 @@ int phase_command(const Common& common, const std::string& command, const std::s
     return 0;
 }
 
+int verify_command(const Common& common, const std::string& file) {
+    const planners::Plan plan = load(file);
+    const VerifyResult result = verify_migration(plan, require_dsn(common), common.state_schema);
+    for (const auto& table : result.tables) {
+        std::cout << table.table << ": " << table.rows_checked << " rows checked, "
+                  << table.mismatches << " mismatch" << (table.mismatches == 1 ? "" : "es") << " ("
+                  << table.summary << ")\n";
+        for (const auto& key : table.samples) {
+            std::cout << "  key " << key << "\n";
+        }
+        if (table.mismatches > static_cast<std::int64_t>(table.samples.size())) {
+            std::cout << "  ... and "
+                      << table.mismatches - static_cast<std::int64_t>(table.samples.size())
+                      << " more\n";
+        }
+    }
+    if (result.mismatches() > 0) {
+        std::cerr << "error: " << result.mismatches()
+                  << " rows do not hold what the plan's expressions give\n"
+                  << "hint: before the backfill has finished that is expected; after it, rows the "
+                     "new app version wrote itself may differ on purpose\n";
+        return static_cast<int>(ExitCode::failed);
+    }
+    return 0;
+}
+
 } // namespace
 
 Dsn require_dsn(const Common& common) {
@@ -177,6 +203,10 @@ int run(int argc, char** argv) {
     LintArgs lint_args;
     auto* lint = add_lint_command(app, lint_args);
 
+    auto* verify = app.add_subcommand(
+        "verify", "check in batches that every row holds what the plan's expressions give");
+    verify->add_option("file", file, "plan YAML")->required();
+
     // Runtime control of a running backfill, from another shell (through the state store).
     std::string control_name;
     std::int64_t tune_rows_per_second = -1;
@@ -205,12 +235,15 @@ int run(int argc, char** argv) {
             return plan_command(common, file, format);
         }
         if (lint->parsed()) {
-            return lint_command(lint_args);
+            return lint_command(common, lint_args);
         }
         for (auto* sub : phases) {
             if (sub->parsed()) {
                 return phase_command(common, sub->get_name(), file, max_batches);
             }
+        }
+        if (verify->parsed()) {
+            return verify_command(common, file);
         }
         if (pause->parsed() || resume->parsed() || tune->parsed()) {
             std::optional<planners::Milliseconds> batch_time;

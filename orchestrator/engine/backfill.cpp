@@ -179,6 +179,58 @@ BatchOutcome run_batch(Session& session, StateStore& store, const std::string& m
     return outcome;
 }
 
+VerifyBatch verify_batch(Session& session, const planners::BackfillTask& task,
+                         const std::vector<KeyColumn>& key,
+                         const std::optional<nlohmann::json>& after, std::int64_t size,
+                         std::size_t max_samples) {
+    const std::string table = task.table.sql();
+    std::string differs;
+    for (const auto& assignment : task.set) {
+        differs += differs.empty() ? "" : " OR ";
+        differs += quote_ident(assignment.column) + "::text IS DISTINCT FROM (" +
+                   assignment.expression + ")::text";
+    }
+    VerifyBatch batch;
+    session.transaction([&](Transaction& tx) {
+        tx.execute("SET TRANSACTION READ ONLY");
+        tx.execute("SET LOCAL statement_timeout = '60s'");
+        Params params;
+        std::string lower;
+        if (after) {
+            append_key(params, *after);
+            lower = " WHERE " + tuple(key) + " > " + parameters(key, 1);
+        }
+        const Rows bound =
+            tx.query("WITH batch AS (SELECT " + joined(key, "") + " FROM " + table + lower +
+                         " ORDER BY " + joined(key, "") + " LIMIT " + std::to_string(size) +
+                         ") SELECT (SELECT count(*) FROM batch), (SELECT " + as_json(key) +
+                         " FROM batch ORDER BY " + joined(key, " DESC") + " LIMIT 1)",
+                     params);
+        batch.visited = std::stoll(bound.text(0, 0));
+        if (batch.visited == 0) {
+            return;
+        }
+        batch.upper = nlohmann::json::parse(bound.text(0, 1));
+        Params range = params;
+        append_key(range, *batch.upper);
+        const std::string where = (after ? tuple(key) + " > " + parameters(key, 1) + " AND " : "") +
+                                  tuple(key) + " <= " + parameters(key, params.size() + 1) +
+                                  " AND (" + differs + ")";
+        batch.mismatches = std::stoll(
+            tx.query("SELECT count(*) FROM " + table + " WHERE " + where, range).text(0, 0));
+        if (batch.mismatches > 0 && max_samples > 0) {
+            const Rows samples = tx.query("SELECT " + as_json(key) + " FROM " + table + " WHERE " +
+                                              where + " ORDER BY " + joined(key, "") + " LIMIT " +
+                                              std::to_string(max_samples),
+                                          range);
+            for (std::size_t i = 0; i < samples.rows.size(); ++i) {
+                batch.samples.push_back(samples.text(i, 0));
+            }
+        }
+    });
+    return batch;
+}
+
 double progress(const std::vector<KeyColumn>& key, const Checkpoint& checkpoint) {
     if (!checkpoint.end_key) {
         return 1.0;

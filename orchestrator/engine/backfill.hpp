@@ -43,6 +43,21 @@ BatchOutcome run_batch(Session& session, StateStore& store, const std::string& m
                        Checkpoint& checkpoint, std::int64_t size,
                        const planners::Settings& settings);
 
+struct VerifyBatch {
+    std::int64_t visited = 0;    // keys in the batch's range; 0 = the table is done
+    std::int64_t mismatches = 0; // rows whose columns differ from what the task's SET gives
+    std::optional<nlohmann::json> upper;
+    std::vector<std::string> samples; // keys of mismatching rows, as JSON arrays
+};
+
+// Read-only: checks the `size` keys after `after` (none = from the start) for rows whose
+// columns differ from the task's expressions (compared as text), returning at most
+// `max_samples` of their keys.
+VerifyBatch verify_batch(Session& session, const planners::BackfillTask& task,
+                         const std::vector<KeyColumn>& key,
+                         const std::optional<nlohmann::json>& after, std::int64_t size,
+                         std::size_t max_samples);
+
 // How far the sweep is, 0..1: by key position for a single integer key, else by rows done
 // over the estimate (capped below 1 until the range is done). Never above 1.
 double progress(const std::vector<KeyColumn>& key, const Checkpoint& checkpoint);

@@ -335,7 +335,11 @@ private:
 
     BackfillStatus current_status() const {
         BackfillStatus status;
-        status.state = m_reason.empty() ? "running" : (m_paused ? "paused" : "throttled");
+        // Paused or throttled only once the batch in flight has committed: then no batch runs
+        // until the reason is gone.
+        status.state = m_reason.empty() || m_in_flight ? "running"
+                       : m_paused                      ? "paused"
+                                                       : "throttled";
         status.reason = m_reason;
         status.batch_size = m_sizer.size();
         status.progress = progress(m_key, m_checkpoint);
@@ -472,6 +476,7 @@ private:
     asio::awaitable<void> monitor_loop() {
         m_monitor_timer = std::make_unique<asio::steady_timer>(m_io);
         std::string last_reason;
+        std::string last_state;
         auto last_status = Clock::now() - std::chrono::hours(1);
         while (!m_finished) {
             const HealthSample sample = co_await on_db([this] { return probe(); });
@@ -493,8 +498,11 @@ private:
                 last_reason = m_reason;
                 last_status = Clock::now() - std::chrono::hours(1);
             }
-            if (Clock::now() - last_status >= std::chrono::seconds(2)) {
+            const BackfillStatus now_status = current_status();
+            if (now_status.state + now_status.reason != last_state ||
+                Clock::now() - last_status >= std::chrono::seconds(2)) {
                 last_status = Clock::now();
+                last_state = now_status.state + now_status.reason;
                 // Captures only `this`: GCC 12 miscompiles co_await on a temporary lambda that
                 // captures non-trivial objects by value.
                 m_monitor_status = current_status();

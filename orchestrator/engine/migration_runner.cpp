@@ -585,6 +585,64 @@ std::vector<MigrationRecord> records(StateStore& store, const std::string& name)
 
 } // namespace
 
+std::int64_t VerifyResult::mismatches() const {
+    std::int64_t total = 0;
+    for (const auto& table : tables) {
+        total += table.mismatches;
+    }
+    return total;
+}
+
+VerifyResult verify_migration(const planners::Plan& plan, const Dsn& dsn,
+                              const std::string& state_schema) {
+    Session session(dsn, application_name("verify", plan.name));
+    StateStore store(session, state_schema, "");
+    store.ensure();
+    const auto record = store.find(plan.name);
+    if (!record) {
+        throw CommandError(ExitCode::refused,
+                           "verify: migration \"" + plan.name + "\" has not been started",
+                           "run pgphase start " + plan.source_file + " first");
+    }
+    if (record->phase == MigrationPhase::completed ||
+        record->phase == MigrationPhase::contracting ||
+        record->phase == MigrationPhase::rolled_back) {
+        throw CommandError(ExitCode::refused,
+                           "verify: migration \"" + plan.name + "\" is " +
+                               phase_name(record->phase) +
+                               "; there is no old shape left to compare with",
+                           "verify runs between start and complete");
+    }
+    constexpr std::int64_t batch_size = 10'000;
+    constexpr std::size_t max_samples = 10;
+    VerifyResult result;
+    for (const auto& step : planners::steps_from_json(record->steps)) {
+        if (!step.backfill) {
+            continue;
+        }
+        VerifyResult::Table table{step.backfill->table.display(), step.summary, 0, 0, {}};
+        const auto key = resolve_key(session, *step.backfill);
+        std::optional<nlohmann::json> after;
+        while (true) {
+            const VerifyBatch batch = verify_batch(session, *step.backfill, key, after, batch_size,
+                                                   max_samples - table.samples.size());
+            if (batch.visited == 0) {
+                break;
+            }
+            table.rows_checked += batch.visited;
+            table.mismatches += batch.mismatches;
+            table.samples.insert(table.samples.end(), batch.samples.begin(), batch.samples.end());
+            after = batch.upper;
+        }
+        log::info("verify.checked", {{"migration", plan.name},
+                                     {"table", table.table},
+                                     {"rows", std::to_string(table.rows_checked)},
+                                     {"mismatches", std::to_string(table.mismatches)}});
+        result.tables.push_back(std::move(table));
+    }
+    return result;
+}
+
 void control_backfill(const Dsn& dsn, const std::string& state_schema, const std::string& actor,
                       const std::string& name, const std::string& command, const Controls& tuning) {
     Session session(dsn, application_name(command, name));

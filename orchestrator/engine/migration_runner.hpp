@@ -63,6 +63,24 @@ private:
     std::vector<planners::Step> m_steps;
 };
 
+struct VerifyResult {
+    struct Table {
+        std::string table;
+        std::string summary; // the backfill step it checks
+        std::int64_t rows_checked = 0;
+        std::int64_t mismatches = 0;
+        std::vector<std::string> samples; // keys, as JSON arrays
+    };
+    std::vector<Table> tables;
+    std::int64_t mismatches() const;
+};
+
+// Checks, in read-only batches, that every row holds what the plan's backfill expressions
+// give (the steps recorded at start). Takes no lock: it can run beside a backfill, whose
+// unfilled rows then count as mismatches.
+VerifyResult verify_migration(const planners::Plan& plan, const Dsn& dsn,
+                              const std::string& state_schema);
+
 // pause, resume or tune (with `tuning`) the backfill of migration `name`: recorded in the
 // state store, where the running engine reads it every second.
 void control_backfill(const Dsn& dsn, const std::string& state_schema, const std::string& actor,
