@@ -236,6 +236,7 @@ private:
         }
 
         const auto started = Clock::now();
+        m_first_rows_done = m_checkpoint.rows_done; // rates count this run's rows only
         int failures = 0;
         while (m_checkpoint.end_key) {
             if (m_stop) {
