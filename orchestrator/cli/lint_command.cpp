@@ -3,12 +3,14 @@
 #include "orchestrator/cli/lint_command.hpp"
 
 #include "orchestrator/engine/outcome.hpp"
+#include "orchestrator/pg/catalog_reader.hpp"
 #include "planners/lint/linter.hpp"
 #include "planners/lint/render.hpp"
 #include "planners/lint/rule.hpp"
 
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 namespace pgphase::orchestrator::cli {
 
@@ -42,7 +44,7 @@ CLI::App* add_lint_command(CLI::App& app, LintArgs& args) {
     return lint;
 }
 
-int lint_command(const LintArgs& args) {
+int lint_command(const Common& common, const LintArgs& args) {
     if (args.list_rules) {
         print_rules();
         return static_cast<int>(ExitCode::ok);
@@ -62,7 +64,13 @@ int lint_command(const LintArgs& args) {
     options.prisma = args.prisma;
     options.replay = !args.no_replay;
 
-    const lint::LintResult result = lint::lint_paths(args.paths, options);
+    std::optional<planners::Catalog> catalog;
+    if (!common.dsn.empty()) {
+        Session session(Dsn(common.dsn), "pgphase lint");
+        catalog = read_catalog(session, "public");
+    }
+    const lint::LintResult result =
+        lint::lint_paths(args.paths, options, catalog ? &*catalog : nullptr);
     const lint::OutputFormat format = args.format == "json"     ? lint::OutputFormat::as_json
                                       : args.format == "github" ? lint::OutputFormat::as_github
                                                                 : lint::OutputFormat::as_text;

@@ -2,6 +2,8 @@
 // (planners/lint) over the paths. No database.
 #pragma once
 
+#include "orchestrator/cli/common.hpp"
+
 #include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
@@ -21,6 +23,8 @@ CLI::App* add_lint_command(CLI::App& app, LintArgs& args);
 
 // Prints the findings to stdout; returns 2 for bad input (an unreadable path, a statement
 // that does not parse, an unknown --disable rule), 1 when an error-level rule fired, else 0.
-int lint_command(const LintArgs& args);
+// With an explicit --dsn, starts from that database's column types (schema public);
+// $DATABASE_URL alone is not used, so lint stays offline unless asked.
+int lint_command(const Common& common, const LintArgs& args);
 
 } // namespace pgphase::orchestrator::cli

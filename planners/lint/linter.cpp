@@ -145,9 +145,15 @@ std::vector<InputFile> collect_inputs(const std::vector<std::string>& paths,
     return out;
 }
 
+Linter::Linter(LintOptions options, const planners::Catalog& catalog)
+    : m_options(std::move(options)) {
+    m_seed.seed(catalog);
+    m_schema = m_seed;
+}
+
 void Linter::lint(const SourceFile& file, bool prisma_file) {
     if (!m_options.replay) {
-        m_schema = SchemaModel();
+        m_schema = m_seed;
     }
     ++m_result.files;
     FileFacts facts;
@@ -208,10 +214,11 @@ void Linter::lint(const SourceFile& file, bool prisma_file) {
     }
 }
 
-LintResult lint_paths(const std::vector<std::string>& paths, const LintOptions& options) {
+LintResult lint_paths(const std::vector<std::string>& paths, const LintOptions& options,
+                      const planners::Catalog* catalog) {
     std::vector<std::string> errors;
     const std::vector<InputFile> inputs = collect_inputs(paths, errors);
-    Linter linter(options);
+    Linter linter = catalog == nullptr ? Linter(options) : Linter(options, *catalog);
     for (const InputFile& input : inputs) {
         std::string error;
         std::string text = read_file(input.path, error);

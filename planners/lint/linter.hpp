@@ -29,17 +29,21 @@ class Linter {
 public:
     explicit Linter(LintOptions options)
         : m_options(std::move(options)) {}
+    // Starts every file from `catalog` (a live database's), then replays as usual.
+    Linter(LintOptions options, const planners::Catalog& catalog);
 
     void lint(const SourceFile& file, bool prisma_file);
     LintResult& result() { return m_result; }
 
 private:
     LintOptions m_options;
+    SchemaModel m_seed; // what each file starts from when not replaying
     SchemaModel m_schema;
     LintResult m_result;
 };
 
-// collect_inputs, read, lint.
-LintResult lint_paths(const std::vector<std::string>& paths, const LintOptions& options);
+// collect_inputs, read, lint; starting from `catalog` when given.
+LintResult lint_paths(const std::vector<std::string>& paths, const LintOptions& options,
+                      const planners::Catalog* catalog = nullptr);
 
 } // namespace pgphase::planners::lint

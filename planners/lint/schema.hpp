@@ -5,6 +5,7 @@
 
 #include "planners/lint/source.hpp"
 #include "planners/lint/sql_tree.hpp"
+#include "planners/model/catalog.hpp"
 
 #include <map>
 #include <optional>
@@ -24,8 +25,12 @@ public:
     // Replays one statement; statements it does not model leave it unchanged.
     void apply(const Statement& statement);
 
-    // Declares a column's type known from elsewhere (e.g. Prisma's `cast from` warning).
+    // Declares a column's type known from elsewhere.
     void set_column_type(const TableName& table, const std::string& column, ColumnType type);
+
+    // Starts from a live database's catalog (pgphase lint --dsn): its tables' column types
+    // (format_type text, parsed) and which table each index is on.
+    void seed(const planners::Catalog& catalog);
 
 private:
     void apply_alter_table(const json& alter);

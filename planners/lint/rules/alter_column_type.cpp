@@ -62,8 +62,9 @@ void check_one(CheckContext& context, const TableName& table, const json& cmd) {
                        "changing " + where + " to " + to.display() + " rewrites " +
                            table.display() +
                            " unless its old type converts for free (assumed it does not: the "
-                           "old type is unknown, since no earlier migration linted with this "
-                           "file creates the column; from a shorter varchar, or text to "
+                           "old type is unknown: no earlier migration linted with this file "
+                           "creates the column, and no --dsn catalog has it; from a shorter "
+                           "varchar, or text to "
                            "unlimited varchar, there is no rewrite)",
                        details);
     } else {
