@@ -24,7 +24,7 @@
 #   METHODS="single guide keyset pgphase tuned"
 #   RATE=200                 app transactions per second (pgbench -R), also --rate N
 #   BASELINE_SECONDS=15      duration of the no-backfill baseline per size
-#   TUNED_SETTINGS="target_batch_time: 1s, max_batch_size: 100000"  plan settings.backfill
+#   TUNED_SETTINGS="target_batch_time: 25ms"  plan settings.backfill
 #                            for the `tuned` variant (YAML flow-mapping body)
 #   PGPHASE_BIN=path         use this binary instead of building build/pgphase
 #   BENCH_OUT=dir            where logs and results go (default: a new /tmp/pgphase-bench.*)
@@ -40,7 +40,7 @@ export ROWS=${ROWS:-"1000000 5000000"}
 export METHODS=${METHODS:-"single guide keyset pgphase tuned"}
 export RATE=${RATE:-200}
 export BASELINE_SECONDS=${BASELINE_SECONDS:-15}
-export TUNED_SETTINGS=${TUNED_SETTINGS:-"target_batch_time: 1s, max_batch_size: 100000"}
+export TUNED_SETTINGS=${TUNED_SETTINGS:-"target_batch_time: 25ms"}
 export PGPHASE_ACTOR=${PGPHASE_ACTOR:-bench-backfill.sh}
 
 log() { echo "bench-backfill.sh: $*" >&2; }
