@@ -193,7 +193,7 @@ TEST(PlanLoader, FillsDefaultsForEverythingOmitted) {
     EXPECT_EQ(plan.settings.lock_retries, 20);
     EXPECT_EQ(plan.settings.contract_after, Milliseconds{0});
     EXPECT_EQ(plan.settings.backfill.batch_size, 1000);
-    EXPECT_EQ(plan.settings.backfill.target_batch_time, Milliseconds{200});
+    EXPECT_EQ(plan.settings.backfill.target_batch_time, Milliseconds{25});
     EXPECT_EQ(plan.settings.backfill.max_rows_per_second, 0);
     EXPECT_EQ(plan.settings.backfill.workers, 1);
     EXPECT_EQ(plan.settings.backfill.max_replication_lag, Milliseconds{10'000});
