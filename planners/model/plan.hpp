@@ -71,9 +71,9 @@ struct Change {
 std::string operation_name(const Operation& operation);
 
 struct BackfillSettings {
-    std::int64_t batch_size = 1000;      // the first batch; later ones adapt
-    std::int64_t max_batch_size = 20000; // rows per batch, whatever the timing says
-    Milliseconds target_batch_time{25}; // measured: docs/performance.md
+    std::int64_t batch_size = 1000;       // the first batch; later ones adapt
+    std::int64_t max_batch_size = 20000;  // rows per batch, whatever the timing says
+    Milliseconds target_batch_time{25};   // measured: docs/performance.md
     std::int64_t max_rows_per_second = 0; // 0 = no cap
     int workers = 1;
     // Throttle signals: any one over its limit pauses the backfill until it is back under.
