@@ -67,6 +67,29 @@ std::string batch_settings(const planners::Settings& settings) {
            "; SET LOCAL " + planners::backfill_setting + " = 'on'";
 }
 
+struct Bound {
+    std::int64_t visited = 0;            // keys found, at most `size`
+    std::optional<nlohmann::json> upper; // the largest of them
+};
+
+// The next batch: the largest of the first `size` keys matching `where` (may be empty).
+// Sized by rows, not by key distance, so sparse keys cannot blow a batch up.
+Bound next_bound(Transaction& tx, const std::string& table, const std::vector<KeyColumn>& key,
+                 const std::string& where, const Params& params, std::int64_t size) {
+    const Rows bound = tx.query(
+        "WITH batch AS (SELECT " + joined(key, "") + " FROM " + table +
+            (where.empty() ? "" : " WHERE " + where) + " ORDER BY " + joined(key, "") + " LIMIT " +
+            std::to_string(size) + ") SELECT (SELECT count(*) FROM batch), (SELECT " +
+            as_json(key) + " FROM batch ORDER BY " + joined(key, " DESC") + " LIMIT 1)",
+        params);
+    Bound out;
+    out.visited = std::stoll(bound.text(0, 0));
+    if (out.visited > 0) {
+        out.upper = nlohmann::json::parse(bound.text(0, 1));
+    }
+    return out;
+}
+
 bool integer_type(const std::string& type) {
     return type == "bigint" || type == "integer" || type == "smallint";
 }
@@ -144,16 +167,10 @@ BatchOutcome run_batch(Session& session, StateStore& store, const std::string& m
         }
         const std::size_t lower_count = params.size();
         append_key(params, *checkpoint.end_key);
-        // The batch's upper bound: the largest of the next `size` keys. Sized by rows, not by
-        // key distance, so sparse keys cannot blow a batch up.
-        const Rows bound =
-            tx.query("WITH batch AS (SELECT " + joined(key, "") + " FROM " + table + " WHERE " +
-                         lower + tuple(key) + " <= " + parameters(key, lower_count + 1) +
-                         " ORDER BY " + joined(key, "") + " LIMIT " + std::to_string(size) +
-                         ") SELECT (SELECT count(*) FROM batch), (SELECT " + as_json(key) +
-                         " FROM batch ORDER BY " + joined(key, " DESC") + " LIMIT 1)",
-                     params);
-        outcome.visited = std::stoll(bound.text(0, 0));
+        const Bound bound = next_bound(
+            tx, table, key, lower + tuple(key) + " <= " + parameters(key, lower_count + 1), params,
+            size);
+        outcome.visited = bound.visited;
         if (outcome.visited == 0) {
             outcome.range_done = true;
             next.end_key.reset();
@@ -161,7 +178,7 @@ BatchOutcome run_batch(Session& session, StateStore& store, const std::string& m
             store.mark_step(tx, migration, step, true);
             return;
         }
-        const nlohmann::json upper = nlohmann::json::parse(bound.text(0, 1));
+        const nlohmann::json& upper = *bound.upper;
         Params update_params(params.begin(),
                              params.begin() + static_cast<std::ptrdiff_t>(lower_count));
         append_key(update_params, upper);
@@ -198,19 +215,14 @@ VerifyBatch verify_batch(Session& session, const planners::BackfillTask& task,
         std::string lower;
         if (after) {
             append_key(params, *after);
-            lower = " WHERE " + tuple(key) + " > " + parameters(key, 1);
+            lower = tuple(key) + " > " + parameters(key, 1);
         }
-        const Rows bound =
-            tx.query("WITH batch AS (SELECT " + joined(key, "") + " FROM " + table + lower +
-                         " ORDER BY " + joined(key, "") + " LIMIT " + std::to_string(size) +
-                         ") SELECT (SELECT count(*) FROM batch), (SELECT " + as_json(key) +
-                         " FROM batch ORDER BY " + joined(key, " DESC") + " LIMIT 1)",
-                     params);
-        batch.visited = std::stoll(bound.text(0, 0));
+        const Bound bound = next_bound(tx, table, key, lower, params, size);
+        batch.visited = bound.visited;
         if (batch.visited == 0) {
             return;
         }
-        batch.upper = nlohmann::json::parse(bound.text(0, 1));
+        batch.upper = bound.upper;
         Params range = params;
         append_key(range, *batch.upper);
         const std::string where = (after ? tuple(key) + " > " + parameters(key, 1) + " AND " : "") +

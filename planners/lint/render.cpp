@@ -3,6 +3,8 @@
 // into annotations on the pull request's diff. Pure.
 #include "planners/lint/render.hpp"
 
+#include "planners/model/text.hpp"
+
 #include <algorithm>
 #include <sstream>
 
@@ -12,17 +14,6 @@ namespace {
 
 std::string location(const SourceMark& mark) {
     return mark.file + ":" + std::to_string(mark.line) + ":" + std::to_string(mark.column);
-}
-
-std::string indent(const std::string& text, const std::string& prefix) {
-    std::string out = prefix;
-    for (char c : text) {
-        out += c;
-        if (c == '\n') {
-            out += prefix;
-        }
-    }
-    return out;
 }
 
 std::string plural(std::size_t n, const std::string& word) {

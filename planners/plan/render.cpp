@@ -2,6 +2,7 @@
 // phase comments, or JSON. Pure.
 #include "planners/plan/render.hpp"
 
+#include "planners/model/text.hpp"
 #include "planners/plan/step_json.hpp"
 #include "planners/sql/quote.hpp"
 
@@ -26,17 +27,6 @@ std::string describe_backfill(const BackfillTask& task) {
 }
 
 namespace {
-
-std::string indent(const std::string& text, const std::string& prefix) {
-    std::string out = prefix;
-    for (char c : text) {
-        out += c;
-        if (c == '\n') {
-            out += prefix;
-        }
-    }
-    return out;
-}
 
 // Text from identifiers inside an SQL comment: a newline would end the comment early.
 std::string comment(std::string text) {
