@@ -44,7 +44,10 @@ planners::Catalog read_catalog(Session& session, const std::string& schema) {
         const std::string kind = relations.text(i, 1);
         catalog.relations.push_back({schema, relations.text(i, 0), kind.empty() ? 'r' : kind[0]});
         if (kind == "r" || kind == "p") {
-            catalog.tables.push_back({schema, relations.text(i, 0), {}, {}, {}, {}, {}});
+            CatalogTable table;
+            table.schema = schema;
+            table.name = relations.text(i, 0);
+            catalog.tables.push_back(std::move(table));
         }
     }
 

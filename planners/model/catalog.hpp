@@ -2,6 +2,7 @@
 // written by hand in tests; the planner never sees a connection.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,16 @@ struct CatalogTable {
     std::vector<CatalogIndex> indexes;
     std::vector<CatalogConstraint> constraints;
     std::vector<std::string> triggers;
+
+    // How the new app version sees this table through the migration's version schema. Operation
+    // rewrites set this on the planner's working catalog (never read from a database); the
+    // planner turns it into one view per table at the end of expand.
+    struct NewVersion {
+        bool dropped = false;                       // drop_table: no view
+        std::optional<std::string> name;            // rename_table: the view's name
+        std::vector<std::string> hidden_columns;    // old side of a rename, a dropped column
+        std::map<std::string, std::string> exposed; // column -> name shown (a shadow column)
+    } new_version;
 
     const CatalogColumn* column(const std::string& column_name) const;
     const CatalogIndex* index(const std::string& index_name) const;

@@ -155,6 +155,7 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
             added.not_null = false;
             added.default_expression.reset();
             found->columns.push_back(added);
+            found->new_version.hidden_columns.push_back(op.from); // shown only by its new name
         }
     } else {
         context.unchecked.push_back("type, DEFAULT and NOT NULL of \"" + op.table + "\".\"" +
