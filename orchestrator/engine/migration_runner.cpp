@@ -141,6 +141,27 @@ void MigrationRunner::pause(int attempt) {
     m_options.sleep(planners::Milliseconds(jitter(random)));
 }
 
+std::string MigrationRunner::violation_details(const Step& step, const DatabaseError& error) {
+    if (error.sqlstate().rfind("23", 0) != 0 || step.violation_count_sql.empty() ||
+        error.connection_lost()) {
+        return {};
+    }
+    // Best effort: the failure is what matters, these queries only describe it.
+    try {
+        std::string out = "\n  " + m_session->query(step.violation_count_sql).text(0, 0) +
+                          " rows of " + step.table.display() + " violate it";
+        if (!step.violation_examples_sql.empty()) {
+            const Rows examples = m_session->query(step.violation_examples_sql);
+            for (std::size_t i = 0; i < examples.rows.size(); ++i) {
+                out += (i == 0 ? ", e.g.\n    " : "\n    ") + examples.text(i, 0);
+            }
+        }
+        return out;
+    } catch (const DatabaseError& e) {
+        return "\n  (could not count the offending rows: " + std::string(e.what()) + ")";
+    }
+}
+
 void MigrationRunner::run_transactional(int index, const Step& step, const std::string& label,
                                         const std::vector<std::string>& statements,
                                         bool done_after) {
@@ -179,11 +200,7 @@ void MigrationRunner::run_transactional(int index, const Step& step, const std::
                     "pg_stat_activity and pg_locks); rerun the command later: finished steps "
                     "are kept and this one was rolled back");
             }
-            std::string violations;
-            if (e.sqlstate() == "23514" && !step.violation_count_sql.empty()) {
-                violations = "\n  " + m_session->query(step.violation_count_sql).text(0, 0) +
-                             " rows of " + step.table.display() + " violate it";
-            }
+            const std::string violations = violation_details(step, e);
             throw CommandError(
                 ExitCode::failed,
                 label + " failed on " + step.table.display() + ": " + e.what() + " (SQLSTATE " +
@@ -254,7 +271,8 @@ void MigrationRunner::run_concurrent_index(int index, const Step& step, const st
                        "then rerun the command";
             }
             throw CommandError(e.retryable() ? ExitCode::lock_gave_up : ExitCode::failed,
-                               label + " failed: " + e.what() + " (SQLSTATE " + e.sqlstate() + ")",
+                               label + " failed: " + e.what() + " (SQLSTATE " + e.sqlstate() + ")" +
+                                   violation_details(step, e),
                                hint);
         }
     }

@@ -51,6 +51,8 @@ private:
     void run_step(int index, int total, const planners::Step& step, PhaseReport& report);
     void run_transactional(int index, const planners::Step& step, const std::string& label,
                            const std::vector<std::string>& statements, bool done_after);
+    // How many rows break the constraint a step failed on, with examples ("" when unknown).
+    std::string violation_details(const planners::Step& step, const DatabaseError& error);
     void run_concurrent_index(int index, const planners::Step& step, const std::string& label);
     void undo_step(int index, const planners::Step& step, const std::string& label);
     void pause(int attempt);

@@ -81,8 +81,12 @@ struct Step {
     bool undo_transactional = true;
     std::optional<ConcurrentIndex> concurrent_index;
     std::optional<BackfillTask> backfill;
-    // For a VALIDATE: counts the rows that break the constraint, so a failure can say how many.
+    // For a step that can fail on existing data (VALIDATE, a unique index build): asked only
+    // after an integrity error (SQLSTATE class 23), so the failure says how many rows break it
+    // and shows some. `violation_count_sql` returns one number; `violation_examples_sql` returns
+    // up to 5 rows of one text column, each describing an offending row by its key.
     std::string violation_count_sql;
+    std::string violation_examples_sql;
     int change_index = 0; // which change of the plan it comes from (0-based)
 };
 

@@ -61,6 +61,9 @@ json to_json(const Step& step) {
         {"undo_transactional", step.undo_transactional},
         {"change_index", step.change_index},
     };
+    if (!step.violation_examples_sql.empty()) {
+        out["violation_examples_sql"] = step.violation_examples_sql;
+    }
     if (!step.violation_count_sql.empty()) {
         out["violation_count_sql"] = step.violation_count_sql;
     }
@@ -93,6 +96,7 @@ Step step_from_json(const json& j) {
     step.undo_transactional = j.at("undo_transactional").get<bool>();
     step.change_index = j.at("change_index").get<int>();
     step.violation_count_sql = j.value("violation_count_sql", std::string());
+    step.violation_examples_sql = j.value("violation_examples_sql", std::string());
     if (j.contains("concurrent_index")) {
         step.concurrent_index = ConcurrentIndex{name_from(j.at("concurrent_index"))};
     }
