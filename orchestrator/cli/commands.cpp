@@ -42,6 +42,7 @@ int plan_command(const Common& common, const std::string& file, const std::strin
     const planners::Plan plan = load(file);
     planners::PlanningOptions options;
     options.state_schema = common.state_schema;
+    options.version_schema = true;
     planners::PlannedMigration planned;
     if (auto dsn = Dsn::from_option_or_env(common.dsn)) {
         Session session(*dsn, "pgphase plan " + plan.name);

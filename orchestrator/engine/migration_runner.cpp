@@ -382,6 +382,7 @@ PhaseReport MigrationRunner::start() {
         planners::Catalog catalog = read_catalog(*m_session, m_plan.schema);
         planners::PlanningOptions planning;
         planning.state_schema = m_options.state_schema;
+        planning.version_schema = true;
         planners::PlannedMigration planned = planners::plan_migration(m_plan, &catalog, planning);
         for (const auto& diagnostic : planned.diagnostics.all()) {
             if (diagnostic.severity != planners::Severity::error) {

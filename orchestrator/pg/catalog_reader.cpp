@@ -33,6 +33,8 @@ CatalogTable* table_named(planners::Catalog& catalog, const std::string& name) {
 
 planners::Catalog read_catalog(Session& session, const std::string& schema) {
     planners::Catalog catalog;
+    catalog.server_version_num = std::stoi(
+        session.query("SELECT pg_catalog.current_setting('server_version_num')").text(0, 0));
     const Params params = {schema};
 
     const Rows relations = session.query(

@@ -306,8 +306,9 @@ void load_backfill_settings(Loader& loader, const YAML::Node& node, BackfillSett
 }
 
 void load_settings(Loader& loader, const YAML::Node& node, Settings& out) {
-    MapReader reader(loader, node, "settings",
-                     {"lock_timeout", "lock_retries", "contract_after", "backfill"});
+    MapReader reader(
+        loader, node, "settings",
+        {"lock_timeout", "lock_retries", "contract_after", "version_schema", "backfill"});
     if (!reader.ok()) {
         return;
     }
@@ -325,6 +326,16 @@ void load_settings(Loader& loader, const YAML::Node& node, Settings& out) {
     }
     if (auto v = reader.duration("contract_after")) {
         out.contract_after = *v;
+    }
+    if (auto v = reader.string("version_schema", false)) {
+        if (*v == "keep" || *v == "drop") {
+            out.keep_version_schema = *v == "keep";
+        } else {
+            loader.error(reader.get("version_schema"),
+                         "\"version_schema\" must be \"keep\" or \"drop\", not \"" + *v + "\"",
+                         "keep (the default) leaves the new version's views in place after "
+                         "contract; drop removes them at contract");
+        }
     }
     if (YAML::Node backfill = reader.get("backfill"); backfill.IsDefined()) {
         load_backfill_settings(loader, backfill, out.backfill);

@@ -66,6 +66,7 @@ struct CatalogRelation {
 };
 
 struct Catalog {
+    int server_version_num = 0; // 0: unknown (a catalog written by hand)
     std::vector<CatalogTable> tables;
     std::vector<CatalogRelation> relations;
 

@@ -89,6 +89,9 @@ struct Settings {
     Milliseconds lock_timeout{2'000};
     int lock_retries = 20;
     Milliseconds contract_after{0};
+    // The version schema (the new app version's views) outlives contract unless this is false:
+    // an app that reads through it keeps working until the next migration's contract drops it.
+    bool keep_version_schema = true;
     BackfillSettings backfill;
 };
 

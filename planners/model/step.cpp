@@ -46,7 +46,7 @@ std::string QualifiedName::sql() const {
 }
 
 std::string QualifiedName::display() const {
-    return schema + "." + name;
+    return name.empty() ? schema : schema + "." + name;
 }
 
 } // namespace pgphase::planners

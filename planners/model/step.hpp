@@ -73,7 +73,7 @@ struct Step {
     Phase phase = Phase::expand;
     StepKind kind = StepKind::ddl;
     std::string summary; // one line, for humans
-    QualifiedName table;
+    QualifiedName table; // a schema alone (empty name) for a step on a schema
     std::vector<std::string> sql;
     bool transactional = true;
     LockLevel lock = LockLevel::none; // the strongest lock it takes on `table`
@@ -87,7 +87,7 @@ struct Step {
     // up to 5 rows of one text column, each describing an offending row by its key.
     std::string violation_count_sql;
     std::string violation_examples_sql;
-    int change_index = 0; // which change of the plan it comes from (0-based)
+    int change_index = 0; // which change of the plan it comes from (0-based); -1: the whole plan
 };
 
 } // namespace pgphase::planners

@@ -4,6 +4,7 @@
 
 #include "planners/model/suggest.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/plan/version_schema.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -104,6 +105,15 @@ PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
         for (auto& step : context.steps) {
             all.push_back(std::move(step));
         }
+    }
+    if (working && options.version_schema) {
+        for (auto& step : version_schema_steps(plan, *working)) {
+            all.push_back(std::move(step));
+        }
+    } else if (options.version_schema) {
+        planned.unchecked.push_back("the version schema " +
+                                    version_schema_name(plan.schema, plan.name) +
+                                    " and its views (one per table, planned from the database)");
     }
     // Stable: plan order is kept inside each phase.
     std::stable_sort(all.begin(), all.end(), [](const Step& a, const Step& b) {

@@ -14,6 +14,9 @@ namespace pgphase::planners {
 
 struct PlanningOptions {
     std::string state_schema = "pgphase"; // where pgphase keeps its own functions
+    // Plan the version schema (the new app version's views; needs a catalog). The orchestrator
+    // turns it on; off, a planner call gets exactly the steps of the plan's operations.
+    bool version_schema = false;
 };
 
 struct PlannedMigration {

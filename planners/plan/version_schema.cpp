@@ -1,0 +1,102 @@
+// Builds the version schema's views from the planner's working catalog. Pure.
+#include "planners/plan/version_schema.hpp"
+
+#include "planners/sql/quote.hpp"
+
+#include <algorithm>
+
+namespace pgphase::planners {
+
+namespace {
+
+// PostgreSQL 15 added security_invoker views: privileges and row-level security of the base
+// table are then checked for the app's role, exactly as when it queries the table itself.
+constexpr int security_invoker_version = 150000;
+
+bool hidden(const CatalogTable& table, const std::string& column) {
+    const auto& names = table.new_version.hidden_columns;
+    return std::find(names.begin(), names.end(), column) != names.end();
+}
+
+} // namespace
+
+std::string version_schema_name(const std::string& schema, const std::string& migration) {
+    return derived_name({schema, migration});
+}
+
+std::string version_view_sql(const std::string& version_schema, const CatalogTable& table,
+                             bool security_invoker) {
+    if (table.new_version.dropped) {
+        return {};
+    }
+    std::string columns;
+    for (const auto& column : table.columns) {
+        if (hidden(table, column.name)) {
+            continue;
+        }
+        columns += columns.empty() ? "\n    " : ",\n    ";
+        columns += quote_ident(column.name);
+        const auto exposed = table.new_version.exposed.find(column.name);
+        if (exposed != table.new_version.exposed.end() && exposed->second != column.name) {
+            columns += " AS " + quote_ident(exposed->second);
+        }
+    }
+    if (columns.empty()) {
+        return {}; // a view needs a column; a table whose every column is hidden has none
+    }
+    const QualifiedName view{version_schema, table.new_version.name.value_or(table.name)};
+    const QualifiedName base{table.schema, table.name};
+    return "CREATE VIEW " + view.sql() +
+           (security_invoker ? " WITH (security_invoker = true)" : "") + " AS SELECT" + columns +
+           "\nFROM " + base.sql();
+}
+
+std::vector<Step> version_schema_steps(const Plan& plan, const Catalog& working) {
+    const std::string name = version_schema_name(plan.schema, plan.name);
+    const std::string schema = quote_ident(name);
+    const bool security_invoker = working.server_version_num >= security_invoker_version;
+
+    Step create;
+    create.phase = Phase::expand;
+    create.summary =
+        "create version schema " + name + " with the new version's view of " + plan.schema;
+    create.table = {name, ""};
+    create.lock = LockLevel::access_share;
+    create.change_index = -1;
+    create.sql.push_back("CREATE SCHEMA " + schema);
+    create.sql.push_back("COMMENT ON SCHEMA " + schema + " IS " +
+                         quote_literal("pgphase version schema of " + quote_ident(plan.schema) +
+                                       " for migration " + quote_ident(plan.name)));
+    std::vector<const CatalogTable*> tables;
+    for (const auto& table : working.tables) {
+        if (table.schema == plan.schema) {
+            tables.push_back(&table);
+        }
+    }
+    std::sort(tables.begin(), tables.end(), [](const CatalogTable* a, const CatalogTable* b) {
+        return a->new_version.name.value_or(a->name) < b->new_version.name.value_or(b->name);
+    });
+    for (const CatalogTable* table : tables) {
+        std::string view = version_view_sql(name, *table, security_invoker);
+        if (!view.empty()) {
+            create.sql.push_back(std::move(view));
+        }
+    }
+    create.undo.push_back("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+
+    std::vector<Step> steps;
+    steps.push_back(std::move(create));
+    if (!plan.settings.keep_version_schema) {
+        Step drop;
+        drop.phase = Phase::contract;
+        drop.summary = "drop version schema " + name + " (version_schema: drop)";
+        drop.table = {name, ""};
+        drop.lock = LockLevel::access_exclusive;
+        drop.change_index = -1;
+        drop.sql.push_back("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        steps.push_back(std::move(drop));
+    }
+    return steps;
+}
+
+} // namespace pgphase::planners
