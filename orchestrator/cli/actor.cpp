@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <pwd.h>
 #include <unistd.h>
 
 namespace pgphase::orchestrator::cli {
@@ -41,7 +42,8 @@ std::string actor(const Common& common) {
         user = env("LOGNAME");
     }
     if (user.empty()) {
-        user = "uid " + std::to_string(::getuid());
+        const passwd* entry = ::getpwuid(::getuid()); // NOLINT(concurrency-mt-unsafe): no threads
+        user = entry != nullptr ? std::string(entry->pw_name) : "uid " + std::to_string(::getuid());
     }
     std::array<char, 256> host{};
     if (::gethostname(host.data(), host.size() - 1) == 0 && host[0] != '\0') {
