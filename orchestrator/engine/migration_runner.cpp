@@ -798,6 +798,7 @@ void control_backfill(const Dsn& dsn, const std::string& state_schema, const std
                       const std::string& name, const std::string& command, const Controls& tuning) {
     Session session(dsn, application_name(command, name));
     StateStore store(session, state_schema, actor);
+    store.set_command(command);
     store.ensure();
     if (!store.find(name)) {
         throw CommandError(ExitCode::bad_input, "no migration named \"" + name + "\"",
