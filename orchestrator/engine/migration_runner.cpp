@@ -388,7 +388,7 @@ void MigrationRunner::check_soak(const MigrationRecord& record) {
     const std::string source = m_options.min_soak > plan_soak
                                    ? "--min-soak " + format_duration(required)
                                    : "contract_after: " + format_duration(required);
-    // A store upgraded from v2 without a recorded expand counts from the start, never from 0.
+    // Set whenever expand has finished (a v2 store's upgrade fills it from its event log).
     const std::int64_t expanded_at_ms = record.expanded_at_ms.value_or(0);
     const SoakDecision soak = decide_soak(expanded_at_ms, m_store->now_ms(), required);
     if (soak.allowed) {

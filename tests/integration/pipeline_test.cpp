@@ -6,8 +6,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/wait.h>
 
 namespace pgphase::testing {
 namespace {
@@ -409,6 +413,100 @@ TEST_F(Pipeline, AVersion2StateStoreIsUpgradedInPlace) {
     ASSERT_FALSE(events.empty());
     EXPECT_TRUE(events[0]["command"].is_null()) << "older events have no command";
     expect_ok(pgphase({"complete", plan}));
+}
+
+// The `run:` scripts of the GitHub Actions example in docs/pipelines.md, in order, so the
+// example a team copies is the one a test runs.
+std::vector<std::string> workflow_scripts() {
+    std::ifstream in(std::string(PGPHASE_SOURCE_DIR) + "/docs/pipelines.md");
+    std::vector<std::string> scripts;
+    std::string line;
+    bool in_workflow = false;
+    std::size_t block_indent = std::string::npos;
+    while (std::getline(in, line)) {
+        if (line.rfind("```yaml", 0) == 0 && scripts.empty()) {
+            in_workflow = true;
+            continue;
+        }
+        if (!in_workflow) {
+            continue;
+        }
+        if (line.rfind("```", 0) == 0) {
+            break;
+        }
+        const std::size_t indent = line.find_first_not_of(' ');
+        if (block_indent != std::string::npos) {
+            if (indent != std::string::npos && indent >= block_indent) {
+                scripts.back() += line.substr(block_indent) + "\n";
+                continue;
+            }
+            block_indent = std::string::npos;
+        }
+        const std::size_t run = line.find("run: ");
+        if (run == std::string::npos || indent == std::string::npos) {
+            continue;
+        }
+        const std::string command = line.substr(run + 5);
+        if (command.rfind("|", 0) == 0) {
+            scripts.emplace_back();
+            block_indent = indent + 2;
+        } else if (command.rfind("pgphase ", 0) == 0) {
+            scripts.push_back(command + "\n");
+        }
+    }
+    return scripts;
+}
+
+TEST_F(Pipeline, TheGithubActionsExampleInTheDocsRunsAsWritten) {
+    const std::vector<std::string> scripts = workflow_scripts();
+    ASSERT_EQ(scripts.size(), 4U) << "expand loop, status, contract loop, history";
+    const auto dir = std::filesystem::path(write_plan("unused", "")).parent_path() / "repo";
+    std::filesystem::create_directories(dir / "migrations" / "pgphase");
+    std::ofstream(dir / "migrations" / "pgphase" / "rename.yaml") << R"(
+name: rename_users_email
+settings: {contract_after: 1h}
+changes:
+  - rename_column: {table: users, from: email, to: email_address}
+)";
+    std::ofstream(dir / "migrations" / "pgphase" / "currency.yaml") << currency_plan;
+    const std::string bin = std::filesystem::path(PGPHASE_BINARY).parent_path().string();
+    auto run_job = [&](const std::string& script) {
+        std::ofstream(dir / "job.sh") << script;
+        const std::string command = "cd '" + dir.string() + "' && PATH='" + bin +
+                                    "':\"$PATH\" DATABASE_URL='" + dsn() +
+                                    "' bash -e job.sh >job.out 2>&1";
+        const int status = std::system(command.c_str());
+        std::ifstream out(dir / "job.out");
+        std::stringstream text;
+        text << out.rdbuf();
+        return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str());
+    };
+
+    // Release N: expand and backfill both, then status.
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto [code, out] = run_job(scripts[i]);
+        EXPECT_EQ(code, 0) << scripts[i] << out;
+    }
+    EXPECT_EQ(phase("rename_users_email"), "backfilled");
+    EXPECT_EQ(phase("add_orders_currency"), "backfilled");
+
+    // Release N+1 with --min-soak 3d: both refused by the soak guard (exit 3), which the
+    // job tolerates, so the release goes on and a later one contracts.
+    const auto [code, out] = run_job(scripts[2]);
+    EXPECT_EQ(code, 0) << scripts[2] << out;
+    EXPECT_NE(out.find("refused by the soak guard"), std::string::npos) << out;
+    EXPECT_EQ(phase("rename_users_email"), "backfilled");
+    EXPECT_EQ(phase("add_orders_currency"), "backfilled");
+
+    // Three days later: the same job contracts both.
+    db().execute("UPDATE pgphase.migrations SET expanded_at = expanded_at - interval '3 days'");
+    const auto [later, later_out] = run_job(scripts[2]);
+    EXPECT_EQ(later, 0) << later_out;
+    EXPECT_EQ(phase("rename_users_email"), "completed");
+    EXPECT_EQ(phase("add_orders_currency"), "completed");
+    const auto [history_code, history_out] = run_job(scripts[3]);
+    EXPECT_EQ(history_code, 0) << history_out;
+    EXPECT_NE(history_out.find("phase.completed"), std::string::npos) << history_out;
 }
 
 } // namespace
