@@ -267,6 +267,34 @@ TEST_F(Pipeline, HistoryShowsWhoRanEachPhaseFromActorOrPgphaseActor) {
     EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
 }
 
+TEST_F(Pipeline, PausesShowInStatusJsonAndHistoryWithWhoPaused) {
+    const std::string plan = write_plan("rename", rename_plan);
+    expect_ok(pgphase({"advance", plan, "--to", "expand"}));
+    expect_ok(pgphase({"pause", "rename_users_email", "--actor", "ops-carol"}));
+
+    auto status = nlohmann::json::parse(pgphase({"status", "--json"}).out);
+    ASSERT_EQ(status.size(), 1U);
+    EXPECT_EQ(status[0]["paused"], true);
+    EXPECT_EQ(status[0]["paused_by"], "ops-carol");
+    EXPECT_FALSE(status[0]["paused_at"].get<std::string>().empty());
+    EXPECT_EQ(status[0]["last_event"]["event"], "backfill.paused");
+    EXPECT_EQ(status[0]["last_event"]["actor"], "ops-carol");
+    EXPECT_EQ(status[0]["last_event"]["command"], "pause");
+    EXPECT_EQ(status[0]["complete_allowed_at"], status[0]["expand_finished_at"])
+        << "no contract_after: allowed once expand finished";
+
+    expect_ok(pgphase({"resume", "rename_users_email", "--actor", "ops-dan"}));
+    const auto events = history("rename_users_email");
+    const nlohmann::json* paused = find_event(events, "backfill.paused");
+    const nlohmann::json* resumed = find_event(events, "backfill.resumed");
+    ASSERT_NE(paused, nullptr);
+    ASSERT_NE(resumed, nullptr);
+    EXPECT_EQ((*paused)["actor"], "ops-carol");
+    EXPECT_EQ((*resumed)["actor"], "ops-dan");
+    status = nlohmann::json::parse(pgphase({"status", "--json"}).out);
+    EXPECT_EQ(status[0]["paused"], false);
+}
+
 TEST_F(Pipeline, MigrationsOnDifferentTablesAreInFlightTogether) {
     const std::string rename = write_plan("rename", rename_plan);
     const std::string currency = write_plan("currency", currency_plan);
