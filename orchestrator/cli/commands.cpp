@@ -1,9 +1,10 @@
-// Commands: plan, start, backfill, complete, rollback, status. Outputs go to stdout, logs and
-// errors to stderr; exit codes per docs/cli.md.
+// Commands: plan, start, backfill, complete, rollback, advance, status, history. Outputs go to
+// stdout, logs and errors to stderr; exit codes per docs/cli.md.
 #include "orchestrator/cli/commands.hpp"
 
 #include "orchestrator/cli/common.hpp"
 #include "orchestrator/cli/lint_command.hpp"
+#include "orchestrator/engine/history.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/log/log.hpp"
@@ -62,15 +63,38 @@ int plan_command(const Common& common, const std::string& file, const std::strin
     return 0;
 }
 
+// What the phase commands take beyond the plan file.
+struct PhaseArgs {
+    std::int64_t max_batches = 0;
+    std::string min_soak; // a duration; "" = the plan's contract_after alone
+    bool force = false;
+    std::string to = "complete";
+};
+
+planners::Milliseconds min_soak(const PhaseArgs& args) {
+    if (args.min_soak.empty()) {
+        return planners::Milliseconds(0);
+    }
+    const auto parsed = planners::parse_duration(args.min_soak);
+    if (!parsed) {
+        throw CommandError(ExitCode::bad_input,
+                           "--min-soak \"" + args.min_soak + "\" is not a duration",
+                           "write a number and a unit: 500ms, 30s, 10m, 12h, 7d");
+    }
+    return *parsed;
+}
+
 int phase_command(const Common& common, const std::string& command, const std::string& file,
-                  std::int64_t max_batches) {
+                  const PhaseArgs& args) {
     const planners::Plan plan = load(file);
     const Dsn dsn = require_dsn(common);
     RunOptions options;
     options.state_schema = common.state_schema;
     options.actor = actor(common);
     options.command = command;
-    options.max_batches = max_batches;
+    options.max_batches = args.max_batches;
+    options.min_soak = min_soak(args);
+    options.force = args.force;
     options.progress_bar = ::isatty(STDERR_FILENO) != 0 && common.log_format == "text";
     log::info("command.started", {{"command", command},
                                   {"migration", plan.name},
@@ -78,7 +102,20 @@ int phase_command(const Common& common, const std::string& command, const std::s
                                   {"actor", options.actor}});
     MigrationRunner runner(plan, dsn, options);
     PhaseReport report;
-    if (command == "start") {
+    if (command == "advance") {
+        const AdvanceTarget target = target_from_name(args.to).value_or(AdvanceTarget::complete);
+        const AdvanceReport advanced = runner.advance(target);
+        report = advanced.work;
+        const std::string from = advanced.from.empty() ? "not started" : advanced.from;
+        if (advanced.from == advanced.to) {
+            std::cout << plan.name << ": " << advanced.to << ", nothing to do for --to "
+                      << target_name(target) << "\n";
+        } else {
+            std::cout << plan.name << ": " << from << " -> " << advanced.to << " ("
+                      << report.steps_run << " steps run, " << report.rows_backfilled
+                      << " rows backfilled)\n";
+        }
+    } else if (command == "start") {
         report = runner.start();
     } else if (command == "backfill") {
         report = runner.backfill();
@@ -132,30 +169,6 @@ Dsn require_dsn(const Common& common) {
     return *dsn;
 }
 
-std::string actor(const Common& common) {
-    if (!common.actor.empty()) {
-        return common.actor;
-    }
-    auto env = [](const char* name) -> std::string {
-        const char* value = std::getenv(name); // NOLINT(concurrency-mt-unsafe): no threads yet
-        return value == nullptr ? std::string() : std::string(value);
-    };
-    if (std::string value = env("PGPHASE_ACTOR"); !value.empty()) {
-        return value;
-    }
-    for (const char* job : {"GITHUB_RUN_ID", "CI_JOB_ID"}) {
-        if (std::string value = env(job); !value.empty()) {
-            return std::string(job) + "=" + value;
-        }
-    }
-    for (const char* user : {"USER", "LOGNAME"}) {
-        if (std::string value = env(user); !value.empty()) {
-            return value;
-        }
-    }
-    return "uid " + std::to_string(::getuid());
-}
-
 int run(int argc, char** argv) {
     CLI::App app{"pgphase: zero-downtime PostgreSQL migrations (expand, backfill, contract)"};
     app.require_subcommand(1);
@@ -176,7 +189,7 @@ int run(int argc, char** argv) {
     std::string format = "text";
     std::string status_name;
     bool status_as_json = false;
-    std::int64_t max_batches = 0;
+    PhaseArgs phase_args;
 
     auto* plan = app.add_subcommand("plan", "show the steps a plan turns into, with their locks");
     plan->add_option("file", file, "plan YAML")->required();
@@ -188,12 +201,24 @@ int run(int argc, char** argv) {
              {"start", "run expand: additive, non-blocking changes"},
              {"backfill", "bring existing rows into the new shape, in batches"},
              {"complete", "run contract: drop what the old app version needed"},
-             {"rollback", "undo expand and any backfill; loses no row written meanwhile"}}) {
+             {"rollback", "undo expand and any backfill; loses no row written meanwhile"},
+             {"advance", "run whatever phases remain up to --to (default complete)"}}) {
         auto* sub = app.add_subcommand(name, help);
         sub->add_option("file", file, "plan YAML")->required();
         if (name == "backfill") {
-            sub->add_option("--max-batches", max_batches,
+            sub->add_option("--max-batches", phase_args.max_batches,
                             "stop after this many batches (a canary run); rerun to continue");
+        }
+        if (name == "advance") {
+            sub->add_option("--to", phase_args.to, "expand, backfill or complete")
+                ->check(CLI::IsMember({"expand", "backfill", "complete"}))
+                ->capture_default_str();
+        }
+        if (name == "complete" || name == "advance") {
+            sub->add_option("--min-soak", phase_args.min_soak,
+                            "refuse complete until this long after expand (and contract_after)");
+            sub->add_flag("--force", phase_args.force,
+                          "complete despite the soak guard (recorded in the event log)");
         }
         phases.push_back(sub);
     }
@@ -201,6 +226,14 @@ int run(int argc, char** argv) {
         app.add_subcommand("status", "where each migration stands (from the state store)");
     status->add_option("name", status_name, "one migration (default: all)");
     status->add_flag("--json", status_as_json, "machine-readable output");
+    std::string history_name;
+    bool history_as_json = false;
+    bool history_steps = false;
+    auto* history = app.add_subcommand(
+        "history", "every phase transition, override and pause: who and when (state store)");
+    history->add_option("name", history_name, "one migration (default: all)");
+    history->add_flag("--json", history_as_json, "machine-readable output");
+    history->add_flag("--steps", history_steps, "also list each step done or undone");
     LintArgs lint_args;
     auto* lint = add_lint_command(app, lint_args);
 
@@ -240,7 +273,7 @@ int run(int argc, char** argv) {
         }
         for (auto* sub : phases) {
             if (sub->parsed()) {
-                return phase_command(common, sub->get_name(), file, max_batches);
+                return phase_command(common, sub->get_name(), file, phase_args);
             }
         }
         if (verify->parsed()) {
@@ -272,6 +305,16 @@ int run(int argc, char** argv) {
                              command, tuning);
             std::cout << control_name << ": " << command << " recorded; a running backfill "
                       << "applies it within a second\n";
+            return 0;
+        }
+        if (history->parsed()) {
+            const auto events =
+                read_history(require_dsn(common), common.state_schema, history_name, history_steps);
+            if (history_as_json) {
+                std::cout << history_json(events).dump(2) << "\n";
+            } else {
+                std::cout << history_text(events);
+            }
             return 0;
         }
         if (status->parsed()) {

@@ -5,6 +5,7 @@
 #include "orchestrator/pg/dsn.hpp"
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 
 namespace pgphase::orchestrator::cli {
@@ -20,7 +21,12 @@ struct Common {
 // --dsn, else $DATABASE_URL; throws CommandError (exit 2) with a hint when neither is set.
 Dsn require_dsn(const Common& common);
 
-// Who runs a command, for the event log: --actor, $PGPHASE_ACTOR, a CI job id, else the user.
+// Who runs a command, for the event log: --actor, $PGPHASE_ACTOR, a CI job id, else user@host.
 std::string actor(const Common& common);
+
+// The same, pure: `env` reads a variable ("" when unset), `user_at_host` is the last resort.
+std::string resolve_actor(const std::string& option,
+                          const std::function<std::string(const char*)>& env,
+                          const std::string& user_at_host);
 
 } // namespace pgphase::orchestrator::cli

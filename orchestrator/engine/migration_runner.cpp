@@ -7,6 +7,7 @@
 #include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/log/log.hpp"
 #include "orchestrator/pg/catalog_reader.hpp"
+#include "planners/load/plan_loader.hpp"
 #include "planners/plan/planner.hpp"
 #include "planners/plan/step_json.hpp"
 #include "planners/sql/quote.hpp"
@@ -78,6 +79,7 @@ MigrationRunner::MigrationRunner(const planners::Plan& plan, const Dsn& dsn, Run
     }
     m_session = std::make_unique<Session>(dsn, application_name(m_options.command, plan.name));
     m_store = std::make_unique<StateStore>(*m_session, m_options.state_schema, m_options.actor);
+    m_store->set_command(m_options.command);
     m_store->ensure();
     lock_migration();
 }
@@ -376,6 +378,64 @@ PhaseReport MigrationRunner::run_phase(const MigrationRecord& record, Phase phas
     return report;
 }
 
+void MigrationRunner::check_no_overlap(Transaction& tx, const std::vector<Step>& steps) {
+    // Starts are serialized by a lock held to the end of this transaction, which also records
+    // the new migration: two starts on one table cannot both see the other as absent.
+    m_store->lock_starts(tx);
+    std::vector<InFlightMigration> in_flight;
+    for (const auto& record : m_store->in_flight(tx)) {
+        in_flight.push_back({record.name, planners::steps_from_json(record.steps)});
+    }
+    if (auto conflict = find_table_conflict(m_plan.name, steps, in_flight)) {
+        throw CommandError(ExitCode::refused,
+                           "migration \"" + m_plan.name + "\" touches table " + conflict->table +
+                               ", which migration \"" + conflict->other +
+                               "\" (in flight) also touches",
+                           "finish \"" + conflict->other + "\" first (pgphase complete or " +
+                               "rollback; pgphase status " + conflict->other +
+                               " says where it stands), then start this one");
+    }
+}
+
+void MigrationRunner::check_soak(const MigrationRecord& record) {
+    const planners::Milliseconds plan_soak = m_plan.settings.contract_after;
+    const planners::Milliseconds required = std::max(plan_soak, m_options.min_soak);
+    if (required.count() <= 0) {
+        return;
+    }
+    const std::string source = m_options.min_soak > plan_soak
+                                   ? "--min-soak " + format_duration(required)
+                                   : "contract_after: " + format_duration(required);
+    // Set whenever expand has finished (a v2 store's upgrade fills it from its event log).
+    const std::int64_t expanded_at_ms = record.expanded_at_ms.value_or(0);
+    const SoakDecision soak = decide_soak(expanded_at_ms, m_store->now_ms(), required);
+    if (soak.allowed) {
+        return;
+    }
+    const std::string expanded = format_utc(expanded_at_ms);
+    const std::string allowed_at = format_utc(soak.allowed_at_ms);
+    if (m_options.force) {
+        log::warn("soak.forced", {{"migration", m_plan.name},
+                                  {"required", source},
+                                  {"allowed_at", allowed_at},
+                                  {"remaining", format_remaining(soak.remaining)}});
+        m_store->event(m_plan.name, "soak.forced",
+                       {{"required", source},
+                        {"required_ms", required.count()},
+                        {"expand_finished_at", expanded},
+                        {"allowed_at", allowed_at},
+                        {"remaining_ms", soak.remaining.count()}});
+        return;
+    }
+    throw CommandError(ExitCode::refused,
+                       "complete of migration \"" + m_plan.name +
+                           "\" refused by the soak guard: expand finished at " + expanded +
+                           " and " + source + " must pass first; complete is allowed from " +
+                           allowed_at + " (in " + format_remaining(soak.remaining) + ")",
+                       "rerun pgphase complete " + m_plan.source_file + " after " + allowed_at +
+                           ", or pass --force to override (recorded in the event log)");
+}
+
 PhaseReport MigrationRunner::start() {
     auto record = m_store->find(m_plan.name);
     if (!record || record->phase == MigrationPhase::rolled_back) {
@@ -397,6 +457,7 @@ PhaseReport MigrationRunner::start() {
             throw CommandError(ExitCode::bad_input, text);
         }
         m_session->transaction([&](Transaction& tx) {
+            check_no_overlap(tx, planned.steps);
             m_store->create(tx, m_plan.name, m_plan.schema, planners::checksum(m_plan),
                             m_plan.source_text, planners::to_json(planned.steps));
             m_store->event(
@@ -479,6 +540,7 @@ PhaseReport MigrationRunner::complete() {
                            next_hint(record.phase, m_plan.source_file));
     }
     if (record.phase != MigrationPhase::contracting) {
+        check_soak(record);
         for (const auto& step : m_steps) {
             if (!step.backfill) {
                 continue;
@@ -543,9 +605,68 @@ PhaseReport MigrationRunner::rollback() {
     return report;
 }
 
+AdvanceReport MigrationRunner::advance(AdvanceTarget target) {
+    AdvanceReport out;
+    auto record = m_store->find(m_plan.name);
+    if (record) {
+        out.from = phase_name(record->phase);
+        if (record->phase == MigrationPhase::rolled_back ||
+            record->phase == MigrationPhase::rolling_back) {
+            throw CommandError(
+                ExitCode::refused,
+                "migration \"" + m_plan.name + "\" is " + phase_name(record->phase) +
+                    "; advance only goes forward",
+                record->phase == MigrationPhase::rolling_back
+                    ? "finish the rollback with pgphase rollback " + m_plan.source_file
+                    : "start it again on purpose with pgphase start " + m_plan.source_file);
+        }
+        check_checksum(*record);
+    }
+    auto add = [&](const PhaseReport& report) {
+        out.work.steps_run += report.steps_run;
+        out.work.rows_backfilled += report.rows_backfilled;
+        out.work.finished = report.finished;
+    };
+    auto phase_is = [&](std::initializer_list<MigrationPhase> phases) {
+        return std::find(phases.begin(), phases.end(), record->phase) != phases.end();
+    };
+    if (!record || record->phase == MigrationPhase::expanding) {
+        add(start());
+        record = m_store->find(m_plan.name);
+    }
+    if (target != AdvanceTarget::expand &&
+        phase_is({MigrationPhase::expanded, MigrationPhase::backfilling})) {
+        const auto steps = planners::steps_from_json(record->steps);
+        const bool has_backfill = std::any_of(
+            steps.begin(), steps.end(), [](const Step& s) { return s.phase == Phase::backfill; });
+        if (has_backfill || record->phase == MigrationPhase::backfilling) {
+            add(backfill());
+            record = m_store->find(m_plan.name);
+        }
+    }
+    if (target == AdvanceTarget::complete && out.work.finished &&
+        phase_is(
+            {MigrationPhase::expanded, MigrationPhase::backfilled, MigrationPhase::contracting})) {
+        add(complete());
+        record = m_store->find(m_plan.name);
+    }
+    out.to = phase_name(record->phase);
+    return out;
+}
+
 namespace {
 
-nlohmann::json describe(StateStore& store, const MigrationRecord& record) {
+// The soak the plan asked for at start (settings may change later; --min-soak is not stored).
+planners::Milliseconds stored_contract_after(const MigrationRecord& record) {
+    const planners::LoadResult loaded = planners::load_plan_text(record.plan_text, "<stored>");
+    return loaded.plan ? loaded.plan->settings.contract_after : planners::Milliseconds(0);
+}
+
+nlohmann::json or_null(const std::string& text) {
+    return text.empty() ? nlohmann::json() : nlohmann::json(text);
+}
+
+nlohmann::json describe(StateStore& store, const MigrationRecord& record, std::int64_t now_ms) {
     const auto steps = planners::steps_from_json(record.steps);
     nlohmann::json out = {{"name", record.name},
                           {"schema", record.schema},
@@ -554,7 +675,31 @@ nlohmann::json describe(StateStore& store, const MigrationRecord& record) {
                           {"steps_done", record.done_steps.size()},
                           {"next", next_command(record.phase)},
                           {"created_at", record.created_at},
-                          {"updated_at", record.updated_at}};
+                          {"updated_at", record.updated_at},
+                          {"tables", touched_tables(steps)}};
+    // Timestamps a pipeline decides on, all UTC: expand_finished_at and, from the plan's
+    // contract_after, complete_allowed_at (null until expand has finished).
+    const planners::Milliseconds contract_after = stored_contract_after(record);
+    out["expand_finished_at"] = or_null(record.expanded_at);
+    out["contract_after"] = format_duration(contract_after);
+    out["complete_allowed_at"] = nlohmann::json();
+    out["soak_remaining_seconds"] = nlohmann::json();
+    if (record.expanded_at_ms) {
+        const SoakDecision soak = decide_soak(*record.expanded_at_ms, now_ms, contract_after);
+        out["complete_allowed_at"] = format_utc(soak.allowed_at_ms);
+        out["soak_remaining_seconds"] = soak.remaining.count() / 1000;
+    }
+    out["completed_at"] =
+        record.phase == MigrationPhase::completed ? nlohmann::json(record.updated_at) : nullptr;
+    const auto events = store.events(record.name, false);
+    out["last_event"] = nlohmann::json();
+    if (!events.empty()) {
+        const EventRecord& last = events.back();
+        out["last_event"] = {{"event", last.event},
+                             {"at", last.at},
+                             {"actor", last.actor},
+                             {"command", or_null(last.command)}};
+    }
     nlohmann::json backfills = nlohmann::json::array();
     for (std::size_t i = 0; i < steps.size(); ++i) {
         if (!steps[i].backfill) {
@@ -586,6 +731,12 @@ nlohmann::json describe(StateStore& store, const MigrationRecord& record) {
     out["paused"] = controls.paused;
     if (controls.paused) {
         out["paused_by"] = controls.paused_by;
+        for (auto it = events.rbegin(); it != events.rend(); ++it) {
+            if (it->event == "backfill.paused") {
+                out["paused_at"] = it->at;
+                break;
+            }
+        }
     }
     return out;
 }
@@ -666,6 +817,7 @@ void control_backfill(const Dsn& dsn, const std::string& state_schema, const std
                       const std::string& name, const std::string& command, const Controls& tuning) {
     Session session(dsn, application_name(command, name));
     StateStore store(session, state_schema, actor);
+    store.set_command(command);
     store.ensure();
     if (!store.find(name)) {
         throw CommandError(ExitCode::bad_input, "no migration named \"" + name + "\"",
@@ -686,8 +838,9 @@ nlohmann::json status_json(const Dsn& dsn, const std::string& state_schema,
     StateStore store(session, state_schema, "");
     store.ensure();
     nlohmann::json out = nlohmann::json::array();
+    const std::int64_t now_ms = store.now_ms();
     for (const auto& record : records(store, name)) {
-        out.push_back(describe(store, record));
+        out.push_back(describe(store, record, now_ms));
     }
     return out;
 }
@@ -734,6 +887,14 @@ std::string status_text(const Dsn& dsn, const std::string& state_schema, const s
         if (m["paused"].get<bool>()) {
             out += "  paused by " + m["paused_by"].get<std::string>() + " (pgphase resume " +
                    m["name"].get<std::string>() + ")\n";
+        }
+        if (!m["expand_finished_at"].is_null()) {
+            out += "  expand finished " + m["expand_finished_at"].get<std::string>();
+            if (m["contract_after"].get<std::string>() != "0s") {
+                out += "; contract_after " + m["contract_after"].get<std::string>() +
+                       ", complete allowed from " + m["complete_allowed_at"].get<std::string>();
+            }
+            out += "\n";
         }
         const std::string next = m["next"].get<std::string>();
         out += next.empty() ? "  nothing left to run\n" : "  next: pgphase " + next + "\n";

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "orchestrator/engine/backfill_engine.hpp"
+#include "orchestrator/engine/pipeline.hpp"
 #include "orchestrator/pg/dsn.hpp"
 #include "orchestrator/pg/session.hpp"
 #include "orchestrator/state/store.hpp"
@@ -25,12 +26,21 @@ struct RunOptions {
     std::int64_t max_batches = 0; // backfill: stop after this many batches (0 = all)
     bool progress_bar = false;    // backfill: a live bar on stderr
     std::function<void(planners::Milliseconds)> sleep; // default: really sleep
+    // complete: the soak guard waits the longer of the plan's contract_after and this.
+    planners::Milliseconds min_soak{0};
+    bool force = false; // complete: override the soak guard (recorded in the event log)
 };
 
 struct PhaseReport {
     int steps_run = 0;
     std::int64_t rows_backfilled = 0;
     bool finished = true; // false when a backfill stopped early (max_batches)
+};
+
+struct AdvanceReport {
+    PhaseReport work;
+    std::string from; // phase before, "" when the migration had not been started
+    std::string to;   // phase after
 };
 
 class MigrationRunner {
@@ -42,6 +52,9 @@ public:
     PhaseReport backfill();
     PhaseReport complete();
     PhaseReport rollback();
+    // Runs whatever phases remain up to `target` (start, backfill, complete, each with its own
+    // guards); a migration already there, or past it, is left alone.
+    AdvanceReport advance(AdvanceTarget target);
 
 private:
     void lock_migration();
@@ -56,6 +69,8 @@ private:
     void run_concurrent_index(int index, const planners::Step& step, const std::string& label);
     void undo_step(int index, const planners::Step& step, const std::string& label);
     void pause(int attempt);
+    void check_no_overlap(Transaction& tx, const std::vector<planners::Step>& steps);
+    void check_soak(const MigrationRecord& record);
 
     const planners::Plan& m_plan;
     Dsn m_dsn;

@@ -100,7 +100,18 @@ void StateStore::ensure() {
             "precision, updated_at timestamptz NOT NULL DEFAULT now(), "
             "PRIMARY KEY (migration, step))",
     };
-    const std::vector<std::vector<std::string>> upgrades = {version_1, version_2};
+    // Version 3: when expand finished (the soak guard counts from it) and which command wrote
+    // each event (history). A v2 store takes expanded_at from its event log, else the start.
+    const std::vector<std::string> version_3 = {
+        "ALTER TABLE " + table("migrations") + " ADD COLUMN expanded_at timestamptz",
+        "UPDATE " + table("migrations") + " m SET expanded_at = coalesce((SELECT max(e.at) FROM " +
+            table("events") +
+            " e WHERE e.migration = m.name AND e.event = 'phase.expanded' AND e.at >= "
+            "m.created_at), m.created_at) WHERE m.phase NOT IN ('expanding', 'rolling_back', "
+            "'rolled_back')",
+        "ALTER TABLE " + table("events") + " ADD COLUMN command text",
+    };
+    const std::vector<std::vector<std::string>> upgrades = {version_1, version_2, version_3};
 
     m_session.transaction([&](Transaction& tx) {
         tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -127,18 +138,24 @@ void StateStore::ensure() {
 }
 
 namespace {
-std::vector<MigrationRecord> read_records(Session& session, const StateStore& store,
-                                          const std::string& where, const Params& params) {
-    const Rows rows = session.query(
-        "SELECT m.name, m.schema, m.checksum, m.steps::text, m.phase, "
-        "to_json(ARRAY(SELECT s.step FROM " +
-            store.table("steps") +
-            " s WHERE s.migration = m.name AND s.done ORDER BY s.step))::text, "
-            "to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-            "to_char(m.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-            "FROM " +
-            store.table("migrations") + " m " + where + " ORDER BY m.created_at, m.name",
-        params);
+
+std::string utc(const std::string& column) {
+    return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+}
+
+std::string records_query(const StateStore& store, const std::string& where) {
+    return "SELECT m.name, m.schema, m.checksum, m.steps::text, m.phase, "
+           "to_json(ARRAY(SELECT s.step FROM " +
+           store.table("steps") +
+           " s WHERE s.migration = m.name AND s.done ORDER BY s.step))::text, " +
+           utc("m.created_at") + ", " + utc("m.updated_at") + ", m.plan_text, " +
+           utc("m.expanded_at") +
+           ", (extract(epoch FROM m.expanded_at) * 1000)::bigint "
+           "FROM " +
+           store.table("migrations") + " m " + where + " ORDER BY m.created_at, m.name";
+}
+
+std::vector<MigrationRecord> to_records(const Rows& rows) {
     std::vector<MigrationRecord> out;
     for (std::size_t i = 0; i < rows.rows.size(); ++i) {
         MigrationRecord record;
@@ -150,14 +167,21 @@ std::vector<MigrationRecord> read_records(Session& session, const StateStore& st
         record.done_steps = nlohmann::json::parse(rows.text(i, 5)).get<std::vector<int>>();
         record.created_at = rows.text(i, 6);
         record.updated_at = rows.text(i, 7);
+        record.plan_text = rows.text(i, 8);
+        record.expanded_at = rows.text(i, 9);
+        if (rows.at(i, 10)) {
+            record.expanded_at_ms = std::stoll(*rows.at(i, 10));
+        }
         out.push_back(std::move(record));
     }
     return out;
 }
+
 } // namespace
 
 std::optional<MigrationRecord> StateStore::find(const std::string& migration) {
-    auto records = read_records(m_session, *this, "WHERE m.name = $1", {migration});
+    auto records =
+        to_records(m_session.query(records_query(*this, "WHERE m.name = $1"), {migration}));
     if (records.empty()) {
         return std::nullopt;
     }
@@ -165,7 +189,23 @@ std::optional<MigrationRecord> StateStore::find(const std::string& migration) {
 }
 
 std::vector<MigrationRecord> StateStore::all() {
-    return read_records(m_session, *this, "", {});
+    return to_records(m_session.query(records_query(*this, "")));
+}
+
+std::vector<MigrationRecord> StateStore::in_flight(Transaction& tx) {
+    return to_records(
+        tx.query(records_query(*this, "WHERE m.phase NOT IN ($1, $2)"),
+                 {phase_name(MigrationPhase::completed), phase_name(MigrationPhase::rolled_back)}));
+}
+
+void StateStore::lock_starts(Transaction& tx) {
+    tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+             {"pgphase starts " + m_schema});
+}
+
+std::int64_t StateStore::now_ms() {
+    return std::stoll(
+        m_session.query("SELECT (extract(epoch FROM now()) * 1000)::bigint").text(0, 0));
 }
 
 void StateStore::create(Transaction& tx, const std::string& migration, const std::string& schema,
@@ -180,9 +220,11 @@ void StateStore::create(Transaction& tx, const std::string& migration, const std
 }
 
 void StateStore::set_phase(Transaction& tx, const std::string& migration, MigrationPhase phase) {
+    // expanded_at is when expand last finished; the soak guard before contract counts from it.
     tx.query("UPDATE " + table("migrations") +
-                 " SET phase = $2, updated_at = now() WHERE name = $1",
-             {migration, phase_name(phase)});
+                 " SET phase = $2, updated_at = now(), expanded_at = CASE WHEN $2 = $3 THEN now() "
+                 "ELSE expanded_at END WHERE name = $1",
+             {migration, phase_name(phase), phase_name(MigrationPhase::expanded)});
     event(tx, migration, std::string("phase.") + phase_name(phase));
 }
 
@@ -359,14 +401,39 @@ void StateStore::save_backfill_status(const std::string& migration, int step,
 
 void StateStore::event(Transaction& tx, const std::string& migration, const std::string& name,
                        const nlohmann::json& detail) {
-    tx.query("INSERT INTO " + table("events") +
-                 " (migration, actor, event, detail) VALUES ($1, $2, $3, $4::jsonb)",
-             {migration, m_actor, name, detail.dump()});
+    tx.query(
+        "INSERT INTO " + table("events") +
+            " (migration, actor, event, detail, command) VALUES ($1, $2, $3, $4::jsonb, $5)",
+        {migration, m_actor, name, detail.dump(), m_command.empty() ? Value{} : Value{m_command}});
 }
 
 void StateStore::event(const std::string& migration, const std::string& name,
                        const nlohmann::json& detail) {
     m_session.transaction([&](Transaction& tx) { event(tx, migration, name, detail); });
+}
+
+std::vector<EventRecord> StateStore::events(const std::string& migration, bool steps) {
+    const Rows rows = m_session.query(
+        "SELECT id, migration, to_char(at AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), actor, coalesce(command, ''), event, "
+        "detail::text FROM " +
+            table("events") +
+            " WHERE ($1::text IS NULL OR migration = $1) AND ($2::boolean OR event NOT LIKE "
+            "'step.%') ORDER BY id",
+        {migration.empty() ? Value{} : Value{migration}, steps ? "true" : "false"});
+    std::vector<EventRecord> out;
+    for (std::size_t i = 0; i < rows.rows.size(); ++i) {
+        EventRecord record;
+        record.id = std::stoll(rows.text(i, 0));
+        record.migration = rows.text(i, 1);
+        record.at = rows.text(i, 2);
+        record.actor = rows.text(i, 3);
+        record.command = rows.text(i, 4);
+        record.event = rows.text(i, 5);
+        record.detail = nlohmann::json::parse(rows.text(i, 6));
+        out.push_back(std::move(record));
+    }
+    return out;
 }
 
 } // namespace pgphase::orchestrator

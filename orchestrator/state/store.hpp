@@ -36,6 +36,20 @@ struct MigrationRecord { // NOLINT(bugprone-exception-escape): json members; nev
     std::vector<int> done_steps; // indexes into steps
     std::string created_at;
     std::string updated_at;
+    std::string plan_text;                      // the plan file as it was at start
+    std::string expanded_at;                    // when expand finished (UTC); "" before
+    std::optional<std::int64_t> expanded_at_ms; // the same, epoch milliseconds
+};
+
+// One row of the event log: who did what to which migration, and when.
+struct EventRecord {
+    std::int64_t id = 0;
+    std::string migration;
+    std::string at; // UTC, millisecond precision
+    std::string actor;
+    std::string command; // the pgphase command that wrote it; "" when unknown (before v3)
+    std::string event;
+    nlohmann::json detail;
 };
 
 struct Checkpoint {
@@ -69,7 +83,7 @@ struct BackfillStatus {
 
 class StateStore {
 public:
-    static constexpr int current_version = 2;
+    static constexpr int current_version = 3;
 
     StateStore(Session& session, std::string schema, std::string actor);
 
@@ -79,8 +93,17 @@ public:
     const std::string& schema() const { return m_schema; }
     std::string table(const std::string& name) const; // "pgphase"."name"
 
+    // Tags the events this store writes with the pgphase command that runs (history shows it).
+    void set_command(std::string command) { m_command = std::move(command); }
+
     std::optional<MigrationRecord> find(const std::string& migration);
     std::vector<MigrationRecord> all();
+    // Migrations started and neither completed nor rolled back, read in `tx` after taking the
+    // lock that serializes starts (lock_starts), so two starts cannot both miss each other.
+    std::vector<MigrationRecord> in_flight(Transaction& tx);
+    void lock_starts(Transaction& tx);
+    // The database's clock, epoch milliseconds: every runner of a pipeline agrees on it.
+    std::int64_t now_ms();
 
     void create(Transaction& tx, const std::string& migration, const std::string& schema,
                 const std::string& checksum, const std::string& plan_text,
@@ -107,11 +130,15 @@ public:
                const nlohmann::json& detail = nlohmann::json::object());
     void event(const std::string& migration, const std::string& event,
                const nlohmann::json& detail = nlohmann::json::object());
+    // The event log, oldest first; one migration when `migration` is set; without `steps`,
+    // step.done/step.undone are left out (phase transitions, overrides, pauses remain).
+    std::vector<EventRecord> events(const std::string& migration, bool steps);
 
 private:
     Session& m_session;
     std::string m_schema;
     std::string m_actor;
+    std::string m_command;
 };
 
 } // namespace pgphase::orchestrator
