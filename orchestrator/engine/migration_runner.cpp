@@ -10,6 +10,7 @@
 #include "planners/load/plan_loader.hpp"
 #include "planners/plan/planner.hpp"
 #include "planners/plan/step_json.hpp"
+#include "planners/plan/version_schema.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
@@ -521,6 +522,31 @@ PhaseReport MigrationRunner::backfill() {
     return report;
 }
 
+// Contract means every app instance runs this migration's version, so none still reads through
+// the version schema an earlier, completed migration left in place; its views would also pin
+// the columns this contract drops or changes.
+void MigrationRunner::drop_superseded_version_schemas() {
+    for (const auto& other : m_store->all()) {
+        if (other.name == m_plan.name || other.schema != m_plan.schema ||
+            other.phase != MigrationPhase::completed) {
+            continue;
+        }
+        const std::string schema = planners::version_schema_name(other.schema, other.name);
+        m_session->transaction([&](Transaction& tx) {
+            tx.execute(lock_timeout_sql(m_plan.settings.lock_timeout, true));
+            if (tx.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", {schema})
+                    .empty()) {
+                return;
+            }
+            tx.execute("DROP SCHEMA " + planners::quote_ident(schema) + " CASCADE");
+            m_store->event(tx, m_plan.name, "version_schema.dropped",
+                           {{"schema", schema}, {"migration", other.name}});
+            log::info("version_schema.dropped",
+                      {{"migration", m_plan.name}, {"schema", schema}, {"of", other.name}});
+        });
+    }
+}
+
 PhaseReport MigrationRunner::complete() {
     MigrationRecord record = require_record("complete");
     check_checksum(record);
@@ -556,6 +582,7 @@ PhaseReport MigrationRunner::complete() {
         }
         m_store->set_phase(m_plan.name, MigrationPhase::contracting);
     }
+    drop_superseded_version_schemas();
     PhaseReport report = run_phase(record, Phase::contract);
     m_store->set_phase(m_plan.name, MigrationPhase::completed);
     return report;
@@ -677,6 +704,13 @@ nlohmann::json describe(StateStore& store, const MigrationRecord& record, std::i
                           {"created_at", record.created_at},
                           {"updated_at", record.updated_at},
                           {"tables", touched_tables(steps)}};
+    // The schema a new app version reads through (absent for migrations planned without one).
+    const std::string version_schema = planners::version_schema_name(record.schema, record.name);
+    const bool has_version_schema = record.phase != MigrationPhase::rolled_back &&
+                                    std::any_of(steps.begin(), steps.end(), [&](const Step& s) {
+                                        return s.table.schema == version_schema;
+                                    });
+    out["version_schema"] = has_version_schema ? nlohmann::json(version_schema) : nlohmann::json();
     // Timestamps a pipeline decides on, all UTC: expand_finished_at and, from the plan's
     // contract_after, complete_allowed_at (null until expand has finished).
     const planners::Milliseconds contract_after = stored_contract_after(record);
@@ -856,6 +890,11 @@ std::string status_text(const Dsn& dsn, const std::string& state_schema, const s
                std::to_string(m["steps_done"].get<int>()) + "/" +
                std::to_string(m["steps_total"].get<int>()) + " steps done, updated " +
                m["updated_at"].get<std::string>() + ")\n";
+        if (!m["version_schema"].is_null()) {
+            out += "  version schema: " + m["version_schema"].get<std::string>() +
+                   " (new app version: SET search_path TO " +
+                   m["version_schema"].get<std::string>() + ")\n";
+        }
         for (const auto& b : m["backfills"]) {
             out += "  backfill " + b["table"].get<std::string>() + ": ";
             if (b["done"].get<bool>()) {

@@ -66,6 +66,7 @@ private:
                            const std::vector<std::string>& statements, bool done_after);
     // How many rows break the constraint a step failed on, with examples ("" when unknown).
     std::string violation_details(const planners::Step& step, const DatabaseError& error);
+    void drop_superseded_version_schemas();
     void run_concurrent_index(int index, const planners::Step& step, const std::string& label);
     void undo_step(int index, const planners::Step& step, const std::string& label);
     void pause(int attempt);
