@@ -595,7 +595,8 @@ private:
             sample.sessions_blocked =
                 std::stoll(m_monitor
                                ->query("SELECT count(*) FROM pg_catalog.pg_stat_activity "
-                                       "WHERE pg_catalog.pg_blocking_pids(pid) && $1::int[]",
+                                       "WHERE pg_catalog.pg_blocking_pids(pid) && $1::int[] "
+                                       "AND pid <> ALL ($1::int[])",
                                        {workers})
                                .text(0, 0));
             const Rows oldest = m_monitor->query(
