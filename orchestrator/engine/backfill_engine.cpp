@@ -518,7 +518,7 @@ private:
     std::int64_t batch_size() const {
         std::int64_t size = 0;
         for (const auto& worker : m_workers) {
-            size += worker->checkpoint.end_key ? worker->sizer.size() : 0;
+            size += worker->sizer.size();
         }
         return size;
     }
