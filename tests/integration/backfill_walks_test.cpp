@@ -206,6 +206,34 @@ TEST_F(BackfillWalks, WorkersStopOnSigintWithTheirCheckpointsAndExit130) {
     EXPECT_EQ(rows_done(), 20000);
 }
 
+TEST_F(BackfillWalks, AFalseHealthQueryHoldsEveryWorkerAndAKilledWorkerConnectionReconnects) {
+    create_users(", PRIMARY KEY (id)");
+    db().execute("CREATE TABLE replica_lag_stub (lagging boolean NOT NULL)");
+    db().execute("INSERT INTO replica_lag_stub VALUES (true)");
+    const std::string plan = slow_plan(
+        "    workers: 3\n    health_query: \"SELECT NOT lagging FROM replica_lag_stub\"\n");
+    ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
+    const int pid = spawn_pgphase({"backfill", plan});
+    ASSERT_TRUE(eventually([&] {
+        return scalar("SELECT reason FROM pgphase.backfill_status") ==
+               "health_query returned false";
+    })) << spawned_output();
+    EXPECT_EQ(rows_done(), 0);
+    EXPECT_FALSE(eventually([&] { return rows_done() != 0; }, 1500ms));
+
+    db().execute("UPDATE replica_lag_stub SET lagging = false");
+    ASSERT_TRUE(eventually([&] { return rows_done() >= 3000; })) << spawned_output();
+    db().execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                 "WHERE application_name LIKE 'pgphase[%] backfill slow_rename worker 1'");
+    const auto code = wait_for_exit(pid, 30s);
+    ASSERT_TRUE(code);
+    EXPECT_EQ(*code, 0) << spawned_output();
+    EXPECT_NE(spawned_output().find("backfill.reconnected worker=1"), std::string::npos)
+        << spawned_output();
+    expect_every_row_written_once();
+    EXPECT_EQ(rows_done(), 20000);
+}
+
 TEST_F(DatabaseTest, WorkersSplitACompositeKeyByItsFirstColumn) {
     db().execute("CREATE TABLE line_items (order_id bigint, line text, amount integer, "
                  "PRIMARY KEY (order_id, line))");
