@@ -95,7 +95,7 @@ bool integer_type(const std::string& type) {
     return type == "bigint" || type == "integer" || type == "smallint";
 }
 
-std::string and_(const std::string& a, const std::string& b) {
+std::string conjoin(const std::string& a, const std::string& b) {
     return a.empty() ? b : (b.empty() ? a : a + " AND " + b);
 }
 
@@ -109,11 +109,11 @@ std::string worker_bounds(const std::vector<KeyColumn>& key,
     const std::string column = quote_ident(key.at(0).name);
     if (bounds->contains("after") && !bounds->at("after").is_null()) {
         params.push_back(bounds->at("after").get<std::string>());
-        out = and_(out, column + " > $" + std::to_string(params.size()) + "::" + key[0].type);
+        out = conjoin(out, column + " > $" + std::to_string(params.size()) + "::" + key[0].type);
     }
     if (bounds->contains("through") && !bounds->at("through").is_null()) {
         params.push_back(bounds->at("through").get<std::string>());
-        out = and_(out, column + " <= $" + std::to_string(params.size()) + "::" + key[0].type);
+        out = conjoin(out, column + " <= $" + std::to_string(params.size()) + "::" + key[0].type);
     }
     return out;
 }
@@ -396,13 +396,13 @@ BatchOutcome run_batch(Session& session, StateStore& store, const std::string& m
         if (checkpoint.last_key) {
             const std::size_t first = params.size() + 1;
             append_key(params, *checkpoint.last_key);
-            lower = and_(lower, tuple(key) + " > " + parameters(key, first));
+            lower = conjoin(lower, tuple(key) + " > " + parameters(key, first));
         }
         const std::size_t lower_count = params.size();
         Params bound_params = params;
         append_key(bound_params, *checkpoint.end_key);
         const Bound bound = next_bound(
-            tx, table, key, and_(lower, tuple(key) + " <= " + parameters(key, lower_count + 1)),
+            tx, table, key, conjoin(lower, tuple(key) + " <= " + parameters(key, lower_count + 1)),
             bound_params, size);
         outcome.visited = bound.visited;
         if (outcome.visited == 0) {
@@ -416,7 +416,7 @@ BatchOutcome run_batch(Session& session, StateStore& store, const std::string& m
         append_key(update_params, upper);
         const Rows changed =
             tx.query("UPDATE " + table + " SET " + assignments(task) + " WHERE " +
-                         and_(lower, tuple(key) + " <= " + parameters(key, lower_count + 1)) +
+                         conjoin(lower, tuple(key) + " <= " + parameters(key, lower_count + 1)) +
                          " AND (" + task.pending_predicate + ")",
                      update_params);
         outcome.updated = static_cast<std::int64_t>(changed.affected);
