@@ -234,6 +234,26 @@ TEST_F(BackfillWalks, AFalseHealthQueryHoldsEveryWorkerAndAKilledWorkerConnectio
     EXPECT_EQ(rows_done(), 20000);
 }
 
+TEST_F(BackfillWalks, PauseFromAnotherShellHoldsEveryWorker) {
+    create_users(", PRIMARY KEY (id)");
+    const std::string plan = slow_plan("    workers: 2\n");
+    ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
+    const int pid = spawn_pgphase({"backfill", plan});
+    ASSERT_TRUE(eventually([&] { return rows_done() >= 2000; })) << spawned_output();
+    ASSERT_EQ(pgphase({"pause", "slow_rename", "--actor", "oncall"}).exit_code, 0);
+    ASSERT_TRUE(eventually([&] {
+        return scalar("SELECT state FROM pgphase.backfill_status") == "paused";
+    })) << spawned_output();
+    const std::int64_t held = rows_done();
+    EXPECT_FALSE(eventually([&] { return rows_done() != held; }, 2500ms));
+    ASSERT_EQ(pgphase({"resume", "slow_rename"}).exit_code, 0);
+    const auto code = wait_for_exit(pid, 30s);
+    ASSERT_TRUE(code);
+    EXPECT_EQ(*code, 0) << spawned_output();
+    expect_every_row_written_once();
+    EXPECT_EQ(rows_done(), 20000);
+}
+
 TEST_F(DatabaseTest, WorkersSplitACompositeKeyByItsFirstColumn) {
     db().execute("CREATE TABLE line_items (order_id bigint, line text, amount integer, "
                  "PRIMARY KEY (order_id, line))");
