@@ -10,6 +10,8 @@
 #   keyset   a plain keyset loop of fixed 1000-row batches, COMMIT per batch
 #   pgphase  `pgphase backfill` with the default settings
 #   tuned    `pgphase backfill` with TUNED_SETTINGS (see below)
+#   workers2 `pgphase backfill` with `workers: 2` (not in the default METHODS; with `pgphase`
+#            in the same run the summary reports the ratio of the two)
 # while pgbench replays rate-limited application traffic (point reads, updates of `name`,
 # inserts), and reports per method: seconds, rows/s, the ratio to `single`, and the app's
 # p50/p99/max latency and errors during it, plus a no-backfill baseline of the same traffic.
@@ -311,6 +313,8 @@ run_method() {
   reset_table "$n"
   if [[ $m == tuned ]]; then
     plan=$BENCH_OUT/plan-tuned.yaml
+  elif [[ $m == workers2 ]]; then
+    plan=$BENCH_OUT/plan-workers2.yaml
   fi
   start_app "$label" "$n"
   sleep 1
@@ -320,7 +324,7 @@ run_method() {
     single) run_waited method_single ;;
     guide) run_waited method_guide ;;
     keyset) run_waited method_keyset ;;
-    pgphase | tuned) run_waited method_pgphase "$label" "$plan" ||
+    pgphase | tuned | workers2) run_waited method_pgphase "$label" "$plan" ||
       die "pgphase backfill failed; see $BENCH_OUT/$label.pgphase.log" ;;
     *) die "unknown method $m" ;;
   esac
@@ -332,7 +336,7 @@ run_method() {
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
   seconds_of[$n-$m]=$secs
   stats=$(app_stats "$label" "$t0" "$t1")
-  if [[ $m == pgphase || $m == tuned ]]; then
+  if [[ $m == pgphase || $m == tuned || $m == workers2 ]]; then
     rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$BENCH_OUT/$label.time")
     # batch_size over the run, from the backfill.progress lines (every 5 s).
     batches=$(grep -o 'batch_size[=:"]*[0-9]*' "$BENCH_OUT/$label.pgphase.log" |
@@ -386,6 +390,7 @@ inner() {
   PLAN=$BENCH_OUT/plan.yaml
   write_plan "$PLAN" ""
   write_plan "$BENCH_OUT/plan-tuned.yaml" "$TUNED_SETTINGS"
+  write_plan "$BENCH_OUT/plan-workers2.yaml" "workers: 2"
   write_pgbench_scripts
   : >"$BENCH_OUT/results.txt"
   local t_all n m
@@ -414,6 +419,12 @@ inner() {
     echo
     echo "app traffic: pgbench -c 4 -j 2 -R $RATE (1/3 point reads, 1/3 updates of name, 1/3 inserts)"
     echo "tuned: settings.backfill {$TUNED_SETTINGS}"
+    for n in $ROWS; do
+      if [[ -n ${seconds_of[$n-pgphase]:-} && -n ${seconds_of[$n-workers2]:-} ]]; then
+        awk -v n="$n" -v a="${seconds_of[$n-pgphase]}" -v b="${seconds_of[$n-workers2]}" \
+          'BEGIN { printf "%s rows: workers 2 vs 1: %.2fx the speed (%s s vs %s s)\n", n, a / b, b, a }'
+      fi
+    done
     awk -v a="$t_all" -v b="$(now)" 'BEGIN { printf "total run time: %.0f s\n", b - a }'
   } | tee "$BENCH_OUT/results.md"
   log "logs and results in $BENCH_OUT"

@@ -1,4 +1,5 @@
-// Keyset batch SQL. Bounds are parameters cast to the key's own types; identifiers are quoted.
+// Keyset and ctid page-range batch SQL. Bounds are parameters cast to the key's own types (or
+// to tid); identifiers are quoted.
 #include "orchestrator/engine/backfill.hpp"
 
 #include "orchestrator/engine/outcome.hpp"
@@ -94,6 +95,136 @@ bool integer_type(const std::string& type) {
     return type == "bigint" || type == "integer" || type == "smallint";
 }
 
+std::string conjoin(const std::string& a, const std::string& b) {
+    return a.empty() ? b : (b.empty() ? a : a + " AND " + b);
+}
+
+// The worker's share of the key range, on the first key column: `after` < k1 <= `through`.
+std::string worker_bounds(const std::vector<KeyColumn>& key,
+                          const std::optional<nlohmann::json>& bounds, Params& params) {
+    std::string out;
+    if (!bounds) {
+        return out;
+    }
+    const std::string column = quote_ident(key.at(0).name);
+    if (bounds->contains("after") && !bounds->at("after").is_null()) {
+        params.push_back(bounds->at("after").get<std::string>());
+        out = conjoin(out, column + " > $" + std::to_string(params.size()) + "::" + key[0].type);
+    }
+    if (bounds->contains("through") && !bounds->at("through").is_null()) {
+        params.push_back(bounds->at("through").get<std::string>());
+        out = conjoin(out, column + " <= $" + std::to_string(params.size()) + "::" + key[0].type);
+    }
+    return out;
+}
+
+std::int64_t number(const nlohmann::json& array) {
+    return std::stoll(array.at(0).get<std::string>());
+}
+
+nlohmann::json page_json(std::int64_t page) {
+    return nlohmann::json::array({std::to_string(page)});
+}
+
+std::string tid(std::int64_t page) {
+    return "(" + std::to_string(page) + ",0)";
+}
+
+// Pages in the table's main fork now (exact, unlike pg_class.relpages).
+std::int64_t table_pages(Session& session, const std::string& table) {
+    return std::stoll(
+        session
+            .query("SELECT (pg_catalog.pg_relation_size(pg_catalog.to_regclass($1)) / "
+                   "pg_catalog.current_setting('block_size')::bigint)::bigint",
+                   {table})
+            .text(0, 0));
+}
+
+// One page batch: the pages [checkpoint's next page, + size), at most to the pinned end.
+//
+// Why walking by ctid neither skips nor repeats a row although an UPDATE moves a row to a new
+// ctid: the page count is pinned after the sync triggers are live, and the batch touches only
+// pending rows. A row the backfill itself updates may land on a later page, beyond the cursor
+// (or in another worker's range); it then already satisfies the new shape, so the batch that
+// reaches that page skips it instead of writing it again. A row the application moves (or
+// inserts) anywhere, earlier pages included, was written through the live trigger and is
+// right already. A batch that rolls back takes its row moves and its checkpoint with it.
+BatchOutcome run_page_batch(Session& session, StateStore& store, const std::string& migration,
+                            int step, const planners::BackfillTask& task, Checkpoint& checkpoint,
+                            std::int64_t size, const planners::Settings& settings) {
+    const std::string table = task.table.sql();
+    const std::int64_t end = number(*checkpoint.end_key);
+    const std::int64_t from =
+        checkpoint.last_key ? number(*checkpoint.last_key) : number(*checkpoint.start_key);
+    const std::int64_t to = std::min(end, from + std::max<std::int64_t>(1, size));
+    BatchOutcome outcome;
+    Checkpoint next = checkpoint;
+    session.transaction([&](Transaction& tx) {
+        if (from < end) {
+            tx.execute(batch_settings(settings));
+            const std::string range = "ctid >= $1::tid AND ctid < $2::tid";
+            const Rows counts = tx.query(
+                "WITH seen AS (SELECT count(*) AS n FROM " + table + " WHERE " + range +
+                    "), changed AS (UPDATE " + table + " SET " + assignments(task) + " WHERE " +
+                    range + " AND (" + task.pending_predicate +
+                    ") RETURNING 1) SELECT (SELECT n FROM seen), (SELECT count(*) FROM changed)",
+                {tid(from), tid(to)});
+            outcome.visited = std::stoll(counts.text(0, 0));
+            outcome.updated = std::stoll(counts.text(0, 1));
+            outcome.pages = to - from;
+            next.last_key = page_json(to);
+            next.rows_done += outcome.visited;
+            next.batches += 1;
+        }
+        if (to >= end) {
+            outcome.range_done = true;
+            next.end_key.reset();
+        }
+        store.save_checkpoint(tx, migration, step, next);
+    });
+    checkpoint = next;
+    return outcome;
+}
+
+VerifyBatch verify_pages(Session& session, const planners::BackfillTask& task,
+                         const std::string& differs, const std::optional<nlohmann::json>& after,
+                         std::int64_t size, std::size_t max_samples) {
+    const std::string table = task.table.sql();
+    // About `size` rows per read at a typical density; a run of empty pages is read on until
+    // rows turn up, since visited = 0 means done to the caller.
+    const std::int64_t step = std::max<std::int64_t>(1, size / 50);
+    const std::int64_t end = table_pages(session, table);
+    VerifyBatch batch;
+    std::int64_t from = after ? number(*after) : 0;
+    while (batch.visited == 0 && from < end) {
+        const std::int64_t to = std::min(end, from + step);
+        session.transaction([&](Transaction& tx) {
+            tx.execute("SET TRANSACTION READ ONLY");
+            tx.execute("SET LOCAL statement_timeout = '60s'");
+            const std::string range = "ctid >= $1::tid AND ctid < $2::tid";
+            const Params params = {tid(from), tid(to)};
+            const Rows counts = tx.query("SELECT count(*), count(*) FILTER (WHERE " + differs +
+                                             ") FROM " + table + " WHERE " + range,
+                                         params);
+            batch.visited = std::stoll(counts.text(0, 0));
+            batch.mismatches = std::stoll(counts.text(0, 1));
+            if (batch.mismatches > 0 && max_samples > 0) {
+                const Rows samples =
+                    tx.query("SELECT pg_catalog.json_build_array(ctid::text)::text FROM " + table +
+                                 " WHERE " + range + " AND (" + differs + ") ORDER BY ctid LIMIT " +
+                                 std::to_string(max_samples),
+                             params);
+                for (std::size_t i = 0; i < samples.rows.size(); ++i) {
+                    batch.samples.push_back(samples.text(i, 0));
+                }
+            }
+        });
+        batch.upper = page_json(to);
+        from = to;
+    }
+    return batch;
+}
+
 } // namespace
 
 std::vector<KeyColumn> resolve_key(Session& session, const planners::BackfillTask& task) {
@@ -116,12 +247,29 @@ std::vector<KeyColumn> resolve_key(Session& session, const planners::BackfillTas
             rows.rows.insert(rows.rows.end(), one.rows.begin(), one.rows.end());
         }
     }
-    if (rows.empty()) {
+    if (rows.empty() && task.key.empty()) {
+        // No primary key: walk ctid page ranges, which only a TID range scan makes cheap.
+        const Rows server = session.query(
+            "SELECT pg_catalog.current_setting('server_version_num')::int, "
+            "pg_catalog.current_setting('server_version'), pg_catalog.to_regclass($1) IS NULL",
+            {table});
+        if (server.text(0, 2) == "t") {
+            throw CommandError(ExitCode::failed,
+                               "table " + task.table.display() + " does not exist");
+        }
+        if (std::stoi(server.text(0, 0)) < 140000) {
+            throw CommandError(ExitCode::failed,
+                               "table " + task.table.display() +
+                                   " has no primary key, and walking it by ctid page ranges "
+                                   "needs PostgreSQL 14 or later (the server is " +
+                                   server.text(0, 1) + ")",
+                               "add a primary key to the table, or upgrade the server");
+        }
+        return {};
+    }
+    if (rows.rows.size() != task.key.size() && !task.key.empty()) {
         throw CommandError(ExitCode::failed,
-                           "table " + task.table.display() +
-                               " has no primary key to walk for the backfill",
-                           "add a primary key; walking tables without one (by ctid) is not "
-                           "supported yet");
+                           "table " + task.table.display() + " lacks a key column of the backfill");
     }
     std::vector<KeyColumn> key;
     for (std::size_t i = 0; i < rows.rows.size(); ++i) {
@@ -134,9 +282,18 @@ Checkpoint pin_range(Session& session, const planners::BackfillTask& task,
                      const std::vector<KeyColumn>& key) {
     const std::string table = task.table.sql();
     Checkpoint checkpoint;
-    const Rows end = session.query("SELECT " + as_json(key) + " FROM " + table + " ORDER BY " +
-                                   joined(key, " DESC") + " LIMIT 1");
-    if (!end.empty()) {
+    if (key.empty()) {
+        const std::int64_t pages = table_pages(session, table);
+        checkpoint.start_key = page_json(0);
+        if (pages > 0) {
+            checkpoint.end_key = page_json(pages);
+        }
+        checkpoint.bounds = nlohmann::json{{"pages", true}};
+    }
+    const Rows end = key.empty() ? Rows{}
+                                 : session.query("SELECT " + as_json(key) + " FROM " + table +
+                                                 " ORDER BY " + joined(key, " DESC") + " LIMIT 1");
+    if (!key.empty() && !end.empty()) {
         checkpoint.end_key = nlohmann::json::parse(end.text(0, 0));
         const Rows start = session.query("SELECT " + as_json(key) + " FROM " + table +
                                          " ORDER BY " + joined(key, "") + " LIMIT 1");
@@ -150,42 +307,118 @@ Checkpoint pin_range(Session& session, const planners::BackfillTask& task,
     return checkpoint;
 }
 
+std::vector<Checkpoint> split_range(Session& session, const planners::BackfillTask& task,
+                                    const std::vector<KeyColumn>& key, const Checkpoint& pinned,
+                                    int workers) {
+    if (workers <= 1 || !pinned.end_key) {
+        return {pinned};
+    }
+    std::vector<Checkpoint> out;
+    if (key.empty()) {
+        const std::int64_t pages = number(*pinned.end_key);
+        const std::int64_t n = std::min<std::int64_t>(workers, pages);
+        for (std::int64_t i = 0; i < n; ++i) {
+            Checkpoint part = pinned;
+            const std::int64_t first = pages * i / n;
+            const std::int64_t end = pages * (i + 1) / n;
+            part.worker = static_cast<int>(i);
+            part.start_key = page_json(first);
+            part.end_key = page_json(end);
+            part.total_estimate = pinned.total_estimate * (end - first) / pages;
+            out.push_back(part);
+        }
+        return out;
+    }
+    // Quantiles of the first key column over a sample of about 1000 pages (all of a small
+    // table), so ranges hold about as many rows each even when keys are skewed or sparse.
+    const std::int64_t pages = table_pages(session, task.table.sql());
+    const double percent =
+        pages > 0 ? std::min(100.0, 100.0 * 1000.0 / static_cast<double>(pages)) : 100.0;
+    std::string fractions;
+    for (int i = 1; i < workers; ++i) {
+        fractions += (fractions.empty() ? "" : ",") +
+                     std::to_string(static_cast<double>(i) / static_cast<double>(workers));
+    }
+    const std::string column = quote_ident(key[0].name);
+    const Rows quantiles = session.query(
+        "SELECT pg_catalog.json_agg(q::text ORDER BY n) FROM pg_catalog.unnest((SELECT "
+        "percentile_disc($1::float8[]) WITHIN GROUP (ORDER BY " +
+            column + ") FROM " + task.table.sql() +
+            " TABLESAMPLE SYSTEM ($2::float8))) WITH ORDINALITY AS u(q, n)",
+        {"{" + fractions + "}", std::to_string(percent)});
+    std::vector<std::string> cuts;
+    const std::string last = pinned.end_key->at(0).get<std::string>();
+    if (quantiles.at(0, 0)) {
+        for (const auto& item : nlohmann::json::parse(*quantiles.at(0, 0))) {
+            const auto cut = item.get<std::string>();
+            if (cut != last && (cuts.empty() || cuts.back() != cut)) {
+                cuts.push_back(cut);
+            }
+        }
+    }
+    const auto parts = static_cast<std::int64_t>(cuts.size()) + 1;
+    for (std::size_t i = 0; i <= cuts.size(); ++i) {
+        Checkpoint part = pinned;
+        part.worker = static_cast<int>(i);
+        part.bounds =
+            nlohmann::json{{"after", i > 0 ? nlohmann::json(cuts[i - 1]) : nullptr},
+                           {"through", i < cuts.size() ? nlohmann::json(cuts[i]) : nullptr}};
+        part.total_estimate = pinned.total_estimate / parts;
+        out.push_back(part);
+    }
+    return out;
+}
+
+double expected_rows_per_page(const Checkpoint& checkpoint) {
+    if (!checkpoint.end_key || !checkpoint.start_key) {
+        return 0;
+    }
+    const std::int64_t pages = number(*checkpoint.end_key) - number(*checkpoint.start_key);
+    return pages > 0 ? static_cast<double>(checkpoint.total_estimate) / static_cast<double>(pages)
+                     : 0;
+}
+
 BatchOutcome run_batch(Session& session, StateStore& store, const std::string& migration, int step,
                        const planners::BackfillTask& task, const std::vector<KeyColumn>& key,
                        Checkpoint& checkpoint, std::int64_t size,
                        const planners::Settings& settings) {
+    if (key.empty()) {
+        return run_page_batch(session, store, migration, step, task, checkpoint, size, settings);
+    }
     const std::string table = task.table.sql();
     BatchOutcome outcome;
     Checkpoint next = checkpoint;
     session.transaction([&](Transaction& tx) {
         tx.execute(batch_settings(settings));
+        // Parameters: the worker's bounds, the checkpoint, then the batch's upper key.
         Params params;
-        std::string lower;
+        std::string lower = worker_bounds(key, checkpoint.bounds, params);
         if (checkpoint.last_key) {
+            const std::size_t first = params.size() + 1;
             append_key(params, *checkpoint.last_key);
-            lower = tuple(key) + " > " + parameters(key, 1) + " AND ";
+            lower = conjoin(lower, tuple(key) + " > " + parameters(key, first));
         }
         const std::size_t lower_count = params.size();
-        append_key(params, *checkpoint.end_key);
+        Params bound_params = params;
+        append_key(bound_params, *checkpoint.end_key);
         const Bound bound = next_bound(
-            tx, table, key, lower + tuple(key) + " <= " + parameters(key, lower_count + 1), params,
-            size);
+            tx, table, key, conjoin(lower, tuple(key) + " <= " + parameters(key, lower_count + 1)),
+            bound_params, size);
         outcome.visited = bound.visited;
         if (outcome.visited == 0) {
             outcome.range_done = true;
             next.end_key.reset();
             store.save_checkpoint(tx, migration, step, next);
-            store.mark_step(tx, migration, step, true);
             return;
         }
         const nlohmann::json& upper = *bound.upper;
-        Params update_params(params.begin(),
-                             params.begin() + static_cast<std::ptrdiff_t>(lower_count));
+        Params update_params = params;
         append_key(update_params, upper);
-        const Rows changed = tx.query(
-            "UPDATE " + table + " SET " + assignments(task) + " WHERE " + lower + tuple(key) +
-                " <= " + parameters(key, lower_count + 1) + " AND (" + task.pending_predicate + ")",
-            update_params);
+        const Rows changed =
+            tx.query("UPDATE " + table + " SET " + assignments(task) + " WHERE " +
+                         conjoin(lower, tuple(key) + " <= " + parameters(key, lower_count + 1)) +
+                         " AND (" + task.pending_predicate + ")",
+                     update_params);
         outcome.updated = static_cast<std::int64_t>(changed.affected);
         next.last_key = upper;
         next.rows_done += outcome.visited;
@@ -206,6 +439,9 @@ VerifyBatch verify_batch(Session& session, const planners::BackfillTask& task,
         differs += differs.empty() ? "" : " OR ";
         differs += quote_ident(assignment.column) + "::text IS DISTINCT FROM (" +
                    assignment.expression + ")::text";
+    }
+    if (key.empty()) {
+        return verify_pages(session, task, differs, after, size, max_samples);
     }
     VerifyBatch batch;
     session.transaction([&](Transaction& tx) {
@@ -247,12 +483,28 @@ double progress(const std::vector<KeyColumn>& key, const Checkpoint& checkpoint)
     if (!checkpoint.end_key) {
         return 1.0;
     }
+    if (key.empty()) {
+        const std::int64_t first = number(*checkpoint.start_key);
+        const std::int64_t end = number(*checkpoint.end_key);
+        const std::int64_t next = checkpoint.last_key ? number(*checkpoint.last_key) : first;
+        return end > first ? std::clamp(static_cast<double>(next - first) /
+                                            static_cast<double>(end - first),
+                                        0.0, 1.0)
+                           : 0.0;
+    }
     if (!checkpoint.last_key) {
         return 0.0;
     }
     if (key.size() == 1 && integer_type(key[0].type) && checkpoint.start_key) {
-        const double start = std::stod(checkpoint.start_key->at(0).get<std::string>());
-        const double end = std::stod(checkpoint.end_key->at(0).get<std::string>());
+        const auto bound = [&](const char* name, const nlohmann::json& otherwise) {
+            if (checkpoint.bounds && checkpoint.bounds->contains(name) &&
+                !checkpoint.bounds->at(name).is_null()) {
+                return std::stod(checkpoint.bounds->at(name).get<std::string>());
+            }
+            return std::stod(otherwise.at(0).get<std::string>());
+        };
+        const double start = bound("after", *checkpoint.start_key);
+        const double end = bound("through", *checkpoint.end_key);
         const double last = std::stod(checkpoint.last_key->at(0).get<std::string>());
         if (end > start) {
             return std::clamp((last - start) / (end - start), 0.0, 1.0);
@@ -263,6 +515,20 @@ double progress(const std::vector<KeyColumn>& key, const Checkpoint& checkpoint)
                                   static_cast<double>(checkpoint.total_estimate));
     }
     return 0.0;
+}
+
+double progress(const std::vector<KeyColumn>& key, const std::vector<Checkpoint>& workers) {
+    double weights = 0;
+    for (const auto& worker : workers) {
+        weights += static_cast<double>(worker.total_estimate);
+    }
+    double done = 0;
+    for (const auto& worker : workers) {
+        const double weight = weights > 0 ? static_cast<double>(worker.total_estimate) / weights
+                                          : 1.0 / static_cast<double>(workers.size());
+        done += weight * progress(key, worker);
+    }
+    return workers.empty() ? 1.0 : std::clamp(done, 0.0, 1.0);
 }
 
 std::int64_t count_pending(Session& session, const planners::BackfillTask& task) {

@@ -1,7 +1,8 @@
-// One keyset batch at a time: the SQL primitives the backfill engine schedules. A batch finds
-// its upper key among the next N keys after the checkpoint, updates only the rows in that
-// range that are not yet in their new shape, and saves the checkpoint in the same
-// transaction, so a crash loses at most the batch in flight and never skips or repeats one.
+// One batch at a time: the SQL primitives the backfill engine schedules. A key batch finds its
+// upper key among the next N keys after the checkpoint; a page batch (tables without a key)
+// takes the next N heap pages by ctid. Either updates only the rows in its range that are not
+// yet in their new shape and saves the checkpoint in the same transaction, so a crash loses at
+// most the batch in flight and never skips or repeats one.
 #pragma once
 
 #include "orchestrator/pg/session.hpp"
@@ -21,23 +22,39 @@ struct KeyColumn {
     std::string type; // format_type(), used to cast the key parameters
 };
 
-// The key a backfill walks: the task's key, else the table's primary key.
+// The key a backfill walks: the task's key, else the table's primary key. Empty when the table
+// has no primary key: it is then walked by ctid page ranges, which needs a TID range scan
+// (PostgreSQL 14+); older servers are refused here with a hint.
 std::vector<KeyColumn> resolve_key(Session& session, const planners::BackfillTask& task);
 
-// Pins the range the sweep covers (smallest and largest key now) and the planner's row
-// estimate. Called once, after the sync triggers are live: later rows are already right.
+// Pins the range the sweep covers and the planner's row estimate: the smallest and largest key
+// now, or (empty key) the table's page count now. Called once, after the sync triggers are
+// live: rows written later are already right, so one sweep of the pinned range is complete.
 Checkpoint pin_range(Session& session, const planners::BackfillTask& task,
                      const std::vector<KeyColumn>& key);
 
+// Splits a pinned range into at most `workers` disjoint ranges, one checkpoint each (worker
+// 0..n-1): equal page ranges for a page walk, else ranges of the first key column at quantiles
+// of a sample of the table (a composite key is split by its first column only). Fewer ranges
+// when the table is too small or the first column has too few distinct values.
+std::vector<Checkpoint> split_range(Session& session, const planners::BackfillTask& task,
+                                    const std::vector<KeyColumn>& key, const Checkpoint& pinned,
+                                    int workers);
+
+// A page walk's expected rows per heap page, from the pinned estimate; 0 = unknown.
+double expected_rows_per_page(const Checkpoint& checkpoint);
+
 struct BatchOutcome {
-    std::int64_t visited = 0; // keys in the batch's range
+    std::int64_t visited = 0; // rows in the batch's range (keys, or live rows on its pages)
     std::int64_t updated = 0; // rows it changed (pending ones only)
-    bool range_done = false;  // nothing was left in the pinned range
+    std::int64_t pages = 0;   // pages it covered (page walk only)
+    bool range_done = false;  // nothing was left in the worker's pinned range
 };
 
-// Runs one batch of up to `size` keys after `checkpoint` and commits it together with the
-// advanced checkpoint (written into `checkpoint` on success). When the range is exhausted,
-// the step is recorded done in the same transaction.
+// Runs one batch after `checkpoint` — up to `size` keys, or `size` pages for a page walk
+// (empty key) — and commits it together with the advanced checkpoint (written into
+// `checkpoint` on success). When the range is exhausted, the checkpoint is saved done
+// (end_key null); the engine records the step done once every worker is.
 BatchOutcome run_batch(Session& session, StateStore& store, const std::string& migration, int step,
                        const planners::BackfillTask& task, const std::vector<KeyColumn>& key,
                        Checkpoint& checkpoint, std::int64_t size,
@@ -52,15 +69,18 @@ struct VerifyBatch {
 
 // Read-only: checks the `size` keys after `after` (none = from the start) for rows whose
 // columns differ from the task's expressions (compared as text), returning at most
-// `max_samples` of their keys.
+// `max_samples` of their keys. With an empty key it walks pages instead (`after` = the next
+// page, samples are ctids) up to the table's current size; visited = 0 still means done.
 VerifyBatch verify_batch(Session& session, const planners::BackfillTask& task,
                          const std::vector<KeyColumn>& key,
                          const std::optional<nlohmann::json>& after, std::int64_t size,
                          std::size_t max_samples);
 
-// How far the sweep is, 0..1: by key position for a single integer key, else by rows done
-// over the estimate (capped below 1 until the range is done). Never above 1.
+// How far the sweep is, 0..1: by page position for a page walk, by key position for a single
+// integer key, else by rows done over the estimate (capped below 1 until the range is done).
+// Never above 1. Several workers: their progress weighted by their estimated rows.
 double progress(const std::vector<KeyColumn>& key, const Checkpoint& checkpoint);
+double progress(const std::vector<KeyColumn>& key, const std::vector<Checkpoint>& workers);
 
 // Rows that are not yet in their new shape (the task's pending predicate), table-wide.
 std::int64_t count_pending(Session& session, const planners::BackfillTask& task);

@@ -111,7 +111,19 @@ void StateStore::ensure() {
             "'rolled_back')",
         "ALTER TABLE " + table("events") + " ADD COLUMN command text",
     };
-    const std::vector<std::vector<std::string>> upgrades = {version_1, version_2, version_3};
+    // Version 4: parallel backfill workers, one checkpoint row each. Idempotent, so it can be
+    // renumbered when merged with other upgrades.
+    const std::vector<std::string> version_4 = {
+        "ALTER TABLE " + table("backfill_checkpoints") +
+            " ADD COLUMN IF NOT EXISTS worker integer NOT NULL DEFAULT 0, "
+            "ADD COLUMN IF NOT EXISTS bounds jsonb",
+        "ALTER TABLE " + table("backfill_checkpoints") +
+            " DROP CONSTRAINT IF EXISTS backfill_checkpoints_pkey",
+        "ALTER TABLE " + table("backfill_checkpoints") +
+            " ADD CONSTRAINT backfill_checkpoints_pkey PRIMARY KEY (migration, step, worker)",
+    };
+    const std::vector<std::vector<std::string>> upgrades = {version_1, version_2, version_3,
+                                                            version_4};
 
     m_session.transaction([&](Transaction& tx) {
         tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -243,29 +255,58 @@ void StateStore::mark_step(const std::string& migration, int step, bool done) {
     m_session.transaction([&](Transaction& tx) { mark_step(tx, migration, step, done); });
 }
 
+std::vector<Checkpoint> StateStore::checkpoints(const std::string& migration, int step) {
+    const Rows rows = m_session.query(
+        "SELECT last_key::text, end_key::text, rows_done, batches, "
+        "start_key::text, total_estimate, worker, bounds::text FROM " +
+            table("backfill_checkpoints") + " WHERE migration = $1 AND step = $2 ORDER BY worker",
+        {migration, std::to_string(step)});
+    const auto json = [&](std::size_t row, std::size_t column) -> std::optional<nlohmann::json> {
+        if (!rows.at(row, column)) {
+            return std::nullopt;
+        }
+        return nlohmann::json::parse(*rows.at(row, column));
+    };
+    std::vector<Checkpoint> out;
+    for (std::size_t i = 0; i < rows.rows.size(); ++i) {
+        Checkpoint checkpoint;
+        checkpoint.last_key = json(i, 0);
+        checkpoint.end_key = json(i, 1);
+        checkpoint.rows_done = std::stoll(rows.text(i, 2));
+        checkpoint.batches = std::stoll(rows.text(i, 3));
+        checkpoint.start_key = json(i, 4);
+        checkpoint.total_estimate = std::stoll(rows.text(i, 5));
+        checkpoint.worker = std::stoi(rows.text(i, 6));
+        checkpoint.bounds = json(i, 7);
+        out.push_back(std::move(checkpoint));
+    }
+    return out;
+}
+
 std::optional<Checkpoint> StateStore::checkpoint(const std::string& migration, int step) {
-    const Rows rows =
-        m_session.query("SELECT last_key::text, end_key::text, rows_done, batches, "
-                        "start_key::text, total_estimate FROM " +
-                            table("backfill_checkpoints") + " WHERE migration = $1 AND step = $2",
-                        {migration, std::to_string(step)});
-    if (rows.empty()) {
+    std::vector<Checkpoint> workers = checkpoints(migration, step);
+    if (workers.empty()) {
         return std::nullopt;
     }
-    Checkpoint checkpoint;
-    if (rows.at(0, 0)) {
-        checkpoint.last_key = nlohmann::json::parse(*rows.at(0, 0));
+    if (workers.size() == 1) {
+        return workers.front();
     }
-    if (rows.at(0, 1)) {
-        checkpoint.end_key = nlohmann::json::parse(*rows.at(0, 1));
+    Checkpoint sum = workers.front();
+    sum.rows_done = 0;
+    sum.batches = 0;
+    sum.total_estimate = 0;
+    nlohmann::json last = nlohmann::json::array();
+    for (const auto& worker : workers) {
+        sum.rows_done += worker.rows_done;
+        sum.batches += worker.batches;
+        sum.total_estimate += worker.total_estimate;
+        last.push_back(worker.last_key ? *worker.last_key : nlohmann::json());
+        if (worker.end_key) {
+            sum.end_key = worker.end_key;
+        }
     }
-    checkpoint.rows_done = std::stoll(rows.text(0, 2));
-    checkpoint.batches = std::stoll(rows.text(0, 3));
-    if (rows.at(0, 4)) {
-        checkpoint.start_key = nlohmann::json::parse(*rows.at(0, 4));
-    }
-    checkpoint.total_estimate = std::stoll(rows.text(0, 5));
-    return checkpoint;
+    sum.last_key = last;
+    return sum;
 }
 
 void StateStore::save_checkpoint(Transaction& tx, const std::string& migration, int step,
@@ -273,16 +314,19 @@ void StateStore::save_checkpoint(Transaction& tx, const std::string& migration, 
     const Value last = checkpoint.last_key ? Value{checkpoint.last_key->dump()} : Value{};
     const Value end = checkpoint.end_key ? Value{checkpoint.end_key->dump()} : Value{};
     const Value start = checkpoint.start_key ? Value{checkpoint.start_key->dump()} : Value{};
+    const Value bounds = checkpoint.bounds ? Value{checkpoint.bounds->dump()} : Value{};
     tx.query("INSERT INTO " + table("backfill_checkpoints") +
                  " (migration, step, last_key, end_key, rows_done, batches, start_key, "
-                 "total_estimate) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7::jsonb, $8) "
-                 "ON CONFLICT (migration, step) DO UPDATE SET last_key = EXCLUDED.last_key, "
-                 "end_key = EXCLUDED.end_key, rows_done = EXCLUDED.rows_done, "
+                 "total_estimate, worker, bounds) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, "
+                 "$7::jsonb, $8, $9, $10::jsonb) "
+                 "ON CONFLICT (migration, step, worker) DO UPDATE SET last_key = "
+                 "EXCLUDED.last_key, end_key = EXCLUDED.end_key, rows_done = EXCLUDED.rows_done, "
                  "batches = EXCLUDED.batches, start_key = EXCLUDED.start_key, "
-                 "total_estimate = EXCLUDED.total_estimate, updated_at = now()",
+                 "total_estimate = EXCLUDED.total_estimate, bounds = EXCLUDED.bounds, "
+                 "updated_at = now()",
              {migration, std::to_string(step), last, end, std::to_string(checkpoint.rows_done),
-              std::to_string(checkpoint.batches), start,
-              std::to_string(checkpoint.total_estimate)});
+              std::to_string(checkpoint.batches), start, std::to_string(checkpoint.total_estimate),
+              std::to_string(checkpoint.worker), bounds});
 }
 
 void StateStore::clear_checkpoints(Transaction& tx, const std::string& migration) {

@@ -52,6 +52,10 @@ struct EventRecord {
     nlohmann::json detail;
 };
 
+// One worker's place in a backfill (one row per worker; a single worker is worker 0). A key
+// walk stores keys as JSON arrays of text; a page walk (tables without a key) stores page
+// numbers the same way: start_key = its first page, end_key = the page after its last,
+// last_key = the next page to do.
 struct Checkpoint {
     std::optional<nlohmann::json> last_key;  // JSON array of key values as text; none yet
     std::optional<nlohmann::json> end_key;   // pinned when the sweep starts; null = done/empty
@@ -59,6 +63,10 @@ struct Checkpoint {
     std::int64_t rows_done = 0;
     std::int64_t batches = 0;
     std::int64_t total_estimate = 0; // rows in the pinned range (planner estimate), 0 = unknown
+    int worker = 0;
+    // The worker's share of the pinned range: {"after": v, "through": v} on the first key column
+    // (either may be null: open), or {"pages": true} for a page walk; none = the whole key range.
+    std::optional<nlohmann::json> bounds;
 };
 
 // Runtime controls from another shell (pgphase pause/resume/tune); nullopt = plan setting.
@@ -83,7 +91,7 @@ struct BackfillStatus {
 
 class StateStore {
 public:
-    static constexpr int current_version = 3;
+    static constexpr int current_version = 4;
 
     StateStore(Session& session, std::string schema, std::string actor);
 
@@ -113,6 +121,10 @@ public:
     void mark_step(Transaction& tx, const std::string& migration, int step, bool done);
     void mark_step(const std::string& migration, int step, bool done);
 
+    // Every worker's checkpoint of a step, by worker; empty when the backfill has not started.
+    std::vector<Checkpoint> checkpoints(const std::string& migration, int step);
+    // The step's checkpoints summed up (rows, batches, estimate); last_key is the only worker's,
+    // or an array of every worker's.
     std::optional<Checkpoint> checkpoint(const std::string& migration, int step);
     void save_checkpoint(Transaction& tx, const std::string& migration, int step,
                          const Checkpoint& checkpoint);

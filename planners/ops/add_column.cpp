@@ -72,13 +72,6 @@ void check_against_catalog(OpContext& context, const AddColumn& op) {
                                                            op.column.name + "\" already exists");
         return;
     }
-    const bool needs_backfill =
-        op.up || (op.column.default_value && !op.column.default_value->is_constant);
-    if (needs_backfill && table->primary_key.empty()) {
-        context.diagnostics.error(
-            context.change.mark, "table \"" + op.table + "\" has no primary key",
-            "the backfill walks the primary key; tables without one are not supported yet");
-    }
     if (op.up) {
         for (const auto& column : op.up->column_refs) {
             context.find_column(*table, column, "read by up");

@@ -118,11 +118,6 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
             context.diagnostics.error(context.change.mark, "column \"" + op.table + "\".\"" +
                                                                op.to + "\" already exists");
         }
-        if (found->primary_key.empty()) {
-            context.diagnostics.error(
-                context.change.mark, "table \"" + op.table + "\" has no primary key",
-                "the backfill walks the primary key; tables without one are not supported yet");
-        }
         if (from != nullptr) {
             if (from->identity || from->generated) {
                 context.diagnostics.error(context.change.mark,

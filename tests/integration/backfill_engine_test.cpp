@@ -192,10 +192,12 @@ TEST_F(DatabaseTest, BackfillWalksACompositePrimaryKey) {
                  "generate_series(1, 300) o, generate_series(1, 7) l");
     const std::string plan = write_plan("composite", R"(
 name: line_items_cents
-settings: {backfill: {batch_size: 100, max_batch_size: 100}}
+settings: {backfill: {batch_size: 100, max_batch_size: 100, target_batch_time: 10s}}
 changes:
   - add_column: {table: line_items, column: {name: cents, type: bigint, nullable: false}, up: amount * 100}
 )");
+    // The batch count below needs a size that stays at 100: with the default 25ms target, one
+    // slow batch on a loaded machine would shrink it and add a batch.
     ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
     const CommandResult backfill = pgphase({"backfill", plan});
     ASSERT_EQ(backfill.exit_code, 0) << backfill.err;
