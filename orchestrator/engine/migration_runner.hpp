@@ -67,6 +67,8 @@ private:
     // How many rows break the constraint a step failed on, with examples ("" when unknown).
     std::string violation_details(const planners::Step& step, const DatabaseError& error);
     void drop_superseded_version_schemas();
+    void align_other_version_schemas();
+    std::string touched_tables_json() const; // the plan's tables, as a JSON array
     void run_concurrent_index(int index, const planners::Step& step, const std::string& label);
     void undo_step(int index, const planners::Step& step, const std::string& label);
     void pause(int attempt);

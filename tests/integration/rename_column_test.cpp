@@ -251,7 +251,7 @@ changes:
         scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_name_idx'::regclass"),
         "f");
     const CommandResult status_mid = pgphase({"status"});
-    EXPECT_NE(status_mid.out.find("expanding (1/5 steps done"), std::string::npos)
+    EXPECT_NE(status_mid.out.find("expanding (1/6 steps done"), std::string::npos)
         << status_mid.out;
 
     const CommandResult resumed = pgphase({"start", with_index});
@@ -260,8 +260,8 @@ changes:
     EXPECT_EQ(
         scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_name_idx'::regclass"),
         "t");
-    EXPECT_EQ(scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' "
-                     "AND column_name = 'email_address'"),
+    EXPECT_EQ(scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' "
+                     "AND table_name = 'users' AND column_name = 'email_address'"),
               "1");
     expect_ok(pgphase({"backfill", with_index}));
     expect_ok(pgphase({"complete", with_index}));
