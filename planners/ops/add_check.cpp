@@ -109,8 +109,11 @@ void plan_add_check(OpContext& context, const AddCheck& op) {
         backfill.lock = LockLevel::row_exclusive;
         BackfillTask task;
         task.table = table;
+        // Conditional, though only pending rows are updated: `verify` compares every row with
+        // these expressions, and rows the check accepts are meant to keep their values.
         for (const auto& [column, value] : op.up) {
-            task.set.push_back({column, "(" + value.sql + ")"});
+            task.set.push_back({column, "CASE WHEN " + violates(op) + " THEN (" + value.sql +
+                                            ") ELSE " + quote_ident(column) + " END"});
         }
         task.pending_predicate = violates(op);
         backfill.backfill = std::move(task);

@@ -30,7 +30,7 @@ ALTER TABLE "public"."orders" VALIDATE CONSTRAINT "orders_status_known";
 COMMIT;
 
 -- fix rows of orders that violate orders_reference_short (lock: ROW EXCLUSIVE)
--- batched by pgphase: UPDATE "public"."orders" SET "reference" = ("left"(reference, 40)) WHERE (<primary key>) in (next batch) AND ((length(reference) <= 40) IS FALSE)
+-- batched by pgphase: UPDATE "public"."orders" SET "reference" = CASE WHEN (length(reference) <= 40) IS FALSE THEN ("left"(reference, 40)) ELSE "reference" END WHERE (<primary key>) in (next batch) AND ((length(reference) <= 40) IS FALSE)
 
 -- validate constraint orders_reference_short on orders (lock: SHARE UPDATE EXCLUSIVE)
 BEGIN;

@@ -100,9 +100,16 @@ TEST_F(AddCheck, UpFixesOldWritesAndExistingRowsThenCompleteEnforces) {
     EXPECT_EQ(old_app->query("SELECT price FROM orders WHERE id = 1002").text(0, 0), "3");
     EXPECT_EQ(new_app->query("SELECT price FROM orders WHERE id = 1001").text(0, 0), "7");
 
+    // verify counts only the rows `up` has still to fix (100, 150, 200), not valid ones.
+    const CommandResult before = pgphase({"verify", fixing});
+    EXPECT_EQ(before.exit_code, 1) << before.err;
+    EXPECT_NE(before.out.find("public.orders: 202 rows checked, 3 mismatches"), std::string::npos)
+        << before.out;
+
     const CommandResult backfill = pgphase({"backfill", fixing});
     ASSERT_EQ(backfill.exit_code, 0) << backfill.err;
     EXPECT_EQ(scalar("SELECT count(*) FROM orders WHERE price < 0"), "0");
+    EXPECT_EQ(pgphase({"verify", fixing}).exit_code, 0);
     EXPECT_EQ(scalar("SELECT price FROM orders WHERE id = 200"), "200");
     EXPECT_EQ(scalar("SELECT price FROM orders WHERE id = 7"), "7") << "valid rows untouched";
     EXPECT_EQ(constraint_state(), "true");

@@ -61,7 +61,9 @@ changes:
     EXPECT_EQ(backfill.lock, LockLevel::row_exclusive);
     ASSERT_EQ(backfill.backfill->set.size(), 1U);
     EXPECT_EQ(backfill.backfill->set[0].column, "reference");
-    EXPECT_EQ(backfill.backfill->set[0].expression, R"(("left"(reference, 40)))");
+    EXPECT_EQ(
+        backfill.backfill->set[0].expression,
+        R"(CASE WHEN (length(reference) <= 40) IS FALSE THEN ("left"(reference, 40)) ELSE "reference" END)");
     EXPECT_EQ(backfill.backfill->pending_predicate, "(length(reference) <= 40) IS FALSE");
     EXPECT_EQ(planned.steps[2].phase, Phase::backfill);
     EXPECT_TRUE(any_contains(planned.steps[2].sql, "VALIDATE CONSTRAINT \"short_ref\""));
