@@ -5,6 +5,8 @@
 #include "planners/model/suggest.hpp"
 #include "planners/sql/quote.hpp"
 
+#include <variant>
+
 namespace pgphase::planners {
 
 std::string quoted_columns(const std::vector<std::string>& columns, const std::string& alias) {
@@ -67,6 +69,25 @@ const CatalogConstraint* require_constraint(OpContext& context, const CatalogTab
 
 void refuse_taken_constraint_name(OpContext& context, const CatalogTable& table,
                                   const std::string& name) {
+    // An earlier change of this plan that drops or renames `name` does so only at contract, so
+    // the name is still taken when this change's expand runs.
+    for (int i = 0; i < context.change_index; ++i) {
+        const Operation& earlier = context.plan.changes[static_cast<std::size_t>(i)].operation;
+        const auto* drop = std::get_if<DropConstraint>(&earlier);
+        const auto* rename = std::get_if<RenameConstraint>(&earlier);
+        if ((drop != nullptr && drop->table == table.name && drop->name == name) ||
+            (rename != nullptr && rename->table == table.name && rename->from == name)) {
+            context.diagnostics.error(
+                context.change.mark,
+                "constraint \"" + name + "\" of table \"" + table.name +
+                    "\" is still there until contract",
+                std::string("change ") + std::to_string(i + 1) + " " +
+                    (drop != nullptr ? "drops" : "renames") +
+                    " it only at contract, after this change's expand; give the new constraint "
+                    "another name (a later migration can rename it)");
+            return;
+        }
+    }
     if (find_constraint(table, name) != nullptr) {
         context.diagnostics.error(context.change.mark,
                                   "constraint \"" + name + "\" of table \"" + table.name +

@@ -48,6 +48,21 @@ changes:
     EXPECT_EQ(all[0].hint, R"(table "audit_events" has no constraints)");
 }
 
+TEST(DropConstraint, ANewConstraintMayNotReuseTheNameBeforeContract) {
+    const PlannedMigration planned = plan_with_catalog(R"yaml(
+name: d
+changes:
+  - drop_constraint: {table: audit_events, name: audit_events_kind_check}
+  - add_check: {table: audit_events, name: audit_events_kind_check, check: "kind <> 'x'"}
+)yaml");
+    const auto& all = planned.diagnostics.all();
+    ASSERT_EQ(all.size(), 1U) << planned.diagnostics.to_string();
+    EXPECT_EQ(all[0].message, R"(constraint "audit_events_kind_check" of table "audit_events" )"
+                              R"(is still there until contract)");
+    EXPECT_EQ(all[0].hint, "change 1 drops it only at contract, after this change's expand; give "
+                           "the new constraint another name (a later migration can rename it)");
+}
+
 TEST(RenameConstraint, RenamesAtContractSoTheOldVersionKeepsItsName) {
     const PlannedMigration planned = plan_with_catalog(R"yaml(
 name: r
