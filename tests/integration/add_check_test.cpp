@@ -137,6 +137,27 @@ TEST_F(AddCheck, RollbackAfterAPartialFixDropsCheckAndTriggerAndKeepsEveryRow) {
     EXPECT_EQ(sqlstate_of(db(), "INSERT INTO orders VALUES (1003, -1, 1)"), "ok");
 }
 
+TEST_F(AddCheck, ValidateRunsWhileAWriterHoldsItsTransactionOpen) {
+    db().execute("UPDATE orders SET price = abs(price)");
+    // Fails fast (exit 4) if VALIDATE had to wait for the writer.
+    const std::string impatient = write_plan("impatient", R"yaml(
+name: orders_price_check
+settings: {lock_timeout: 200ms, lock_retries: 0}
+changes:
+  - add_check: {table: orders, name: orders_price_positive, check: "price >= 0"}
+)yaml");
+    ASSERT_EQ(pgphase({"start", impatient}).exit_code, 0);
+    auto writer = connect("writer");
+    writer->execute("BEGIN");
+    writer->execute("INSERT INTO orders VALUES (1001, 1, 1)"); // ROW EXCLUSIVE until COMMIT
+    // VALIDATE takes SHARE UPDATE EXCLUSIVE, which does not conflict with writers.
+    const CommandResult backfill = pgphase({"backfill", impatient});
+    writer->execute("COMMIT");
+    ASSERT_EQ(backfill.exit_code, 0) << backfill.err;
+    EXPECT_EQ(constraint_state(), "true");
+    EXPECT_EQ(scalar("SELECT count(*) FROM orders"), "201");
+}
+
 TEST_F(AddCheck, WorksOnAnEmptyTable) {
     db().execute("TRUNCATE orders");
     ASSERT_EQ(pgphase({"start", fixing}).exit_code, 0);
