@@ -2,6 +2,7 @@
 // every mistake reported at its file:line:column with a hint where one helps.
 #include "planners/load/plan_loader.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <string>
 #include <variant>
@@ -116,6 +117,30 @@ TEST(ConstraintLoader, UniqueNeedsColumns) {
 TEST(ConstraintLoader, RenameConstraintToItselfIsAnError) {
     EXPECT_TRUE(HasOnlyError(load_change("rename_constraint: {table: t, from: c, to: c}"), 3, 48,
                              R"(rename_constraint renames "c" to itself)"));
+}
+
+TEST(ConstraintLoader, ChecksumCoversEveryFieldOfTheConstraintOperations) {
+    const std::vector<std::string> variants = {
+        "add_foreign_key: {table: t, columns: [a], references: {table: p}}",
+        "add_foreign_key: {table: t, columns: [a], references: {table: p}, on_delete: cascade}",
+        "add_foreign_key: {table: t, columns: [a], references: {table: p}, on_update: cascade}",
+        "add_foreign_key: {table: t, columns: [a], references: {table: p}, index: true}",
+        "add_foreign_key: {table: t, columns: [a], references: {table: p, columns: [b]}}",
+        "add_check: {table: t, name: c, check: \"a > 0\"}",
+        "add_check: {table: t, name: c, check: \"a > 0\", up: \"1\"}",
+        "add_unique: {table: t, columns: [a]}",
+        "add_primary_key: {table: t, columns: [a]}",
+        "drop_constraint: {table: t, name: c}",
+        "rename_constraint: {table: t, from: c, to: d}",
+    };
+    std::vector<std::string> sums;
+    for (const auto& change : variants) {
+        const LoadResult loaded = load_change(change);
+        ASSERT_TRUE(loaded.plan) << change << "\n" << loaded.diagnostics.to_string();
+        sums.push_back(checksum(*loaded.plan));
+    }
+    std::sort(sums.begin(), sums.end());
+    EXPECT_EQ(std::unique(sums.begin(), sums.end()), sums.end());
 }
 
 } // namespace
