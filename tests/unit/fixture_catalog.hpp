@@ -45,11 +45,11 @@ inline planners::Catalog fixture_catalog() {
                        CatalogColumn{"we\"ird", "text", false, std::nullopt, false, false}}));
     // Constraint operations: a table without a primary key (identity id, nullable tenant) and
     // with a CHECK to drop or rename.
-    planners::CatalogTable events = fixture_table(
-        "public", "audit_events",
-        {CatalogColumn{"id", "bigint", true, std::nullopt, true, false},
-         CatalogColumn{"tenant_id", "bigint", false, std::nullopt, false, false},
-         CatalogColumn{"kind", "text", false, std::nullopt, false, false}});
+    planners::CatalogTable events =
+        fixture_table("public", "audit_events",
+                      {CatalogColumn{"id", "bigint", true, std::nullopt, true, false},
+                       CatalogColumn{"tenant_id", "bigint", false, std::nullopt, false, false},
+                       CatalogColumn{"kind", "text", false, std::nullopt, false, false}});
     events.primary_key.clear();
     events.indexes.clear();
     events.constraints.push_back(
