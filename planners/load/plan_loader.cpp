@@ -463,8 +463,259 @@ std::optional<Operation> load_create_index(Loader& loader, const YAML::Node& nod
     return index;
 }
 
+// Constraint operations (add_check … rename_constraint).
+
+// A non-empty list of distinct column names under `key`; nullopt after reporting a problem.
+std::optional<std::vector<std::string>> column_list(Loader& loader, MapReader& reader,
+                                                    const std::string& key, bool required) {
+    YAML::Node list = required ? reader.require(key) : reader.get(key);
+    if (!list.IsDefined()) {
+        return std::nullopt;
+    }
+    if (!list.IsSequence() || list.size() == 0) {
+        loader.error(list, "\"" + key + "\" must be a non-empty list of column names",
+                     "write e.g. " + key + ": [user_id]");
+        return std::nullopt;
+    }
+    std::vector<std::string> columns;
+    bool ok = true;
+    for (const auto& item : list) {
+        if (!item.IsScalar()) {
+            loader.error(item, "each entry of \"" + key + "\" must be a column name");
+            ok = false;
+        } else if (auto problem = identifier_problem(item.Scalar())) {
+            loader.error(item, "bad identifier in \"" + key + "\": " + *problem);
+            ok = false;
+        } else if (std::find(columns.begin(), columns.end(), item.Scalar()) != columns.end()) {
+            loader.error(item, "column \"" + item.Scalar() + "\" is listed twice");
+            ok = false;
+        } else {
+            columns.push_back(item.Scalar());
+        }
+    }
+    if (!ok) {
+        return std::nullopt;
+    }
+    return columns;
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& part : parts) {
+        out += out.empty() ? "" : "_";
+        out += part;
+    }
+    return out;
+}
+
+std::optional<Operation> load_add_check(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "add_check", {"table", "name", "check", "up"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto name = reader.identifier("name", true);
+    auto check = reader.expression("check", true);
+    std::vector<std::pair<std::string, Expression>> up;
+    bool up_ok = true;
+    if (YAML::Node up_node = reader.get("up"); up_node.IsDefined()) {
+        if (up_node.IsScalar()) {
+            // One expression: the value of the one column the check reads.
+            auto value = reader.expression("up", false);
+            up_ok = value.has_value();
+            if (value && check) {
+                if (check->column_refs.size() != 1) {
+                    loader.error(up_node,
+                                 "\"up\" must name the column it sets: the check reads " +
+                                     std::to_string(check->column_refs.size()) + " columns",
+                                 "write up as a mapping, e.g. up: {price: \"abs(price)\"}");
+                    up_ok = false;
+                } else {
+                    up.emplace_back(check->column_refs.front(), *value);
+                }
+            }
+        } else if (up_node.IsMap() && up_node.size() > 0) {
+            std::vector<std::string> names;
+            for (const auto& item : up_node) {
+                names.push_back(item.first.Scalar());
+            }
+            MapReader columns(loader, up_node, "up", names);
+            for (const auto& column : names) {
+                if (auto problem = identifier_problem(column)) {
+                    loader.error(up_node, "bad column name in \"up\": " + *problem);
+                    up_ok = false;
+                } else if (auto value = columns.expression(column, true)) {
+                    up.emplace_back(column, *value);
+                } else {
+                    up_ok = false;
+                }
+            }
+            columns.finish();
+        } else {
+            loader.error(up_node,
+                         "\"up\" must be an expression or a mapping of column to "
+                         "expression",
+                         "write e.g. up: \"greatest(price, 0)\"");
+            up_ok = false;
+        }
+    }
+    reader.finish();
+    if (!table || !name || !check || !up_ok) {
+        return std::nullopt;
+    }
+    AddCheck op;
+    op.table = *table;
+    op.name = *name;
+    op.check = *check;
+    op.up = std::move(up);
+    return op;
+}
+
+std::optional<std::string> referential_action(Loader& loader, MapReader& reader,
+                                              const std::string& key) {
+    static const std::vector<std::string> actions = {"no_action", "restrict", "cascade", "set_null",
+                                                     "set_default"};
+    auto text = reader.string(key, false);
+    if (!text) {
+        return "NO ACTION";
+    }
+    std::string word = *text;
+    std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) {
+        return c == ' ' ? '_' : static_cast<char>(std::tolower(c));
+    });
+    if (std::find(actions.begin(), actions.end(), word) == actions.end()) {
+        loader.error(reader.get(key), "unknown " + key + " action \"" + *text + "\"",
+                     did_you_mean(word, actions));
+        return std::nullopt;
+    }
+    std::string sql;
+    for (char c : word) {
+        sql += c == '_' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return sql;
+}
+
+std::optional<Operation> load_add_foreign_key(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "add_foreign_key",
+                     {"table", "name", "columns", "references", "on_delete", "on_update", "index"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto columns = column_list(loader, reader, "columns", true);
+    std::optional<std::string> references_table;
+    std::vector<std::string> references_columns;
+    bool references_ok = false;
+    if (YAML::Node references = reader.require("references"); references.IsDefined()) {
+        MapReader target(loader, references, "references", {"table", "columns"});
+        if (target.ok()) {
+            references_table = target.identifier("table", true);
+            references_ok = references_table.has_value();
+            if (target.get("columns").IsDefined()) {
+                auto listed = column_list(loader, target, "columns", false);
+                references_ok = references_ok && listed.has_value();
+                if (listed) {
+                    references_columns = *listed;
+                }
+            }
+            target.finish();
+        }
+    }
+    auto on_delete = referential_action(loader, reader, "on_delete");
+    auto on_update = referential_action(loader, reader, "on_update");
+    auto index = reader.boolean("index");
+    std::optional<std::string> name = reader.identifier("name", false);
+    if (!name && table && columns) {
+        name = derived_name({*table, joined(*columns), "fkey"}); // PostgreSQL's default
+    }
+    reader.finish();
+    if (!table || !columns || !references_ok || !on_delete || !on_update || !name) {
+        return std::nullopt;
+    }
+    if (!references_columns.empty() && references_columns.size() != columns->size()) {
+        loader.error(reader.get("references"),
+                     "foreign key \"" + *name + "\" has " + std::to_string(columns->size()) +
+                         " columns but references " + std::to_string(references_columns.size()),
+                     "list one referenced column for each column, in the same order");
+        return std::nullopt;
+    }
+    AddForeignKey op;
+    op.table = *table;
+    op.name = *name;
+    op.columns = *columns;
+    op.references_table = *references_table;
+    op.references_columns = references_columns;
+    op.on_delete = *on_delete;
+    op.on_update = *on_update;
+    op.index = index.value_or(false);
+    return op;
+}
+
+// add_unique and add_primary_key: {table, name, columns}.
+template <typename Op>
+std::optional<Operation> load_keyed_constraint(Loader& loader, const YAML::Node& node,
+                                               const std::string& what, const std::string& suffix) {
+    MapReader reader(loader, node, what, {"table", "name", "columns"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto columns = column_list(loader, reader, "columns", true);
+    std::optional<std::string> name = reader.identifier("name", false);
+    if (!name && table && columns) {
+        // PostgreSQL's defaults: <table>_pkey, <table>_<columns>_key.
+        name = suffix == "pkey" ? derived_name({*table, suffix})
+                                : derived_name({*table, joined(*columns), suffix});
+    }
+    reader.finish();
+    if (!table || !columns || !name) {
+        return std::nullopt;
+    }
+    Op op;
+    op.table = *table;
+    op.name = *name;
+    op.columns = *columns;
+    return op;
+}
+
+std::optional<Operation> load_drop_constraint(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "drop_constraint", {"table", "name"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto name = reader.identifier("name", true);
+    reader.finish();
+    if (!table || !name) {
+        return std::nullopt;
+    }
+    return DropConstraint{*table, *name};
+}
+
+std::optional<Operation> load_rename_constraint(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "rename_constraint", {"table", "from", "to"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto from = reader.identifier("from", true);
+    auto to = reader.identifier("to", true);
+    reader.finish();
+    if (from && to && *from == *to) {
+        loader.error(reader.get("to"), "rename_constraint renames \"" + *from + "\" to itself");
+        return std::nullopt;
+    }
+    if (!table || !from || !to) {
+        return std::nullopt;
+    }
+    return RenameConstraint{*table, *from, *to};
+}
+
 const std::vector<std::string>& operation_names() {
-    static const std::vector<std::string> names = {"rename_column", "add_column", "create_index"};
+    static const std::vector<std::string> names = {
+        "rename_column",   "add_column",      "create_index",
+        "add_check",       "add_foreign_key", "add_unique",
+        "add_primary_key", "drop_constraint", "rename_constraint"};
     return names;
 }
 
@@ -489,6 +740,19 @@ std::optional<Change> load_change(Loader& loader, const YAML::Node& node) {
         loaded = load_add_column(loader, item.second);
     } else if (operation == "create_index") {
         loaded = load_create_index(loader, item.second);
+    } else if (operation == "add_check") {
+        loaded = load_add_check(loader, item.second);
+    } else if (operation == "add_foreign_key") {
+        loaded = load_add_foreign_key(loader, item.second);
+    } else if (operation == "add_unique") {
+        loaded = load_keyed_constraint<AddUnique>(loader, item.second, "add_unique", "key");
+    } else if (operation == "add_primary_key") {
+        loaded =
+            load_keyed_constraint<AddPrimaryKey>(loader, item.second, "add_primary_key", "pkey");
+    } else if (operation == "drop_constraint") {
+        loaded = load_drop_constraint(loader, item.second);
+    } else if (operation == "rename_constraint") {
+        loaded = load_rename_constraint(loader, item.second);
     } else {
         loader.error(item.first, "unknown operation \"" + operation + "\"",
                      did_you_mean(operation, operation_names()));
@@ -526,6 +790,12 @@ void check_duplicates(Loader& loader, const Plan& plan) {
         } else if (const auto* rename = std::get_if<RenameColumn>(&change.operation)) {
             claim("column:" + rename->table + "." + rename->to,
                   "column \"" + rename->table + "\".\"" + rename->to + "\"", change.mark);
+        } else if (const auto* unique = std::get_if<AddUnique>(&change.operation)) {
+            claim("relation:" + unique->name, "index \"" + unique->name + "\"", change.mark);
+        } else if (const auto* primary = std::get_if<AddPrimaryKey>(&change.operation)) {
+            claim("relation:" + primary->name, "index \"" + primary->name + "\"", change.mark);
+            claim("primary_key:" + primary->table, "a primary key of \"" + primary->table + "\"",
+                  change.mark);
         }
     }
 }

@@ -10,6 +10,12 @@ struct Namer {
     std::string operator()(const RenameColumn&) const { return "rename_column"; }
     std::string operator()(const AddColumn&) const { return "add_column"; }
     std::string operator()(const CreateIndex&) const { return "create_index"; }
+    std::string operator()(const AddCheck&) const { return "add_check"; }
+    std::string operator()(const AddForeignKey&) const { return "add_foreign_key"; }
+    std::string operator()(const AddUnique&) const { return "add_unique"; }
+    std::string operator()(const AddPrimaryKey&) const { return "add_primary_key"; }
+    std::string operator()(const DropConstraint&) const { return "drop_constraint"; }
+    std::string operator()(const RenameConstraint&) const { return "rename_constraint"; }
 };
 
 // A canonical text of each operation: quoted fields, so no two different plans collide by
@@ -36,6 +42,42 @@ struct Canonical {
         }
         out += " where=" + (op.where ? quote_literal(op.where->sql) : std::string("-"));
         return out;
+    }
+    static std::string columns(const std::vector<std::string>& names) {
+        std::string out = " (";
+        for (const auto& name : names) {
+            out += " " + quote_ident(name);
+        }
+        return out + " )";
+    }
+    std::string operator()(const AddCheck& op) const {
+        std::string out = "add_check " + quote_ident(op.table) + " " + quote_ident(op.name) + " " +
+                          quote_literal(op.check.sql) + " up=";
+        for (const auto& [column, value] : op.up) {
+            out += " " + quote_ident(column) + "=" + quote_literal(value.sql);
+        }
+        return out;
+    }
+    std::string operator()(const AddForeignKey& op) const {
+        return "add_foreign_key " + quote_ident(op.table) + " " + quote_ident(op.name) +
+               columns(op.columns) + " " + quote_ident(op.references_table) +
+               columns(op.references_columns) + " " + quote_literal(op.on_delete) + " " +
+               quote_literal(op.on_update) + (op.index ? " index" : " no_index");
+    }
+    std::string operator()(const AddUnique& op) const {
+        return "add_unique " + quote_ident(op.table) + " " + quote_ident(op.name) +
+               columns(op.columns);
+    }
+    std::string operator()(const AddPrimaryKey& op) const {
+        return "add_primary_key " + quote_ident(op.table) + " " + quote_ident(op.name) +
+               columns(op.columns);
+    }
+    std::string operator()(const DropConstraint& op) const {
+        return "drop_constraint " + quote_ident(op.table) + " " + quote_ident(op.name);
+    }
+    std::string operator()(const RenameConstraint& op) const {
+        return "rename_constraint " + quote_ident(op.table) + " " + quote_ident(op.from) + " " +
+               quote_ident(op.to);
     }
 };
 } // namespace

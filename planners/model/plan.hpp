@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -60,7 +61,53 @@ struct CreateIndex {
     std::optional<Expression> where;
 };
 
-using Operation = std::variant<RenameColumn, AddColumn, CreateIndex>;
+// Constraint operations. Names a plan leaves out are filled in by the loader (PostgreSQL's
+// own naming: <table>_<columns>_fkey, _key, _pkey), so the checksum covers the name used.
+struct AddCheck {
+    std::string table;
+    std::string name;
+    Expression check;
+    // Fixes rows that violate the check (existing ones in backfill, new writes during expand):
+    // column -> value computed from the row. Empty: violating rows make VALIDATE fail.
+    std::vector<std::pair<std::string, Expression>> up;
+};
+
+struct AddForeignKey {
+    std::string table;
+    std::string name;
+    std::vector<std::string> columns;
+    std::string references_table;
+    std::vector<std::string> references_columns; // empty: the referenced table's primary key
+    std::string on_delete = "NO ACTION";         // SQL words, from a fixed list
+    std::string on_update = "NO ACTION";
+    bool index = false; // build an index on `columns` concurrently first
+};
+
+struct AddUnique {
+    std::string table;
+    std::string name; // of the constraint and of its index
+    std::vector<std::string> columns;
+};
+
+struct AddPrimaryKey {
+    std::string table;
+    std::string name; // of the constraint and of its index
+    std::vector<std::string> columns;
+};
+
+struct DropConstraint {
+    std::string table;
+    std::string name;
+};
+
+struct RenameConstraint {
+    std::string table;
+    std::string from;
+    std::string to;
+};
+
+using Operation = std::variant<RenameColumn, AddColumn, CreateIndex, AddCheck, AddForeignKey,
+                               AddUnique, AddPrimaryKey, DropConstraint, RenameConstraint>;
 
 struct Change {
     Operation operation;

@@ -40,5 +40,11 @@ struct OpContext {
 void plan_rename_column(OpContext& context, const RenameColumn& op);
 void plan_add_column(OpContext& context, const AddColumn& op);
 void plan_create_index(OpContext& context, const CreateIndex& op);
+void plan_add_check(OpContext& context, const AddCheck& op);
+void plan_add_foreign_key(OpContext& context, const AddForeignKey& op);
+void plan_add_unique(OpContext& context, const AddUnique& op);
+void plan_add_primary_key(OpContext& context, const AddPrimaryKey& op);
+void plan_drop_constraint(OpContext& context, const DropConstraint& op);
+void plan_rename_constraint(OpContext& context, const RenameConstraint& op);
 
 } // namespace pgphase::planners

@@ -97,6 +97,18 @@ PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
                     plan_rename_column(context, op);
                 } else if constexpr (std::is_same_v<T, AddColumn>) {
                     plan_add_column(context, op);
+                } else if constexpr (std::is_same_v<T, AddCheck>) {
+                    plan_add_check(context, op);
+                } else if constexpr (std::is_same_v<T, AddForeignKey>) {
+                    plan_add_foreign_key(context, op);
+                } else if constexpr (std::is_same_v<T, AddUnique>) {
+                    plan_add_unique(context, op);
+                } else if constexpr (std::is_same_v<T, AddPrimaryKey>) {
+                    plan_add_primary_key(context, op);
+                } else if constexpr (std::is_same_v<T, DropConstraint>) {
+                    plan_drop_constraint(context, op);
+                } else if constexpr (std::is_same_v<T, RenameConstraint>) {
+                    plan_rename_constraint(context, op);
                 } else {
                     plan_create_index(context, op);
                 }

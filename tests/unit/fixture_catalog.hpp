@@ -43,9 +43,23 @@ inline planners::Catalog fixture_catalog() {
         fixture_table("Mixed Schema", "Mixed Case",
                       {CatalogColumn{"id", "integer", true, std::nullopt, false, false},
                        CatalogColumn{"we\"ird", "text", false, std::nullopt, false, false}}));
+    // Constraint operations: a table without a primary key (identity id, nullable tenant) and
+    // with a CHECK to drop or rename.
+    planners::CatalogTable events =
+        fixture_table("public", "audit_events",
+                      {CatalogColumn{"id", "bigint", true, std::nullopt, true, false},
+                       CatalogColumn{"tenant_id", "bigint", false, std::nullopt, false, false},
+                       CatalogColumn{"kind", "text", false, std::nullopt, false, false}});
+    events.primary_key.clear();
+    events.indexes.clear();
+    events.constraints.push_back(
+        {"audit_events_kind_check", 'c', true, {"kind"}, "CHECK ((kind <> ''::text))"});
+    catalog.tables.push_back(events);
     for (const auto& table : catalog.tables) {
         catalog.relations.push_back({table.schema, table.name, 'r'});
-        catalog.relations.push_back({table.schema, table.name + "_pkey", 'i'});
+        if (!table.primary_key.empty()) {
+            catalog.relations.push_back({table.schema, table.name + "_pkey", 'i'});
+        }
     }
     return catalog;
 }

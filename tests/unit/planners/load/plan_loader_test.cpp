@@ -323,7 +323,9 @@ TEST(PlanLoader, ListsEveryOperationWhenAnUnknownOneIsNotClose) {
                                   "changes:\n"
                                   "  - drop_table: {table: t}\n"),
                              3, 5, "unknown operation \"drop_table\"",
-                             "expected one of: rename_column, add_column, create_index"));
+                             "expected one of: rename_column, add_column, create_index, add_check, "
+                             "add_foreign_key, add_unique, add_primary_key, drop_constraint, "
+                             "rename_constraint"));
 }
 
 TEST(PlanLoader, ReportsAChangeWithTwoOperations) {
