@@ -452,8 +452,26 @@ std::optional<Operation> load_create_index(Loader& loader, const YAML::Node& nod
     return index;
 }
 
+std::optional<Operation> load_change_type(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "change_type", {"table", "column", "type", "up", "down"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto column = reader.identifier("column", true);
+    auto type = reader.type_name("type", true);
+    auto up = reader.expression("up", false);
+    auto down = reader.expression("down", false);
+    reader.finish();
+    if (!table || !column || !type) {
+        return std::nullopt;
+    }
+    return ChangeType{*table, *column, *type, up, down};
+}
+
 const std::vector<std::string>& operation_names() {
-    static const std::vector<std::string> names = {"rename_column", "add_column", "create_index"};
+    static const std::vector<std::string> names = {"rename_column", "add_column", "create_index",
+                                                   "change_type"};
     return names;
 }
 
@@ -478,6 +496,8 @@ std::optional<Change> load_change(Loader& loader, const YAML::Node& node) {
         loaded = load_add_column(loader, item.second);
     } else if (operation == "create_index") {
         loaded = load_create_index(loader, item.second);
+    } else if (operation == "change_type") {
+        loaded = load_change_type(loader, item.second);
     } else {
         loader.error(item.first, "unknown operation \"" + operation + "\"",
                      did_you_mean(operation, operation_names()));

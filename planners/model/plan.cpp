@@ -10,6 +10,7 @@ struct Namer {
     std::string operator()(const RenameColumn&) const { return "rename_column"; }
     std::string operator()(const AddColumn&) const { return "add_column"; }
     std::string operator()(const CreateIndex&) const { return "create_index"; }
+    std::string operator()(const ChangeType&) const { return "change_type"; }
 };
 
 // A canonical text of each operation: quoted fields, so no two different plans collide by
@@ -36,6 +37,12 @@ struct Canonical {
         }
         out += " where=" + (op.where ? quote_literal(op.where->sql) : std::string("-"));
         return out;
+    }
+    std::string operator()(const ChangeType& op) const {
+        return "change_type " + quote_ident(op.table) + " " + quote_ident(op.column) + " " +
+               quote_literal(op.type.sql) +
+               " up=" + (op.up ? quote_literal(op.up->sql) : std::string("-")) +
+               " down=" + (op.down ? quote_literal(op.down->sql) : std::string("-"));
     }
 };
 } // namespace

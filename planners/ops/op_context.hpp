@@ -40,5 +40,6 @@ struct OpContext {
 void plan_rename_column(OpContext& context, const RenameColumn& op);
 void plan_add_column(OpContext& context, const AddColumn& op);
 void plan_create_index(OpContext& context, const CreateIndex& op);
+void plan_change_type(OpContext& context, const ChangeType& op);
 
 } // namespace pgphase::planners

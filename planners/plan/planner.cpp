@@ -96,6 +96,8 @@ PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
                     plan_rename_column(context, op);
                 } else if constexpr (std::is_same_v<T, AddColumn>) {
                     plan_add_column(context, op);
+                } else if constexpr (std::is_same_v<T, ChangeType>) {
+                    plan_change_type(context, op);
                 } else {
                     plan_create_index(context, op);
                 }

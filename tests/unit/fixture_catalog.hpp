@@ -43,6 +43,39 @@ inline planners::Catalog fixture_catalog() {
         fixture_table("Mixed Schema", "Mixed Case",
                       {CatalogColumn{"id", "integer", true, std::nullopt, false, false},
                        CatalogColumn{"we\"ird", "text", false, std::nullopt, false, false}}));
+    // change_type: a column for each kind of carry-over (index, unique, CHECK, foreign key).
+    planners::CatalogTable events = fixture_table(
+        "public", "events",
+        {CatalogColumn{"id", "bigint", true, std::nullopt, false, false},
+         CatalogColumn{"payload", "text", true, "'{}'::text", false, false},
+         CatalogColumn{"kind", "character varying(20)", false, std::nullopt, false, false},
+         CatalogColumn{"amount", "integer", false, std::nullopt, false, false},
+         CatalogColumn{"user_id", "integer", false, std::nullopt, false, false}});
+    events.indexes.push_back({"events_amount_idx",
+                              false,
+                              false,
+                              true,
+                              {"amount"},
+                              "CREATE INDEX events_amount_idx ON public.events USING btree "
+                              "(amount) WHERE (amount > 0)"});
+    events.indexes.push_back({"events_amount_key",
+                              true,
+                              false,
+                              true,
+                              {"amount"},
+                              "CREATE UNIQUE INDEX events_amount_key ON public.events USING btree "
+                              "(amount)"});
+    events.constraints.push_back({"events_amount_key", 'u', true, {"amount"}, "UNIQUE (amount)"});
+    events.constraints.push_back(
+        {"events_amount_check", 'c', true, {"amount"}, "CHECK ((amount > 0))"});
+    events.constraints.push_back({"events_user_id_fkey",
+                                  'f',
+                                  true,
+                                  {"user_id"},
+                                  "FOREIGN KEY (user_id) REFERENCES users(id)"});
+    catalog.tables.push_back(events);
+    catalog.relations.push_back({"public", "events_amount_idx", 'i'});
+    catalog.relations.push_back({"public", "events_amount_key", 'i'});
     for (const auto& table : catalog.tables) {
         catalog.relations.push_back({table.schema, table.name, 'r'});
         catalog.relations.push_back({table.schema, table.name + "_pkey", 'i'});

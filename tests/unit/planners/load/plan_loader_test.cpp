@@ -319,11 +319,12 @@ TEST(PlanLoader, ReportsAnUnknownOperationWithTheClosestOperationAsHint) {
 }
 
 TEST(PlanLoader, ListsEveryOperationWhenAnUnknownOneIsNotClose) {
-    EXPECT_TRUE(HasOnlyError(load("name: m\n"
-                                  "changes:\n"
-                                  "  - drop_table: {table: t}\n"),
-                             3, 5, "unknown operation \"drop_table\"",
-                             "expected one of: rename_column, add_column, create_index"));
+    EXPECT_TRUE(
+        HasOnlyError(load("name: m\n"
+                          "changes:\n"
+                          "  - drop_table: {table: t}\n"),
+                     3, 5, "unknown operation \"drop_table\"",
+                     "expected one of: rename_column, add_column, create_index, change_type"));
 }
 
 TEST(PlanLoader, ReportsAChangeWithTwoOperations) {
