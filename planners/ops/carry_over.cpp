@@ -204,10 +204,14 @@ bool check_carry_over(OpContext& context, const CatalogTable& table, const std::
             "cannot " + action + " column " + label +
                 ": it is part of the "
                 "primary key",
-            "the backfill and both app versions identify rows by the primary key, so it cannot "
-            "be swapped under them; add a new key column (add_column + create_index with "
-            "unique: true), move the application to it, then drop the old key in a later "
-            "migration");
+            action == "rename"
+                ? "the backfill and both app versions find rows by the primary key, so it cannot "
+                  "be swapped under them; if every client can switch names at once, a plain "
+                  "ALTER TABLE ... RENAME COLUMN is instant (metadata only)"
+                : "the backfill and both app versions find rows by the primary key, so it cannot "
+                  "be swapped under them; add a new key column (add_column + create_index with "
+                  "unique: true), move the application to it, then drop the old key in a later "
+                  "migration");
         ok = false;
     }
     for (const auto& constraint : table.constraints) {
