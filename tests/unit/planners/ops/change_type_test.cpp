@@ -205,6 +205,59 @@ changes:
     EXPECT_NE(expand[1]->summary.find("only raises the length limit"), std::string::npos);
 }
 
+TEST(ChangeType, ACompatibleChangeThatPostgresWouldStillScanGoesThroughAShadowAndSaysWhy) {
+    Catalog catalog = testing::fixture_catalog();
+    CatalogTable& orders = catalog.tables[1];
+    orders.constraints.push_back({"orders_currency_check",
+                                  'c',
+                                  true,
+                                  {"legacy_currency"},
+                                  "CHECK ((legacy_currency)::text <> ''::text)"});
+    orders.indexes.push_back({"orders_currency_idx",
+                              false,
+                              false,
+                              true,
+                              {"legacy_currency"},
+                              "CREATE INDEX orders_currency_idx ON public.orders USING btree "
+                              "(legacy_currency)"});
+    const PlannedMigration planned = plan_migration(testing::load(R"(
+name: t
+changes:
+  - change_type: {table: orders, column: legacy_currency, type: text}
+)"),
+                                                    &catalog);
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    ASSERT_EQ(planned.diagnostics.all().size(), 1U);
+    EXPECT_EQ(planned.diagnostics.all()[0].severity, Severity::note);
+    EXPECT_EQ(planned.diagnostics.all()[0].message,
+              "varchar(3) to text is binary compatible, but in place constraint "
+              "\"orders_currency_check\" would be checked again under ACCESS EXCLUSIVE; going "
+              "through a shadow column instead");
+    EXPECT_EQ(planned.phase_steps(Phase::backfill).size(), 4U); // copy, index, check, validate
+}
+
+TEST(ChangeType, AnIndexWithAnExpressionOrPredicateOnTheColumnAlsoPreventsTheInPlaceChange) {
+    Catalog catalog = testing::fixture_catalog();
+    catalog.tables[1].indexes.push_back(
+        {"orders_currency_lower_idx",
+         false,
+         false,
+         true,
+         {"legacy_currency"},
+         "CREATE INDEX orders_currency_lower_idx ON public.orders USING btree "
+         "(lower((legacy_currency)::text))"});
+    const PlannedMigration planned = plan_migration(testing::load(R"(
+name: t
+changes:
+  - change_type: {table: orders, column: legacy_currency, type: text}
+)"),
+                                                    &catalog);
+    ASSERT_EQ(planned.diagnostics.all().size(), 1U) << planned.diagnostics.to_string();
+    EXPECT_NE(planned.diagnostics.all()[0].message.find(
+                  "index \"orders_currency_lower_idx\" would be rebuilt"),
+              std::string::npos);
+}
+
 TEST(ChangeType, ANarrowingOrComputedChangeOfACompatibleTypeStillCopies) {
     const PlannedMigration planned = plan_with_catalog(R"yaml(
 name: t
