@@ -352,6 +352,19 @@ bool check_not_changed_earlier(OpContext& context, const CatalogTable* table,
             touches = change->table == table_name && change->column == column;
         } else if (const auto* add = std::get_if<AddColumn>(&earlier.operation)) {
             touches = add->table == table_name && add->column.name == column;
+        } else if (const auto* index = std::get_if<CreateIndex>(&earlier.operation)) {
+            if (index->table == table_name &&
+                (uses(index->columns, column) ||
+                 (index->where && uses(index->where->column_refs, column)))) {
+                context.diagnostics.error(
+                    context.change.mark,
+                    "column \"" + table_name + "\".\"" + column + "\" is used by index \"" +
+                        index->name + "\", which create_index at " + earlier.mark.file + ":" +
+                        std::to_string(earlier.mark.line) +
+                        " builds in this plan; contract would drop it with the old column",
+                    "create the index in a later migration, once this one is complete");
+                return false;
+            }
         }
         if (touches) {
             context.diagnostics.error(

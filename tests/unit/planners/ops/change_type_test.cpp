@@ -342,6 +342,20 @@ changes:
                               R"(test.yaml:6 in this plan)");
 }
 
+TEST(ChangeType, RefusesAColumnThatAnIndexOfTheSamePlanUses) {
+    const PlannedMigration planned = plan_with_catalog(R"(
+name: t
+changes:
+  - create_index: {table: events, name: events_payload_idx, columns: [payload]}
+  - change_type: {table: events, column: payload, type: jsonb}
+)");
+    ASSERT_EQ(planned.diagnostics.all().size(), 1U) << planned.diagnostics.to_string();
+    EXPECT_EQ(planned.diagnostics.all()[0].message,
+              R"(column "events"."payload" is used by index "events_payload_idx", which )"
+              R"(create_index at test.yaml:4 builds in this plan; contract would drop it with )"
+              R"(the old column)");
+}
+
 TEST(ChangeType, ReportsUnknownColumnsOfUpAndDownWithSuggestions) {
     const PlannedMigration planned = plan_with_catalog(R"(
 name: t
