@@ -132,8 +132,8 @@ std::string up_function_sql(const OpContext& context, const ChangeType& op, cons
         quote_literal("pgphase: up cannot convert \"" + op.table + "\".\"" + op.column + "\" to " +
                       op.type.sql + " for ") +
         " || " + row_text + " || ': ' || SQLERRM,\n        HINT = " +
-        quote_literal("fix the value in that row (or the change's up expression); the failed "
-                      "batch was rolled back, so rerun pgphase backfill to resume") +
+        quote_literal("fix the value in that row, or roll the migration back and correct "
+                      "the change's up expression") +
         ";\nEND\n";
     return "CREATE OR REPLACE FUNCTION " + names.up_function.sql() + "(pgphase_row " +
            names.table.sql() + ") RETURNS " + op.type.sql +

@@ -12,7 +12,7 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RAISE EXCEPTION USING ERRCODE = SQLSTATE,
         MESSAGE = 'pgphase: up cannot convert "events"."payload" to jsonb for ' || 'the row (id)=(' || coalesce(pgphase_row."id"::text, 'NULL') || ')' || ': ' || SQLERRM,
-        HINT = 'fix the value in that row (or the change''s up expression); the failed batch was rolled back, so rerun pgphase backfill to resume';
+        HINT = 'fix the value in that row, or roll the migration back and correct the change''s up expression';
 END
 $pgphase$;
 CREATE OR REPLACE FUNCTION "pgphase"."pgphase_20261125_events_types_1"() RETURNS trigger LANGUAGE plpgsql SET search_path = "public" AS $pgphase$
@@ -59,7 +59,7 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RAISE EXCEPTION USING ERRCODE = SQLSTATE,
         MESSAGE = 'pgphase: up cannot convert "events"."amount" to bigint for ' || 'the row (id)=(' || coalesce(pgphase_row."id"::text, 'NULL') || ')' || ': ' || SQLERRM,
-        HINT = 'fix the value in that row (or the change''s up expression); the failed batch was rolled back, so rerun pgphase backfill to resume';
+        HINT = 'fix the value in that row, or roll the migration back and correct the change''s up expression';
 END
 $pgphase$;
 CREATE OR REPLACE FUNCTION "pgphase"."pgphase_20261125_events_types_2"() RETURNS trigger LANGUAGE plpgsql SET search_path = "public" AS $pgphase$
@@ -106,7 +106,7 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RAISE EXCEPTION USING ERRCODE = SQLSTATE,
         MESSAGE = 'pgphase: up cannot convert "events"."user_id" to bigint for ' || 'the row (id)=(' || coalesce(pgphase_row."id"::text, 'NULL') || ')' || ': ' || SQLERRM,
-        HINT = 'fix the value in that row (or the change''s up expression); the failed batch was rolled back, so rerun pgphase backfill to resume';
+        HINT = 'fix the value in that row, or roll the migration back and correct the change''s up expression';
 END
 $pgphase$;
 CREATE OR REPLACE FUNCTION "pgphase"."pgphase_20261125_events_types_3"() RETURNS trigger LANGUAGE plpgsql SET search_path = "public" AS $pgphase$

@@ -11,7 +11,7 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RAISE EXCEPTION USING ERRCODE = SQLSTATE,
         MESSAGE = 'pgphase: up cannot convert "select"."order" to bigint for ' || 'the row (id)=(' || coalesce(pgphase_row."id"::text, 'NULL') || ')' || ': ' || SQLERRM,
-        HINT = 'fix the value in that row (or the change''s up expression); the failed batch was rolled back, so rerun pgphase backfill to resume';
+        HINT = 'fix the value in that row, or roll the migration back and correct the change''s up expression';
 END
 $pgphase$;
 CREATE OR REPLACE FUNCTION "pgphase"."pgphase_change_type_hostile_1"() RETURNS trigger LANGUAGE plpgsql SET search_path = "Mixed Schema" AS $pgphase$
@@ -58,7 +58,7 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RAISE EXCEPTION USING ERRCODE = SQLSTATE,
         MESSAGE = 'pgphase: up cannot convert "Mixed Case"."we"ird" to varchar(10) for ' || 'the row (id)=(' || coalesce(pgphase_row."id"::text, 'NULL') || ')' || ': ' || SQLERRM,
-        HINT = 'fix the value in that row (or the change''s up expression); the failed batch was rolled back, so rerun pgphase backfill to resume';
+        HINT = 'fix the value in that row, or roll the migration back and correct the change''s up expression';
 END
 $pgphase$;
 CREATE OR REPLACE FUNCTION "pgphase"."pgphase_change_type_hostile_2"() RETURNS trigger LANGUAGE plpgsql SET search_path = "Mixed Schema" AS $pgphase$
