@@ -183,6 +183,22 @@ TEST_F(ChangeType, RollbackAfterBackfillDropsTheRebuiltIndexesAndConstraints) {
               "4");
 }
 
+TEST_F(ChangeType, RollbackMidBackfillLosesNoRow) {
+    expect_ok(pgphase({"start", plan}));
+    expect_ok(pgphase({"backfill", plan, "--max-batches", "2"}));
+    EXPECT_EQ(scalar("SELECT count(*) FROM events WHERE _pgphase_new_payload IS NOT NULL"), "200");
+    connect("new app")->execute("UPDATE events SET _pgphase_new_payload = '{\"mid\": 1}', "
+                                "_pgphase_new_amount = 4000 WHERE id = 450");
+    connect("old app")->execute("DELETE FROM events WHERE id = 451");
+    expect_ok(pgphase({"rollback", plan}));
+    EXPECT_EQ(column_names("events"),
+              (std::vector<std::string>{"id", "payload", "amount", "kind", "user_id"}));
+    EXPECT_EQ(scalar("SELECT count(*) FROM events"), "499");
+    EXPECT_EQ(scalar("SELECT payload || ' ' || amount FROM events WHERE id = 450"),
+              "{\"mid\": 1} 4000");
+    EXPECT_EQ(scalar("SELECT count(*) FROM pgphase.backfill_checkpoints"), "0");
+}
+
 TEST_F(ChangeType, AValueUpCannotConvertStopsTheBackfillNamingItsRowAndARerunResumes) {
     db().execute("UPDATE events SET payload = 'not json' WHERE id = 250");
     expect_ok(pgphase({"start", plan}));
@@ -227,6 +243,20 @@ changes:
               (std::vector<std::string>{"id", "payload", "amount", "kind", "user_id"}));
     expect_ok(pgphase({"complete", widen}));
     EXPECT_EQ(scalar("SELECT kind FROM events WHERE id = 3"), "k3");
+}
+
+TEST_F(ChangeType, RollbackKeepsAnInPlaceWideningAndTheRowsWrittenWithIt) {
+    const std::string widen = write_plan("widen", R"(
+name: widen_kind
+changes:
+  - change_type: {table: events, column: kind, type: varchar(40)}
+)");
+    expect_ok(pgphase({"start", widen}));
+    connect("new app")->execute("UPDATE events SET kind = repeat('x', 30) WHERE id = 4");
+    expect_ok(pgphase({"rollback", widen}));
+    // Narrowing back would check every row under ACCESS EXCLUSIVE and fail on this one.
+    EXPECT_EQ(column_type("kind"), "character varying(40)");
+    EXPECT_EQ(scalar("SELECT length(kind) FROM events WHERE id = 4"), "30");
 }
 
 TEST_F(ChangeType, WorksOnAnEmptyTable) {
