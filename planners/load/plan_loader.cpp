@@ -711,11 +711,28 @@ std::optional<Operation> load_rename_constraint(Loader& loader, const YAML::Node
     return RenameConstraint{*table, *from, *to};
 }
 
+std::optional<Operation> load_change_type(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "change_type", {"table", "column", "type", "up", "down"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto column = reader.identifier("column", true);
+    auto type = reader.type_name("type", true);
+    auto up = reader.expression("up", false);
+    auto down = reader.expression("down", false);
+    reader.finish();
+    if (!table || !column || !type) {
+        return std::nullopt;
+    }
+    return ChangeType{*table, *column, *type, up, down};
+}
+
 const std::vector<std::string>& operation_names() {
     static const std::vector<std::string> names = {
-        "rename_column",   "add_column",      "create_index",
-        "add_check",       "add_foreign_key", "add_unique",
-        "add_primary_key", "drop_constraint", "rename_constraint"};
+        "rename_column",     "add_column", "create_index",    "add_check",
+        "add_foreign_key",   "add_unique", "add_primary_key", "drop_constraint",
+        "rename_constraint", "change_type"};
     return names;
 }
 
@@ -753,6 +770,8 @@ std::optional<Change> load_change(Loader& loader, const YAML::Node& node) {
         loaded = load_drop_constraint(loader, item.second);
     } else if (operation == "rename_constraint") {
         loaded = load_rename_constraint(loader, item.second);
+    } else if (operation == "change_type") {
+        loaded = load_change_type(loader, item.second);
     } else {
         loader.error(item.first, "unknown operation \"" + operation + "\"",
                      did_you_mean(operation, operation_names()));

@@ -16,6 +16,7 @@ struct Namer {
     std::string operator()(const AddPrimaryKey&) const { return "add_primary_key"; }
     std::string operator()(const DropConstraint&) const { return "drop_constraint"; }
     std::string operator()(const RenameConstraint&) const { return "rename_constraint"; }
+    std::string operator()(const ChangeType&) const { return "change_type"; }
 };
 
 // A canonical text of each operation: quoted fields, so no two different plans collide by
@@ -78,6 +79,12 @@ struct Canonical {
     std::string operator()(const RenameConstraint& op) const {
         return "rename_constraint " + quote_ident(op.table) + " " + quote_ident(op.from) + " " +
                quote_ident(op.to);
+    }
+    std::string operator()(const ChangeType& op) const {
+        return "change_type " + quote_ident(op.table) + " " + quote_ident(op.column) + " " +
+               quote_literal(op.type.sql) +
+               " up=" + (op.up ? quote_literal(op.up->sql) : std::string("-")) +
+               " down=" + (op.down ? quote_literal(op.down->sql) : std::string("-"));
     }
 };
 } // namespace

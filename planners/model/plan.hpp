@@ -106,8 +106,20 @@ struct RenameConstraint {
     std::string to;
 };
 
-using Operation = std::variant<RenameColumn, AddColumn, CreateIndex, AddCheck, AddForeignKey,
-                               AddUnique, AddPrimaryKey, DropConstraint, RenameConstraint>;
+// Changes a column's type through a shadow column (or in place when binary compatible).
+// `up` computes the new value from the old row, `down` the old value from the new one; both
+// read the column under its own name. Omitted: a plain cast each way.
+struct ChangeType {
+    std::string table;
+    std::string column;
+    TypeName type;
+    std::optional<Expression> up;
+    std::optional<Expression> down;
+};
+
+using Operation =
+    std::variant<RenameColumn, AddColumn, CreateIndex, AddCheck, AddForeignKey, AddUnique,
+                 AddPrimaryKey, DropConstraint, RenameConstraint, ChangeType>;
 
 struct Change {
     Operation operation;

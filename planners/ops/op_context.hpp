@@ -46,5 +46,6 @@ void plan_add_unique(OpContext& context, const AddUnique& op);
 void plan_add_primary_key(OpContext& context, const AddPrimaryKey& op);
 void plan_drop_constraint(OpContext& context, const DropConstraint& op);
 void plan_rename_constraint(OpContext& context, const RenameConstraint& op);
+void plan_change_type(OpContext& context, const ChangeType& op);
 
 } // namespace pgphase::planners

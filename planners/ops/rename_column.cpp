@@ -8,7 +8,11 @@
 //   UPDATE: the column the write changed wins; changing both to different values is an error.
 // The old column's DEFAULT reaches new-version inserts through the trigger during expand and is
 // set on the new column at contract (copying it at expand would make INSERT ambiguous).
+// Indexes and constraints on the old column are built again on the new one before contract
+// (carry_over): indexes CONCURRENTLY after the backfill, CHECK and foreign keys NOT VALID then
+// VALIDATE; contract only renames them back to their names.
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/carry_over.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
@@ -76,34 +80,6 @@ std::string sync_body(const std::string& from, const std::string& to) {
            "END\n";
 }
 
-// Indexes and constraints on the old column vanish with it at contract; recreating them on the
-// new column is not implemented yet, so refuse rather than silently lose them.
-void refuse_dependents(OpContext& context, const CatalogTable& table, const std::string& column) {
-    for (const auto& index : table.indexes) {
-        const bool uses =
-            std::find(index.columns.begin(), index.columns.end(), column) != index.columns.end();
-        if (uses && !index.primary) {
-            context.diagnostics.error(
-                context.change.mark,
-                "column \"" + table.name + "\".\"" + column + "\" is used by index \"" +
-                    index.name + "\", which contract would drop",
-                "pgphase does not yet recreate indexes of a renamed column; drop the index in an "
-                "earlier migration and recreate it on the new column with create_index");
-        }
-    }
-    for (const auto& constraint : table.constraints) {
-        const bool has_index = constraint.type == 'p' || constraint.type == 'u';
-        if (!has_index && std::find(constraint.columns.begin(), constraint.columns.end(), column) !=
-                              constraint.columns.end()) {
-            context.diagnostics.error(
-                context.change.mark,
-                "column \"" + table.name + "\".\"" + column + "\" is used by constraint \"" +
-                    constraint.name + "\", which contract would drop",
-                "pgphase does not yet carry constraints over to a renamed column");
-        }
-    }
-}
-
 } // namespace
 
 void plan_rename_column(OpContext& context, const RenameColumn& op) {
@@ -112,7 +88,11 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
     bool not_null = false;
     std::optional<std::string> default_expression;
 
-    if (CatalogTable* found = context.find_table(op.table)) {
+    CatalogTable* found = context.find_table(op.table);
+    if (!check_not_changed_earlier(context, found, op.table, op.from)) {
+        return;
+    }
+    if (found != nullptr) {
         const CatalogColumn* from = context.find_column(*found, op.from, "from");
         if (found->column(op.to) != nullptr) {
             context.diagnostics.error(context.change.mark, "column \"" + op.table + "\".\"" +
@@ -120,17 +100,16 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
         }
         if (from != nullptr) {
             if (from->identity || from->generated) {
-                context.diagnostics.error(context.change.mark,
-                                          "column \"" + op.table + "\".\"" + op.from +
-                                              "\" is an identity or generated column",
-                                          "renaming such columns is not supported yet");
-            }
-            if (std::find(found->primary_key.begin(), found->primary_key.end(), op.from) !=
-                found->primary_key.end()) {
-                context.diagnostics.error(context.change.mark,
-                                          "column \"" + op.table + "\".\"" + op.from +
-                                              "\" is part of the primary key",
-                                          "renaming a primary key column is not supported yet");
+                context.diagnostics.error(
+                    context.change.mark,
+                    "column \"" + op.table + "\".\"" + op.from + "\" is an " +
+                        (from->identity ? "identity" : "generated") + " column",
+                    from->identity
+                        ? "its sequence belongs to the column and would be dropped with it at "
+                          "contract; if every client can switch names at once, a plain ALTER "
+                          "TABLE ... RENAME COLUMN is instant (metadata only)"
+                        : "a generated column cannot be written, so it cannot be kept in sync; "
+                          "drop it and add it again under the new name (add_column)");
             }
             if (from->default_expression &&
                 from->default_expression->find("nextval(") != std::string::npos) {
@@ -139,9 +118,10 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
                     "column \"" + op.table + "\".\"" + op.from +
                         "\" takes its default from a sequence",
                     "its sequence is owned by the column and would be dropped with it at "
-                    "contract; renaming serial columns is not supported yet");
+                    "contract; if every client can switch names at once, a plain ALTER TABLE "
+                    "... RENAME COLUMN is instant (metadata only)");
             }
-            refuse_dependents(context, *found, op.from);
+            check_carry_over(context, *found, op.from, "rename");
             type = from->type;
             not_null = from->not_null;
             default_expression = from->default_expression;
@@ -188,6 +168,10 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
     if (not_null) {
         add_validate_not_null(context, op.table, op.to, check);
     }
+    std::vector<std::string> renames;
+    if (found != nullptr && found->column(op.from) != nullptr) {
+        renames = carry_over_dependents(context, *found, op.from, op.to);
+    }
 
     Step& contract = context.add_step(Phase::contract, op.table,
                                       "drop " + op.table + "." + op.from +
@@ -204,6 +188,9 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
         for (auto& statement : promote_not_null_check(table, op.to, check)) {
             contract.sql.push_back(std::move(statement));
         }
+    }
+    for (auto& statement : renames) {
+        contract.sql.push_back(std::move(statement));
     }
 }
 

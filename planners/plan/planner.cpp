@@ -109,6 +109,8 @@ PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
                     plan_drop_constraint(context, op);
                 } else if constexpr (std::is_same_v<T, RenameConstraint>) {
                     plan_rename_constraint(context, op);
+                } else if constexpr (std::is_same_v<T, ChangeType>) {
+                    plan_change_type(context, op);
                 } else {
                     plan_create_index(context, op);
                 }

@@ -45,16 +45,49 @@ inline planners::Catalog fixture_catalog() {
                        CatalogColumn{"we\"ird", "text", false, std::nullopt, false, false}}));
     // Constraint operations: a table without a primary key (identity id, nullable tenant) and
     // with a CHECK to drop or rename.
-    planners::CatalogTable events =
+    planners::CatalogTable audit_events =
         fixture_table("public", "audit_events",
                       {CatalogColumn{"id", "bigint", true, std::nullopt, true, false},
                        CatalogColumn{"tenant_id", "bigint", false, std::nullopt, false, false},
                        CatalogColumn{"kind", "text", false, std::nullopt, false, false}});
-    events.primary_key.clear();
-    events.indexes.clear();
-    events.constraints.push_back(
+    audit_events.primary_key.clear();
+    audit_events.indexes.clear();
+    audit_events.constraints.push_back(
         {"audit_events_kind_check", 'c', true, {"kind"}, "CHECK ((kind <> ''::text))"});
+    catalog.tables.push_back(audit_events);
+    // change_type: a column for each kind of carry-over (index, unique, CHECK, foreign key).
+    planners::CatalogTable events = fixture_table(
+        "public", "events",
+        {CatalogColumn{"id", "bigint", true, std::nullopt, false, false},
+         CatalogColumn{"payload", "text", true, "'{}'::text", false, false},
+         CatalogColumn{"kind", "character varying(20)", false, std::nullopt, false, false},
+         CatalogColumn{"amount", "integer", false, std::nullopt, false, false},
+         CatalogColumn{"user_id", "integer", false, std::nullopt, false, false}});
+    events.indexes.push_back({"events_amount_idx",
+                              false,
+                              false,
+                              true,
+                              {"amount"},
+                              "CREATE INDEX events_amount_idx ON public.events USING btree "
+                              "(amount) WHERE (amount > 0)"});
+    events.indexes.push_back({"events_amount_key",
+                              true,
+                              false,
+                              true,
+                              {"amount"},
+                              "CREATE UNIQUE INDEX events_amount_key ON public.events USING btree "
+                              "(amount)"});
+    events.constraints.push_back({"events_amount_key", 'u', true, {"amount"}, "UNIQUE (amount)"});
+    events.constraints.push_back(
+        {"events_amount_check", 'c', true, {"amount"}, "CHECK ((amount > 0))"});
+    events.constraints.push_back({"events_user_id_fkey",
+                                  'f',
+                                  true,
+                                  {"user_id"},
+                                  "FOREIGN KEY (user_id) REFERENCES users(id)"});
     catalog.tables.push_back(events);
+    catalog.relations.push_back({"public", "events_amount_idx", 'i'});
+    catalog.relations.push_back({"public", "events_amount_key", 'i'});
     for (const auto& table : catalog.tables) {
         catalog.relations.push_back({table.schema, table.name, 'r'});
         if (!table.primary_key.empty()) {

@@ -325,7 +325,7 @@ TEST(PlanLoader, ListsEveryOperationWhenAnUnknownOneIsNotClose) {
                              3, 5, "unknown operation \"drop_table\"",
                              "expected one of: rename_column, add_column, create_index, add_check, "
                              "add_foreign_key, add_unique, add_primary_key, drop_constraint, "
-                             "rename_constraint"));
+                             "rename_constraint, change_type"));
 }
 
 TEST(PlanLoader, ReportsAChangeWithTwoOperations) {

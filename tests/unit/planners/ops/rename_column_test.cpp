@@ -109,14 +109,80 @@ changes:
     EXPECT_EQ(all[1].hint, R"(did you mean "users"?)");
 }
 
-TEST(RenameColumn, RefusesColumnsWhoseIndexesContractWouldDrop) {
+TEST(RenameColumn, CarriesIndexesOverToTheNewColumnInsteadOfRefusing) {
     planners::Catalog catalog = testing::fixture_catalog();
-    catalog.tables[0].indexes.push_back({"users_email_key", true, false, true, {"email"}, ""});
+    catalog.tables[0].indexes.push_back(
+        {"users_email_key",
+         true,
+         false,
+         true,
+         {"email"},
+         "CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email))"});
     const Plan plan = testing::load(rename_plan);
     const PlannedMigration planned = plan_migration(plan, &catalog);
-    ASSERT_TRUE(planned.diagnostics.has_errors());
-    EXPECT_NE(planned.diagnostics.to_string().find("used by index \"users_email_key\""),
-              std::string::npos);
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    const auto backfill = planned.phase_steps(Phase::backfill);
+    ASSERT_EQ(backfill.size(), 3U);
+    EXPECT_EQ(backfill[2]->sql.at(0),
+              R"(CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "_pgphase_new_users_email_key" )"
+              R"(ON "public"."users" USING btree (lower("email_address")))");
+    EXPECT_FALSE(backfill[2]->transactional);
+    EXPECT_EQ(planned.phase_steps(Phase::contract)[0]->sql.back(),
+              R"(ALTER INDEX "public"."_pgphase_new_users_email_key" RENAME TO "users_email_key")");
+}
+
+TEST(RenameColumn, CarriesChecksAndUniqueConstraintsOver) {
+    planners::Catalog catalog = testing::fixture_catalog();
+    auto& users = catalog.tables[0];
+    users.indexes.push_back({"users_email_uq",
+                             true,
+                             false,
+                             true,
+                             {},
+                             "CREATE UNIQUE INDEX "
+                             "users_email_uq ON public.users USING btree (email)"});
+    users.constraints.push_back({"users_email_uq", 'u', true, {"email"}, "UNIQUE (email)"});
+    users.constraints.push_back(
+        {"users_email_check", 'c', true, {"email"}, "CHECK ((email ~~ '%@%'::text))"});
+    const PlannedMigration planned = plan_migration(testing::load(rename_plan), &catalog);
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    const auto backfill = planned.phase_steps(Phase::backfill);
+    ASSERT_EQ(backfill.size(), 5U);
+    EXPECT_EQ(backfill[3]->sql.at(0),
+              R"(ALTER TABLE "public"."users" ADD CONSTRAINT "_pgphase_new_users_email_check" )"
+              R"(CHECK (("email_address" ~~ '%@%'::text)) NOT VALID)");
+    const auto& contract = planned.phase_steps(Phase::contract)[0]->sql;
+    EXPECT_TRUE(any_contains(contract, R"(ADD CONSTRAINT "users_email_uq" UNIQUE USING INDEX )"
+                                       R"("_pgphase_new_users_email_uq")"));
+    EXPECT_TRUE(any_contains(contract, R"(RENAME CONSTRAINT "_pgphase_new_users_email_check" TO )"
+                                       R"("users_email_check")"));
+}
+
+TEST(RenameColumn, StillRefusesPrimaryKeyAndSerialColumnsWithAHint) {
+    const PlannedMigration planned = plan_with_catalog(R"(
+name: r
+changes:
+  - rename_column: {table: users, from: id, to: user_id}
+)");
+    const std::string all = planned.diagnostics.to_string();
+    EXPECT_NE(all.find(R"(cannot rename column "users"."id": it is part of the primary key)"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("takes its default from a sequence"), std::string::npos) << all;
+    EXPECT_NE(all.find("RENAME COLUMN is instant"), std::string::npos) << all;
+}
+
+TEST(RenameColumn, RefusesRenamingAColumnAnEarlierChangeAlreadyChanges) {
+    const PlannedMigration planned = plan_with_catalog(R"(
+name: r
+changes:
+  - change_type: {table: users, column: name, type: varchar(100)}
+  - rename_column: {table: users, from: name, to: full_name}
+)");
+    ASSERT_EQ(planned.diagnostics.all().size(), 1U) << planned.diagnostics.to_string();
+    EXPECT_EQ(planned.diagnostics.all()[0].message,
+              R"(column "users"."name" is already changed by change_type at test.yaml:4 in this )"
+              R"(plan)");
 }
 
 TEST(RenameColumn, WithoutCatalogSaysWhatItCouldNotCheck) {
