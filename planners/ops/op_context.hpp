@@ -40,5 +40,9 @@ struct OpContext {
 void plan_rename_column(OpContext& context, const RenameColumn& op);
 void plan_add_column(OpContext& context, const AddColumn& op);
 void plan_create_index(OpContext& context, const CreateIndex& op);
+void plan_create_table(OpContext& context, const CreateTable& op);
+void plan_drop_table(OpContext& context, const DropTable& op);
+void plan_rename_table(OpContext& context, const RenameTable& op);
+void plan_drop_column(OpContext& context, const DropColumn& op);
 
 } // namespace pgphase::planners

@@ -321,9 +321,10 @@ TEST(PlanLoader, ReportsAnUnknownOperationWithTheClosestOperationAsHint) {
 TEST(PlanLoader, ListsEveryOperationWhenAnUnknownOneIsNotClose) {
     EXPECT_TRUE(HasOnlyError(load("name: m\n"
                                   "changes:\n"
-                                  "  - drop_table: {table: t}\n"),
-                             3, 5, "unknown operation \"drop_table\"",
-                             "expected one of: rename_column, add_column, create_index"));
+                                  "  - frobnicate: {table: t}\n"),
+                             3, 5, "unknown operation \"frobnicate\"",
+                             "expected one of: rename_column, add_column, create_index, "
+                             "create_table, drop_table, rename_table, drop_column"));
 }
 
 TEST(PlanLoader, ReportsAChangeWithTwoOperations) {
