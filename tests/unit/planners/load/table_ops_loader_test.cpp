@@ -160,3 +160,46 @@ changes:
 
 } // namespace
 } // namespace pgphase::planners
+
+namespace pgphase::planners {
+namespace {
+
+std::string checksum_of(const std::string& change) {
+    const LoadResult result = load("name: m\nchanges:\n  - " + change + "\n");
+    EXPECT_TRUE(result.plan) << result.diagnostics.to_string();
+    return result.plan ? checksum(*result.plan) : std::string();
+}
+
+TEST(TableOpsChecksum, CoversEveryFieldOfTheTableOperations) {
+    const std::vector<std::string> changes = {
+        "add_column: {table: t, column: {name: c, type: int}}",
+        "add_column: {table: t, column: {name: c, type: int, unique: true}}",
+        "add_column: {table: t, column: {name: c, type: int, check: \"c > 0\"}}",
+        "add_column: {table: t, column: {name: c, type: int, references: {table: u}}}",
+        "add_column: {table: t, column: {name: c, type: int, references: {table: u, on_delete: "
+        "cascade}}}",
+        "create_table: {table: t, columns: [{name: a, type: int}]}",
+        "create_table: {table: t, columns: [{name: a, type: int, primary_key: true}]}",
+        "create_table: {table: t, columns: [{name: a, type: int, identity: always}]}",
+        "create_table: {table: t, columns: [{name: a, type: int}], checks: [{expression: a > 0}]}",
+        "create_table: {table: t, columns: [{name: a, type: int}], unique: [{columns: [a]}]}",
+        "drop_table: {table: t}",
+        "drop_table: {table: u}",
+        "rename_table: {from: t, to: u}",
+        "rename_table: {from: t, to: v}",
+        "drop_column: {table: t, column: c}",
+        "drop_column: {table: t, column: c, down: \"1\"}",
+    };
+    std::vector<std::string> sums;
+    for (const auto& change : changes) {
+        sums.push_back(checksum_of(change));
+    }
+    for (std::size_t i = 0; i < sums.size(); ++i) {
+        for (std::size_t j = i + 1; j < sums.size(); ++j) {
+            EXPECT_NE(sums[i], sums[j]) << changes[i] << " and " << changes[j];
+        }
+    }
+}
+
+} // namespace
+} // namespace pgphase::planners
