@@ -101,6 +101,15 @@ void check_against_catalog(OpContext& context, const DropColumn& op, CatalogTabl
                                                                  name + " at contract");
         }
     }
+    for (const auto& constraint : table.constraints) {
+        if ((constraint.type == 'c' || constraint.type == 'u') &&
+            uses(constraint.columns, op.column) && constraint.columns.size() > 1) {
+            context.diagnostics.warning(context.change.mark,
+                                        "constraint \"" + constraint.name +
+                                            "\" also covers other columns and is dropped with " +
+                                            name + " at contract");
+        }
+    }
     table.new_version.hidden_columns.push_back(op.column);
 }
 

@@ -109,6 +109,32 @@ changes:
     EXPECT_TRUE(has_error(inputs, "did you mean \"reference\"?"));
 }
 
+TEST(DropColumn, WarnsAboutMultiColumnIndexesAndConstraintsThatGoWithIt) {
+    Catalog catalog = testing::fixture_catalog();
+    for (auto& table : catalog.tables) {
+        if (table.name == "orders") {
+            table.indexes.push_back(
+                {"orders_status_ref_idx", false, false, true, {"status", "reference"}, ""});
+            table.constraints.push_back(
+                {"orders_status_ref_check", 'c', true, {"status", "reference"}, ""});
+        }
+    }
+    const PlannedMigration planned = plan_with(catalog, R"yaml(
+name: a
+changes:
+  - drop_column: {table: orders, column: reference}
+)yaml");
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    const std::string text = planned.diagnostics.to_string();
+    EXPECT_NE(text.find("warning: index \"orders_status_ref_idx\" also covers other columns"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("warning: constraint \"orders_status_ref_check\" also covers other "
+                        "columns and is dropped with column \"orders\".\"reference\" at contract"),
+              std::string::npos)
+        << text;
+}
+
 TEST(DropColumn, RefusesDroppingTheSameColumnTwice) {
     const PlannedMigration planned = plan_with_catalog(R"yaml(
 name: a
