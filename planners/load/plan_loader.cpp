@@ -362,8 +362,91 @@ std::optional<Operation> load_rename_column(Loader& loader, const YAML::Node& no
     return RenameColumn{*table, *from, *to};
 }
 
-std::optional<ColumnDefinition> load_column(Loader& loader, const YAML::Node& node) {
-    MapReader reader(loader, node, "column", {"name", "type", "nullable", "default"});
+// A non-empty list of distinct identifiers, e.g. `columns: [a, b]`; nullopt after reporting.
+std::optional<std::vector<std::string>> load_name_list(Loader& loader, const YAML::Node& list,
+                                                       const std::string& key) {
+    if (!list.IsSequence() || list.size() == 0) {
+        loader.error(list, "\"" + key + "\" must be a non-empty list of column names");
+        return std::nullopt;
+    }
+    std::vector<std::string> names;
+    bool ok = true;
+    for (const auto& item : list) {
+        if (!item.IsScalar()) {
+            loader.error(item, "each entry of \"" + key + "\" must be a column name");
+            ok = false;
+        } else if (auto problem = identifier_problem(item.Scalar())) {
+            loader.error(item, "bad identifier in \"" + key + "\": " + *problem);
+            ok = false;
+        } else if (std::find(names.begin(), names.end(), item.Scalar()) != names.end()) {
+            loader.error(item, "column \"" + item.Scalar() + "\" is listed twice");
+            ok = false;
+        } else {
+            names.push_back(item.Scalar());
+        }
+    }
+    return ok ? std::optional(names) : std::nullopt;
+}
+
+// `references: {table: users, column: id, on_delete: cascade}` on a column, or with
+// `columns: [a, b]` in a table-level foreign key.
+std::optional<ForeignKeyReference> load_reference(Loader& loader, const YAML::Node& node,
+                                                  bool table_level) {
+    const std::string columns_key = table_level ? "columns" : "column";
+    MapReader reader(loader, node, "references", {"table", columns_key, "on_delete"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    ForeignKeyReference reference;
+    bool ok = true;
+    if (auto table = reader.identifier("table", true)) {
+        reference.table = *table;
+    } else {
+        ok = false;
+    }
+    if (table_level) {
+        if (YAML::Node list = reader.get("columns"); list.IsDefined()) {
+            auto names = load_name_list(loader, list, "columns");
+            ok = ok && names.has_value();
+            reference.columns = names.value_or(std::vector<std::string>{});
+        }
+    } else if (YAML::Node column = reader.get("column"); column.IsDefined()) {
+        if (auto name = reader.identifier("column", false)) {
+            reference.columns.push_back(*name);
+        } else {
+            ok = false;
+        }
+    }
+    if (auto on_delete = reader.string("on_delete", false)) {
+        static const std::vector<std::string> actions = {"no_action", "restrict", "cascade",
+                                                         "set_null", "set_default"};
+        if (std::find(actions.begin(), actions.end(), *on_delete) == actions.end()) {
+            loader.error(reader.get("on_delete"), "unknown on_delete action \"" + *on_delete + "\"",
+                         did_you_mean(*on_delete, actions));
+            ok = false;
+        } else {
+            std::string sql = *on_delete;
+            std::transform(sql.begin(), sql.end(), sql.begin(), [](char c) {
+                return c == '_' ? ' '
+                                : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            });
+            reference.on_delete = sql;
+        }
+    }
+    reader.finish();
+    return ok ? std::optional(reference) : std::nullopt;
+}
+
+// A column of add_column or create_table; `in_create_table` also allows primary_key/identity.
+std::optional<ColumnDefinition> load_column(Loader& loader, const YAML::Node& node,
+                                            bool in_create_table = false) {
+    std::vector<std::string> known = {"name",   "type",  "nullable",  "default",
+                                      "unique", "check", "references"};
+    if (in_create_table) {
+        known.push_back("primary_key");
+        known.push_back("identity");
+    }
+    MapReader reader(loader, node, "column", known);
     if (!reader.ok()) {
         return std::nullopt;
     }
@@ -371,11 +454,47 @@ std::optional<ColumnDefinition> load_column(Loader& loader, const YAML::Node& no
     auto type = reader.type_name("type", true);
     auto nullable = reader.boolean("nullable");
     auto default_value = reader.expression("default", false);
+    auto unique = reader.boolean("unique");
+    auto check = reader.expression("check", false);
+    std::optional<ForeignKeyReference> references;
+    bool ok = true;
+    if (YAML::Node ref = reader.get("references"); ref.IsDefined()) {
+        references = load_reference(loader, ref, false);
+        ok = references.has_value();
+    }
+    std::optional<bool> primary_key;
+    std::optional<std::string> identity;
+    if (in_create_table) {
+        primary_key = reader.boolean("primary_key");
+        identity = reader.string("identity", false);
+        if (identity && *identity != "always" && *identity != "by_default") {
+            loader.error(reader.get("identity"), "unknown identity kind \"" + *identity + "\"",
+                         did_you_mean(*identity, {"always", "by_default"}));
+            ok = false;
+        }
+        if (identity && default_value) {
+            loader.error(reader.get("default"), "an identity column cannot also have a \"default\"",
+                         "its values come from its sequence; drop \"default\"");
+            ok = false;
+        }
+    }
     reader.finish();
-    if (!name || !type) {
+    if (!name || !type || !ok) {
         return std::nullopt;
     }
-    return ColumnDefinition{*name, *type, nullable.value_or(true), default_value};
+    ColumnDefinition column;
+    column.name = *name;
+    column.type = *type;
+    column.nullable = nullable.value_or(true);
+    column.default_value = default_value;
+    column.unique = unique.value_or(false);
+    column.check = check;
+    column.references = references;
+    column.primary_key = primary_key.value_or(false);
+    if (identity) {
+        column.identity = *identity == "always" ? "ALWAYS" : "BY DEFAULT";
+    }
+    return column;
 }
 
 std::optional<Operation> load_add_column(Loader& loader, const YAML::Node& node) {
@@ -728,11 +847,246 @@ std::optional<Operation> load_change_type(Loader& loader, const YAML::Node& node
     return ChangeType{*table, *column, *type, up, down};
 }
 
+std::optional<Operation> load_create_table(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "create_table",
+                     {"table", "columns", "primary_key", "unique", "checks", "foreign_keys"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    CreateTable op;
+    bool ok = true;
+    if (auto table = reader.identifier("table", true)) {
+        op.table = *table;
+    } else {
+        ok = false;
+    }
+    if (YAML::Node columns = reader.require("columns"); columns.IsDefined()) {
+        if (!columns.IsSequence() || columns.size() == 0) {
+            loader.error(columns, "\"columns\" must be a non-empty list of columns",
+                         "write e.g. \"columns: [{name: id, type: bigint, identity: always, "
+                         "primary_key: true}]\"");
+            ok = false;
+        } else {
+            for (const auto& item : columns) {
+                auto column = load_column(loader, item, true);
+                if (!column) {
+                    ok = false;
+                    continue;
+                }
+                for (const auto& earlier : op.columns) {
+                    if (earlier.name == column->name) {
+                        loader.error(item, "column \"" + column->name + "\" is defined twice");
+                        ok = false;
+                    }
+                }
+                op.columns.push_back(std::move(*column));
+            }
+        }
+    } else {
+        ok = false;
+    }
+    if (YAML::Node pk = reader.get("primary_key"); pk.IsDefined()) {
+        auto names = load_name_list(loader, pk, "primary_key");
+        ok = ok && names.has_value();
+        op.primary_key = names.value_or(std::vector<std::string>{});
+        for (const auto& column : op.columns) {
+            if (column.primary_key) {
+                loader.error(pk,
+                             "the primary key is given twice: by \"primary_key\" and by column "
+                             "\"" +
+                                 column.name + "\"",
+                             "keep one: \"primary_key: [a, b]\" for a composite key, or "
+                             "\"primary_key: true\" on the column");
+                ok = false;
+            }
+        }
+    }
+    for (const auto& column : op.columns) {
+        if (column.primary_key) {
+            op.primary_key.push_back(column.name);
+        }
+    }
+    if (op.primary_key.size() > 1 && !reader.get("primary_key").IsDefined()) {
+        loader.error(reader.get("columns"), "more than one column says \"primary_key: true\"",
+                     "for a composite key write \"primary_key: [a, b]\" on the table");
+        ok = false;
+    }
+    auto list_of_maps = [&](const std::string& key, auto&& each) {
+        YAML::Node list = reader.get(key);
+        if (!list.IsDefined()) {
+            return;
+        }
+        if (!list.IsSequence()) {
+            loader.error(list, "\"" + key + "\" must be a list");
+            ok = false;
+            return;
+        }
+        for (const auto& item : list) {
+            each(item);
+        }
+    };
+    list_of_maps("unique", [&](const YAML::Node& item) {
+        MapReader unique(loader, item, "unique", {"name", "columns"});
+        if (!unique.ok()) {
+            ok = false;
+            return;
+        }
+        UniqueKey key;
+        key.name = unique.identifier("name", false).value_or("");
+        if (YAML::Node list = unique.require("columns"); list.IsDefined()) {
+            auto names = load_name_list(loader, list, "columns");
+            ok = ok && names.has_value();
+            key.columns = names.value_or(std::vector<std::string>{});
+        } else {
+            ok = false;
+        }
+        unique.finish();
+        op.unique.push_back(std::move(key));
+    });
+    list_of_maps("checks", [&](const YAML::Node& item) {
+        MapReader check(loader, item, "check", {"name", "expression"});
+        if (!check.ok()) {
+            ok = false;
+            return;
+        }
+        auto name = check.identifier("name", false);
+        auto expression = check.expression("expression", true);
+        check.finish();
+        if (!expression) {
+            ok = false;
+            return;
+        }
+        op.checks.push_back(TableCheck{name.value_or(""), *expression});
+    });
+    list_of_maps("foreign_keys", [&](const YAML::Node& item) {
+        MapReader fk(loader, item, "foreign key", {"name", "columns", "references"});
+        if (!fk.ok()) {
+            ok = false;
+            return;
+        }
+        TableForeignKey key;
+        key.name = fk.identifier("name", false).value_or("");
+        if (YAML::Node list = fk.require("columns"); list.IsDefined()) {
+            auto names = load_name_list(loader, list, "columns");
+            ok = ok && names.has_value();
+            key.columns = names.value_or(std::vector<std::string>{});
+        } else {
+            ok = false;
+        }
+        if (YAML::Node ref = fk.require("references"); ref.IsDefined()) {
+            auto reference = load_reference(loader, ref, true);
+            ok = ok && reference.has_value();
+            if (reference) {
+                key.references = *reference;
+                if (!reference->columns.empty() &&
+                    reference->columns.size() != key.columns.size()) {
+                    loader.error(ref,
+                                 "foreign key has " + std::to_string(key.columns.size()) +
+                                     " columns but references " +
+                                     std::to_string(reference->columns.size()),
+                                 "list as many referenced columns as referencing ones");
+                    ok = false;
+                }
+            }
+        } else {
+            ok = false;
+        }
+        fk.finish();
+        op.foreign_keys.push_back(std::move(key));
+    });
+    reader.finish();
+    if (!ok) {
+        return std::nullopt;
+    }
+    auto defined = [&](const std::string& name) {
+        return std::any_of(op.columns.begin(), op.columns.end(),
+                           [&](const ColumnDefinition& c) { return c.name == name; });
+    };
+    auto check_columns = [&](const std::vector<std::string>& columns, const std::string& what,
+                             const YAML::Node& at) {
+        std::vector<std::string> all;
+        for (const auto& column : op.columns) {
+            all.push_back(column.name);
+        }
+        for (const auto& column : columns) {
+            if (!defined(column)) {
+                loader.error(
+                    at, what + " names column \"" + column + "\", which the table does not define",
+                    did_you_mean_hint(column, all));
+                ok = false;
+            }
+        }
+    };
+    check_columns(op.primary_key, "\"primary_key\"",
+                  reader.get("primary_key").IsDefined() ? reader.get("primary_key") : node);
+    for (const auto& key : op.unique) {
+        check_columns(key.columns, "a unique key", reader.get("unique"));
+    }
+    for (const auto& key : op.foreign_keys) {
+        check_columns(key.columns, "a foreign key", reader.get("foreign_keys"));
+    }
+    return ok ? std::optional<Operation>(op) : std::nullopt;
+}
+
+std::optional<Operation> load_drop_table(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "drop_table", {"table"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    reader.finish();
+    if (!table) {
+        return std::nullopt;
+    }
+    return DropTable{*table};
+}
+
+std::optional<Operation> load_rename_table(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "rename_table", {"from", "to"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto from = reader.identifier("from", true);
+    auto to = reader.identifier("to", true);
+    reader.finish();
+    if (from && to && *from == *to) {
+        loader.error(reader.get("to"), "rename_table renames \"" + *from + "\" to itself");
+        return std::nullopt;
+    }
+    if (!from || !to) {
+        return std::nullopt;
+    }
+    return RenameTable{*from, *to};
+}
+
+std::optional<Operation> load_drop_column(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "drop_column", {"table", "column", "down"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto column = reader.identifier("column", true);
+    auto down = reader.expression("down", false);
+    reader.finish();
+    if (!table || !column) {
+        return std::nullopt;
+    }
+    if (down && std::find(down->column_refs.begin(), down->column_refs.end(), *column) !=
+                    down->column_refs.end()) {
+        loader.error(reader.get("down"),
+                     "\"down\" reads column \"" + *column + "\", the column being dropped",
+                     "\"down\" computes the dropped column from the columns that remain");
+        return std::nullopt;
+    }
+    return DropColumn{*table, *column, down};
+}
+
 const std::vector<std::string>& operation_names() {
     static const std::vector<std::string> names = {
-        "rename_column",     "add_column", "create_index",    "add_check",
-        "add_foreign_key",   "add_unique", "add_primary_key", "drop_constraint",
-        "rename_constraint", "change_type"};
+        "rename_column",     "add_column",  "create_index",    "add_check",
+        "add_foreign_key",   "add_unique",  "add_primary_key", "drop_constraint",
+        "rename_constraint", "change_type", "create_table",    "drop_table",
+        "rename_table",      "drop_column"};
     return names;
 }
 
@@ -772,6 +1126,14 @@ std::optional<Change> load_change(Loader& loader, const YAML::Node& node) {
         loaded = load_rename_constraint(loader, item.second);
     } else if (operation == "change_type") {
         loaded = load_change_type(loader, item.second);
+    } else if (operation == "create_table") {
+        loaded = load_create_table(loader, item.second);
+    } else if (operation == "drop_table") {
+        loaded = load_drop_table(loader, item.second);
+    } else if (operation == "rename_table") {
+        loaded = load_rename_table(loader, item.second);
+    } else if (operation == "drop_column") {
+        loaded = load_drop_column(loader, item.second);
     } else {
         loader.error(item.first, "unknown operation \"" + operation + "\"",
                      did_you_mean(operation, operation_names()));
@@ -814,6 +1176,11 @@ void check_duplicates(Loader& loader, const Plan& plan) {
         } else if (const auto* primary = std::get_if<AddPrimaryKey>(&change.operation)) {
             claim("relation:" + primary->name, "index \"" + primary->name + "\"", change.mark);
             claim("primary_key:" + primary->table, "a primary key of \"" + primary->table + "\"",
+                  change.mark);
+        } else if (const auto* create = std::get_if<CreateTable>(&change.operation)) {
+            claim("relation:" + create->table, "table \"" + create->table + "\"", change.mark);
+        } else if (const auto* rename_table = std::get_if<RenameTable>(&change.operation)) {
+            claim("relation:" + rename_table->to, "table \"" + rename_table->to + "\"",
                   change.mark);
         }
     }

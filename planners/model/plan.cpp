@@ -17,6 +17,10 @@ struct Namer {
     std::string operator()(const DropConstraint&) const { return "drop_constraint"; }
     std::string operator()(const RenameConstraint&) const { return "rename_constraint"; }
     std::string operator()(const ChangeType&) const { return "change_type"; }
+    std::string operator()(const CreateTable&) const { return "create_table"; }
+    std::string operator()(const DropTable&) const { return "drop_table"; }
+    std::string operator()(const RenameTable&) const { return "rename_table"; }
+    std::string operator()(const DropColumn&) const { return "drop_column"; }
 };
 
 // A canonical text of each operation: quoted fields, so no two different plans collide by
@@ -33,6 +37,7 @@ struct Canonical {
         out += " default=" + (op.column.default_value ? quote_literal(op.column.default_value->sql)
                                                       : std::string("-"));
         out += " up=" + (op.up ? quote_literal(op.up->sql) : std::string("-"));
+        out += column_constraints(op.column); // empty for plans without them: checksums hold
         return out;
     }
     std::string operator()(const CreateIndex& op) const {
@@ -85,6 +90,63 @@ struct Canonical {
                quote_literal(op.type.sql) +
                " up=" + (op.up ? quote_literal(op.up->sql) : std::string("-")) +
                " down=" + (op.down ? quote_literal(op.down->sql) : std::string("-"));
+    }
+    std::string operator()(const CreateTable& op) const {
+        std::string out = "create_table " + quote_ident(op.table);
+        for (const auto& column : op.columns) {
+            out += " column(" + quote_ident(column.name) + " " + quote_literal(column.type.sql) +
+                   (column.nullable ? " null" : " not_null") + " default=" +
+                   (column.default_value ? quote_literal(column.default_value->sql) : "-") +
+                   (column.primary_key ? " pk" : "") + " identity=" + column.identity +
+                   column_constraints(column) + ")";
+        }
+        out += " pk=" + names(op.primary_key);
+        for (const auto& unique : op.unique) {
+            out += " unique(" + quote_ident(unique.name) + names(unique.columns) + ")";
+        }
+        for (const auto& check : op.checks) {
+            out += " check(" + quote_ident(check.name) + quote_literal(check.expression.sql) + ")";
+        }
+        for (const auto& fk : op.foreign_keys) {
+            out +=
+                " fk(" + quote_ident(fk.name) + names(fk.columns) + reference(fk.references) + ")";
+        }
+        return out;
+    }
+    std::string operator()(const DropTable& op) const {
+        return "drop_table " + quote_ident(op.table);
+    }
+    std::string operator()(const RenameTable& op) const {
+        return "rename_table " + quote_ident(op.from) + " " + quote_ident(op.to);
+    }
+    std::string operator()(const DropColumn& op) const {
+        return "drop_column " + quote_ident(op.table) + " " + quote_ident(op.column) +
+               " down=" + (op.down ? quote_literal(op.down->sql) : std::string("-"));
+    }
+
+    static std::string names(const std::vector<std::string>& list) {
+        std::string out = "[";
+        for (const auto& name : list) {
+            out += quote_ident(name) + ",";
+        }
+        return out + "]";
+    }
+    static std::string reference(const ForeignKeyReference& ref) {
+        return " ref=" + quote_ident(ref.table) + names(ref.columns) +
+               " on_delete=" + ref.on_delete;
+    }
+    static std::string column_constraints(const ColumnDefinition& column) {
+        std::string out;
+        if (column.unique) {
+            out += " unique";
+        }
+        if (column.check) {
+            out += " check=" + quote_literal(column.check->sql);
+        }
+        if (column.references) {
+            out += reference(*column.references);
+        }
+        return out;
     }
 };
 } // namespace

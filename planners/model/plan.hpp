@@ -39,11 +39,26 @@ struct RenameColumn {
     std::string to;
 };
 
+// A foreign key's target. `columns` empty: the referenced table's primary key.
+struct ForeignKeyReference {
+    std::string table;
+    std::vector<std::string> columns;
+    std::string on_delete = "NO ACTION"; // SQL: NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT
+};
+
 struct ColumnDefinition {
     std::string name;
     TypeName type;
     bool nullable = true;
     std::optional<Expression> default_value;
+    // Column constraints (add_column, create_table); each named after PostgreSQL's own
+    // convention: <table>_<column>_key, _check, _fkey.
+    bool unique = false;
+    std::optional<Expression> check;
+    std::optional<ForeignKeyReference> references;
+    // create_table only.
+    bool primary_key = false;
+    std::string identity; // "", "ALWAYS" or "BY DEFAULT": GENERATED ... AS IDENTITY
 };
 
 struct AddColumn {
@@ -117,9 +132,49 @@ struct ChangeType {
     std::optional<Expression> down;
 };
 
-using Operation =
-    std::variant<RenameColumn, AddColumn, CreateIndex, AddCheck, AddForeignKey, AddUnique,
-                 AddPrimaryKey, DropConstraint, RenameConstraint, ChangeType>;
+struct UniqueKey {
+    std::string name; // empty: <table>_<columns>_key
+    std::vector<std::string> columns;
+};
+
+struct TableCheck {
+    std::string name; // empty: <table>_<n>_check
+    Expression expression;
+};
+
+struct TableForeignKey {
+    std::string name; // empty: <table>_<columns>_fkey
+    std::vector<std::string> columns;
+    ForeignKeyReference references;
+};
+
+struct CreateTable {
+    std::string table;
+    std::vector<ColumnDefinition> columns;
+    std::vector<std::string> primary_key; // from `primary_key:` or the column marked primary_key
+    std::vector<UniqueKey> unique;
+    std::vector<TableCheck> checks;
+    std::vector<TableForeignKey> foreign_keys;
+};
+
+struct DropTable {
+    std::string table;
+};
+
+struct RenameTable {
+    std::string from;
+    std::string to;
+};
+
+struct DropColumn {
+    std::string table;
+    std::string column;
+    std::optional<Expression> down; // fills the column for new-version writes until contract
+};
+
+using Operation = std::variant<RenameColumn, AddColumn, CreateIndex, AddCheck, AddForeignKey,
+                               AddUnique, AddPrimaryKey, DropConstraint, RenameConstraint,
+                               ChangeType, CreateTable, DropTable, RenameTable, DropColumn>;
 
 struct Change {
     Operation operation;

@@ -8,9 +8,15 @@
 //    (a NULL on INSERT, or an UPDATE that changed an input of `up` but not the column);
 //    backfill fills existing rows. NOT NULL goes through CHECK ... NOT VALID, VALIDATE in
 //    backfill and SET NOT NULL at contract, so no step scans under ACCESS EXCLUSIVE.
+// Column constraints follow the same rule: `check` and `references` are added NOT VALID at
+// expand (new writes are checked at once) and validated after the backfill; `unique` is a
+// concurrent unique index built after the backfill, attached as a constraint at contract.
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/table_constraints.hpp"
 #include "planners/sql/quote.hpp"
+
+#include <algorithm>
 
 namespace pgphase::planners {
 
@@ -77,13 +83,151 @@ void check_against_catalog(OpContext& context, const AddColumn& op) {
             context.find_column(*table, column, "read by up");
         }
     }
+    if (op.column.check) {
+        for (const auto& column : op.column.check->column_refs) {
+            if (column != op.column.name) {
+                context.find_column(*table, column, "read by check");
+            }
+        }
+    }
     table->columns.push_back({op.column.name, op.column.type.sql, false, std::nullopt});
+}
+
+struct ColumnConstraints {
+    std::string check; // constraint names; empty when the column has none
+    std::string foreign_key;
+    std::string unique;
+    std::vector<std::string> referenced; // the foreign key's target columns
+    std::vector<std::string> key;        // the table's primary key, for violation examples
+};
+
+ColumnConstraints column_constraints(OpContext& context, const AddColumn& op) {
+    ColumnConstraints out;
+    if (op.column.check) {
+        out.check = constraint_name(op.table, {op.column.name}, "check");
+    }
+    if (op.column.references) {
+        out.foreign_key = constraint_name(op.table, {op.column.name}, "fkey");
+        out.referenced = resolve_reference(context, *op.column.references, 1, nullptr);
+    }
+    if (op.column.unique) {
+        out.unique = constraint_name(op.table, {op.column.name}, "key");
+    }
+    if (context.catalog == nullptr) {
+        return out;
+    }
+    CatalogTable* table = nullptr;
+    for (auto& candidate : context.catalog->tables) {
+        if (candidate.schema == context.plan.schema && candidate.name == op.table) {
+            table = &candidate;
+        }
+    }
+    if (table == nullptr) {
+        return out;
+    }
+    out.key = table->primary_key;
+    for (const auto& name : {out.check, out.unique}) {
+        if (!name.empty() && (context.catalog->relation(context.plan.schema, name) != nullptr ||
+                              std::any_of(table->constraints.begin(), table->constraints.end(),
+                                          [&](const auto& c) { return c.name == name; }))) {
+            context.diagnostics.error(context.change.mark,
+                                      "constraint or relation \"" + name + "\" already exists",
+                                      "add the constraint separately under another name");
+        }
+    }
+    if (!out.check.empty()) {
+        table->constraints.push_back({out.check, 'c', false, {op.column.name}, ""});
+    }
+    if (!out.unique.empty()) {
+        table->indexes.push_back({out.unique, true, false, true, {op.column.name}, ""});
+        table->constraints.push_back({out.unique, 'u', true, {op.column.name}, ""});
+        context.catalog->relations.push_back({context.plan.schema, out.unique, 'i'});
+    }
+    if (!out.foreign_key.empty()) {
+        record_foreign_key(*context.catalog, context.plan.schema, op.table, out.foreign_key,
+                           {op.column.name}, *op.column.references, out.referenced);
+    }
+    return out;
+}
+
+// Expand side: CHECK and FOREIGN KEY added NOT VALID: new writes are checked, no scan.
+void add_not_valid_constraints(OpContext& context, const AddColumn& op,
+                               const ColumnConstraints& constraints, Step& expand) {
+    const QualifiedName table = context.table_name(op.table);
+    if (op.column.check) {
+        expand.sql.push_back("ALTER TABLE " + table.sql() + " ADD CONSTRAINT " +
+                             quote_ident(constraints.check) + " CHECK (" + op.column.check->sql +
+                             ") NOT VALID");
+    }
+    if (op.column.references) {
+        expand.sql.push_back("ALTER TABLE " + table.sql() + " ADD CONSTRAINT " +
+                             quote_ident(constraints.foreign_key) + " " +
+                             foreign_key_clause(context, {op.column.name}, *op.column.references,
+                                                constraints.referenced) +
+                             " NOT VALID");
+        expand.summary += "; briefly SHARE ROW EXCLUSIVE on " + op.column.references->table;
+    }
+}
+
+// Backfill side, after the column is filled: VALIDATE (reads and writes go on), then the
+// unique index, built concurrently; contract attaches it as the constraint, metadata only.
+void add_constraint_steps(OpContext& context, const AddColumn& op,
+                          const ColumnConstraints& constraints) {
+    const QualifiedName table = context.table_name(op.table);
+    if (op.column.check) {
+        Step& validate =
+            context.add_step(Phase::backfill, op.table, "validate check " + constraints.check);
+        validate.lock = LockLevel::share_update_exclusive;
+        validate.sql.push_back("ALTER TABLE " + table.sql() + " VALIDATE CONSTRAINT " +
+                               quote_ident(constraints.check));
+        validate.violation_count_sql = check_violation_count_sql(table, op.column.check->sql);
+        validate.violation_examples_sql =
+            check_violation_examples_sql(table, op.column.check->sql, constraints.key);
+    }
+    if (op.column.references) {
+        Step& validate =
+            context.add_step(Phase::backfill, op.table,
+                             "validate foreign key " + constraints.foreign_key + " (ROW SHARE on " +
+                                 op.column.references->table + ")");
+        validate.lock = LockLevel::share_update_exclusive;
+        validate.sql.push_back("ALTER TABLE " + table.sql() + " VALIDATE CONSTRAINT " +
+                               quote_ident(constraints.foreign_key));
+        validate.violation_count_sql = orphan_count_sql(
+            context, table, {op.column.name}, *op.column.references, constraints.referenced);
+        validate.violation_examples_sql =
+            orphan_examples_sql(context, table, {op.column.name}, *op.column.references,
+                                constraints.referenced, constraints.key);
+    }
+    if (op.column.unique) {
+        const QualifiedName index{context.plan.schema, constraints.unique};
+        Step& build = context.add_step(Phase::backfill, op.table,
+                                       "build unique index " + constraints.unique + " on " +
+                                           op.table + " concurrently");
+        build.lock = LockLevel::share_update_exclusive;
+        build.transactional = false;
+        build.sql.push_back("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " +
+                            quote_ident(constraints.unique) + " ON " + table.sql() + " (" +
+                            quote_ident(op.column.name) + ")");
+        build.concurrent_index = ConcurrentIndex{index};
+        build.undo.push_back("DROP INDEX CONCURRENTLY IF EXISTS " + index.sql());
+        build.undo_transactional = false;
+        build.violation_count_sql = duplicate_count_sql(table, {op.column.name});
+        build.violation_examples_sql = duplicate_examples_sql(table, {op.column.name});
+
+        Step& attach = context.add_step(Phase::contract, op.table,
+                                        "make " + constraints.unique + " a unique constraint");
+        attach.lock = LockLevel::access_exclusive;
+        attach.sql.push_back("ALTER TABLE " + table.sql() + " ADD CONSTRAINT " +
+                             quote_ident(constraints.unique) + " UNIQUE USING INDEX " +
+                             quote_ident(constraints.unique));
+    }
 }
 
 } // namespace
 
 void plan_add_column(OpContext& context, const AddColumn& op) {
     check_against_catalog(context, op);
+    const ColumnConstraints constraints = column_constraints(context, op);
     const QualifiedName table = context.table_name(op.table);
     const std::string column = quote_ident(op.column.name);
     const std::string add =
@@ -102,7 +246,9 @@ void plan_add_column(OpContext& context, const AddColumn& op) {
             statement += " NOT NULL";
         }
         expand.sql.push_back(statement);
+        add_not_valid_constraints(context, op, constraints, expand);
         expand.undo.push_back(drop);
+        add_constraint_steps(context, op, constraints);
         return;
     }
 
@@ -121,6 +267,7 @@ void plan_add_column(OpContext& context, const AddColumn& op) {
     if (!op.column.nullable) {
         expand.sql.push_back(add_not_null_check(table, op.column.name, check));
     }
+    add_not_valid_constraints(context, op, constraints, expand);
     if (op.up) {
         for (auto& statement : create_sync_trigger(context, sync, table, fill_body(op))) {
             expand.sql.push_back(std::move(statement));
@@ -141,6 +288,7 @@ void plan_add_column(OpContext& context, const AddColumn& op) {
     if (!op.column.nullable) {
         add_validate_not_null(context, op.table, op.column.name, check);
     }
+    add_constraint_steps(context, op, constraints);
 
     if (!op.up && op.column.nullable) {
         return; // nothing left to tighten or remove

@@ -47,5 +47,9 @@ void plan_add_primary_key(OpContext& context, const AddPrimaryKey& op);
 void plan_drop_constraint(OpContext& context, const DropConstraint& op);
 void plan_rename_constraint(OpContext& context, const RenameConstraint& op);
 void plan_change_type(OpContext& context, const ChangeType& op);
+void plan_create_table(OpContext& context, const CreateTable& op);
+void plan_drop_table(OpContext& context, const DropTable& op);
+void plan_rename_table(OpContext& context, const RenameTable& op);
+void plan_drop_column(OpContext& context, const DropColumn& op);
 
 } // namespace pgphase::planners

@@ -111,6 +111,14 @@ PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
                     plan_rename_constraint(context, op);
                 } else if constexpr (std::is_same_v<T, ChangeType>) {
                     plan_change_type(context, op);
+                } else if constexpr (std::is_same_v<T, CreateTable>) {
+                    plan_create_table(context, op);
+                } else if constexpr (std::is_same_v<T, DropTable>) {
+                    plan_drop_table(context, op);
+                } else if constexpr (std::is_same_v<T, RenameTable>) {
+                    plan_rename_table(context, op);
+                } else if constexpr (std::is_same_v<T, DropColumn>) {
+                    plan_drop_column(context, op);
                 } else {
                     plan_create_index(context, op);
                 }

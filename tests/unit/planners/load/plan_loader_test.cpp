@@ -321,11 +321,12 @@ TEST(PlanLoader, ReportsAnUnknownOperationWithTheClosestOperationAsHint) {
 TEST(PlanLoader, ListsEveryOperationWhenAnUnknownOneIsNotClose) {
     EXPECT_TRUE(HasOnlyError(load("name: m\n"
                                   "changes:\n"
-                                  "  - drop_table: {table: t}\n"),
-                             3, 5, "unknown operation \"drop_table\"",
+                                  "  - frobnicate: {table: t}\n"),
+                             3, 5, "unknown operation \"frobnicate\"",
                              "expected one of: rename_column, add_column, create_index, add_check, "
                              "add_foreign_key, add_unique, add_primary_key, drop_constraint, "
-                             "rename_constraint, change_type"));
+                             "rename_constraint, change_type, create_table, drop_table, "
+                             "rename_table, drop_column"));
 }
 
 TEST(PlanLoader, ReportsAChangeWithTwoOperations) {

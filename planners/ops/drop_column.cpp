@@ -1,0 +1,148 @@
+// Plans DROP COLUMN: hidden from the new app version at expand (its view leaves the column out),
+// dropped at contract. Until then the old version still reads and writes the column, so rows the
+// new version writes must hold a value the old one accepts: `down` computes it from the remaining
+// columns, through a trigger that fills the column only when the write did not set it (decided
+// from what the write changed, never from search_path). Rollback drops the trigger and keeps
+// every row: the column was never touched. Pure.
+#include "planners/ops/building_blocks.hpp"
+#include "planners/ops/op_context.hpp"
+#include "planners/ops/table_constraints.hpp"
+#include "planners/sql/quote.hpp"
+
+#include <algorithm>
+
+namespace pgphase::planners {
+
+namespace {
+
+// INSERT: a NULL column was not written (the new version does not know it): compute it.
+// UPDATE: a write that left the column alone but changed an input of `down` recomputes it, so
+// the derived value follows its source; a write that changed the column (an old-version client)
+// keeps what it wrote.
+std::string down_body(const DropColumn& op) {
+    const std::string c = quote_ident(op.column);
+    const std::string compute =
+        "NEW." + c + " := (SELECT (" + op.down->sql + ") FROM (SELECT NEW.*) AS pgphase_row)";
+    std::string inputs_changed;
+    for (const auto& column : op.down->column_refs) {
+        inputs_changed += inputs_changed.empty() ? "" : " OR ";
+        inputs_changed += changed("NEW." + quote_ident(column), "OLD." + quote_ident(column));
+    }
+    std::string body = "BEGIN\n"
+                       "    IF TG_OP = 'INSERT' THEN\n"
+                       "        IF NEW." +
+                       c + " IS NULL THEN\n            " + compute + ";\n        END IF;\n";
+    if (!inputs_changed.empty()) {
+        body += "    ELSIF NOT (" + changed("NEW." + c, "OLD." + c) + ") AND (" + inputs_changed +
+                ") THEN\n        " + compute + ";\n";
+    }
+    body += "    END IF;\n    RETURN NEW;\nEND\n";
+    return body;
+}
+
+bool uses(const std::vector<std::string>& columns, const std::string& column) {
+    return std::find(columns.begin(), columns.end(), column) != columns.end();
+}
+
+void check_against_catalog(OpContext& context, const DropColumn& op, CatalogTable& table) {
+    const CatalogColumn* column = context.find_column(table, op.column, "dropped");
+    if (column == nullptr) {
+        return;
+    }
+    const std::string name = "column \"" + op.table + "\".\"" + op.column + "\"";
+    if (uses(table.new_version.hidden_columns, op.column)) {
+        context.diagnostics.error(context.change.mark,
+                                  name + " is already hidden from the new version by an earlier "
+                                         "change (a rename or a drop)");
+    }
+    if (uses(table.primary_key, op.column)) {
+        context.diagnostics.error(context.change.mark, name + " is part of the primary key",
+                                  "dropping a primary key column is not supported; add a new "
+                                  "key first");
+    }
+    if (column->not_null && !column->default_expression && !column->identity &&
+        !column->generated && !op.down) {
+        context.diagnostics.error(
+            context.change.mark, name + " is NOT NULL without a default, and no \"down\" is given",
+            "until contract the old app version still reads the column and every row needs a "
+            "value: give \"down\", an expression over the remaining columns (e.g. down: "
+            "\"lower(email_address)\"), or drop NOT NULL in an earlier migration");
+    }
+    if (op.down) {
+        for (const auto& ref : op.down->column_refs) {
+            if (context.find_column(table, ref, "read by down") != nullptr &&
+                uses(table.new_version.hidden_columns, ref)) {
+                context.diagnostics.error(context.change.mark,
+                                          "\"down\" reads column \"" + op.table + "\".\"" + ref +
+                                              "\", which an earlier change hides or drops");
+            }
+        }
+    }
+    // Other tables' foreign keys on this column would make DROP COLUMN fail at contract.
+    for (const auto& constraint : table.constraints) {
+        if (constraint.type != 'f' || !uses(constraint.columns, op.column)) {
+            continue;
+        }
+        const auto target = referenced_table(constraint.definition);
+        const bool referenced_here = target && target->second == op.table &&
+                                     (target->first.empty() || target->first == table.schema);
+        if (referenced_here) {
+            context.diagnostics.error(context.change.mark,
+                                      name + " is referenced by foreign key \"" + constraint.name +
+                                          "\"",
+                                      "drop that foreign key in an earlier change or migration");
+        }
+    }
+    for (const auto& index : table.indexes) {
+        if (!index.primary && uses(index.columns, op.column) && index.columns.size() > 1) {
+            context.diagnostics.warning(context.change.mark, "index \"" + index.name +
+                                                                 "\" also covers other columns "
+                                                                 "and is dropped with " +
+                                                                 name + " at contract");
+        }
+    }
+    for (const auto& constraint : table.constraints) {
+        if ((constraint.type == 'c' || constraint.type == 'u') &&
+            uses(constraint.columns, op.column) && constraint.columns.size() > 1) {
+            context.diagnostics.warning(context.change.mark,
+                                        "constraint \"" + constraint.name +
+                                            "\" also covers other columns and is dropped with " +
+                                            name + " at contract");
+        }
+    }
+    table.new_version.hidden_columns.push_back(op.column);
+}
+
+} // namespace
+
+void plan_drop_column(OpContext& context, const DropColumn& op) {
+    const QualifiedName table = context.table_name(op.table);
+    if (CatalogTable* found = context.find_table(op.table)) {
+        check_against_catalog(context, op, *found);
+    } else if (context.catalog == nullptr && !op.down) {
+        context.unchecked.push_back("that \"" + op.table + "\".\"" + op.column +
+                                    "\" is nullable or has a default (no \"down\" given)");
+    }
+
+    const SyncTrigger sync = sync_trigger_names(context);
+    if (op.down) {
+        Step& expand =
+            context.add_step(Phase::expand, op.table,
+                             "fill " + op.table + "." + op.column +
+                                 " from down for new-version writes until it is dropped");
+        expand.lock = LockLevel::share_row_exclusive; // CREATE TRIGGER
+        expand.sql = create_sync_trigger(context, sync, table, down_body(op));
+        expand.undo = drop_sync_trigger(sync, table);
+    }
+
+    Step& contract =
+        context.add_step(Phase::contract, op.table, "drop column " + op.table + "." + op.column);
+    contract.lock = LockLevel::access_exclusive;
+    if (op.down) {
+        contract.sql = drop_sync_trigger(sync, table);
+    }
+    contract.sql.push_back("ALTER TABLE " + table.sql() + " DROP COLUMN IF EXISTS " +
+                           quote_ident(op.column));
+}
+
+} // namespace pgphase::planners

@@ -1,0 +1,54 @@
+// Plans RENAME TABLE: during expand the new app version sees the table under its new name (its
+// version schema's view carries it) and the old one under the old name (the base table); contract
+// renames the base table, metadata only, under lock_timeout. From then on old clients that name
+// the table break, which is what contract means for them. Pure.
+#include "planners/ops/op_context.hpp"
+#include "planners/ops/table_constraints.hpp"
+#include "planners/sql/quote.hpp"
+
+namespace pgphase::planners {
+
+void plan_rename_table(OpContext& context, const RenameTable& op) {
+    if (CatalogTable* found = context.find_table(op.from)) {
+        if (found->new_version.dropped) {
+            context.diagnostics.error(context.change.mark,
+                                      "table \"" + op.from + "\" is dropped by an earlier change");
+        }
+        if (found->new_version.name) {
+            context.diagnostics.error(context.change.mark,
+                                      "table \"" + op.from + "\" is already renamed to \"" +
+                                          *found->new_version.name + "\" by an earlier change");
+        }
+        if (context.catalog->relation(context.plan.schema, op.to) != nullptr) {
+            context.diagnostics.error(context.change.mark,
+                                      "relation \"" + context.plan.schema + "\".\"" + op.to +
+                                          "\" already exists",
+                                      "tables, views, indexes and sequences share their schema's "
+                                      "namespace; choose another name");
+        }
+        for (const auto& other : context.catalog->tables) {
+            if (&other != found && other.schema == found->schema &&
+                other.new_version.name == op.to) {
+                context.diagnostics.error(context.change.mark, "table \"" + other.name +
+                                                                   "\" is renamed to \"" + op.to +
+                                                                   "\" by an earlier change");
+            }
+        }
+        found->new_version.name = op.to;
+        context.catalog->relations.push_back({context.plan.schema, op.to, 'r'});
+    }
+    // Later changes' steps run against the base table under its old name, including their
+    // contract steps, which would run after the rename and fail. Refuse that composition.
+    refuse_later_changes(context, op.from, "renames");
+    if (op.to != op.from) {
+        refuse_later_changes(context, op.to, "renames a table to");
+    }
+
+    const QualifiedName table = context.table_name(op.from);
+    Step& contract =
+        context.add_step(Phase::contract, op.from, "rename table " + op.from + " to " + op.to);
+    contract.lock = LockLevel::access_exclusive;
+    contract.sql.push_back("ALTER TABLE " + table.sql() + " RENAME TO " + quote_ident(op.to));
+}
+
+} // namespace pgphase::planners

@@ -1,0 +1,35 @@
+-- pgphase migration 20261125_drop_orders_status
+
+-- ===== expand =====
+
+-- fill orders.status from down for new-version writes until it is dropped (lock: SHARE ROW EXCLUSIVE)
+BEGIN;
+CREATE OR REPLACE FUNCTION "pgphase"."pgphase_20261125_drop_orders_status_1"() RETURNS trigger LANGUAGE plpgsql SET search_path = "public" AS $pgphase$
+#variable_conflict use_column
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW."status" IS NULL THEN
+            NEW."status" := (SELECT (CASE WHEN reference IS NULL THEN 'draft' ELSE 'open' END) FROM (SELECT NEW.*) AS pgphase_row);
+        END IF;
+    ELSIF NOT (NEW."status"::text IS DISTINCT FROM OLD."status"::text) AND (NEW."reference"::text IS DISTINCT FROM OLD."reference"::text) THEN
+        NEW."status" := (SELECT (CASE WHEN reference IS NULL THEN 'draft' ELSE 'open' END) FROM (SELECT NEW.*) AS pgphase_row);
+    END IF;
+    RETURN NEW;
+END
+$pgphase$;
+CREATE TRIGGER "pgphase_20261125_drop_orders_status_1" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_20261125_drop_orders_status_1"();
+COMMIT;
+
+-- ===== contract =====
+
+-- drop column orders.status (lock: ACCESS EXCLUSIVE)
+BEGIN;
+DROP TRIGGER IF EXISTS "pgphase_20261125_drop_orders_status_1" ON "public"."orders";
+DROP FUNCTION IF EXISTS "pgphase"."pgphase_20261125_drop_orders_status_1"();
+ALTER TABLE "public"."orders" DROP COLUMN IF EXISTS "status";
+COMMIT;
+
+-- drop column orders.legacy_currency (lock: ACCESS EXCLUSIVE)
+BEGIN;
+ALTER TABLE "public"."orders" DROP COLUMN IF EXISTS "legacy_currency";
+COMMIT;

@@ -1,0 +1,86 @@
+// rename_table against a real PostgreSQL: the base table keeps its name until complete (old
+// clients work), complete renames it under lock_timeout with every row, rollback leaves it as it
+// was, and later changes to the renamed table in the same plan are refused before anything runs.
+#include "tests/integration/support.hpp"
+
+namespace pgphase::testing {
+namespace {
+
+class RenameTable : public DatabaseTest {
+protected:
+    void SetUp() override {
+        DatabaseTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) {
+            return;
+        }
+        db().execute("CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL)");
+        db().execute(
+            "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users)");
+        db().execute("INSERT INTO users (email) SELECT 'u' || i FROM generate_series(1, 100) i");
+        plan = write_plan("rename", R"yaml(
+name: rename_users
+settings: {lock_timeout: 200ms, lock_retries: 1}
+changes:
+  - rename_table: {from: users, to: customers}
+)yaml");
+    }
+    std::string plan;
+};
+
+TEST_F(RenameTable, OldClientsWorkUntilCompleteRenamesTheTableWithEveryRow) {
+    ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
+    auto old_app = connect("old app");
+    old_app->execute("INSERT INTO users (email) VALUES ('during')");
+    EXPECT_EQ(scalar("SELECT to_regclass('customers') IS NULL"), "t");
+
+    const CommandResult complete = pgphase({"complete", plan});
+    ASSERT_EQ(complete.exit_code, 0) << complete.err;
+    EXPECT_EQ(scalar("SELECT count(*) FROM customers"), "101");
+    EXPECT_EQ(scalar("SELECT to_regclass('users') IS NULL"), "t");
+    // The sequence, the key and the foreign key from orders follow the table.
+    connect("new app")->execute("INSERT INTO customers (email) VALUES ('after')");
+    EXPECT_EQ(scalar("SELECT max(id) FROM customers"), "102");
+    EXPECT_EQ(scalar("SELECT confrelid::regclass::text FROM pg_constraint WHERE conname = "
+                     "'orders_user_id_fkey'"),
+              "customers");
+}
+
+TEST_F(RenameTable, CompleteGivesUpOnABusyTableInsteadOfQueueing) {
+    ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
+    auto reader = connect("long reader");
+    reader->execute("BEGIN");
+    reader->execute("SELECT count(*) FROM users");
+    const CommandResult blocked = pgphase({"complete", plan});
+    EXPECT_EQ(blocked.exit_code, 4) << blocked.err;
+    EXPECT_EQ(scalar("SELECT to_regclass('users') IS NOT NULL"), "t");
+    reader->execute("COMMIT");
+    EXPECT_EQ(pgphase({"complete", plan}).exit_code, 0);
+    EXPECT_EQ(scalar("SELECT to_regclass('customers') IS NOT NULL"), "t");
+}
+
+TEST_F(RenameTable, RollbackLeavesTheTableUnderItsOldName) {
+    ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
+    connect("old app")->execute("INSERT INTO users (email) VALUES ('during')");
+    ASSERT_EQ(pgphase({"rollback", plan}).exit_code, 0);
+    EXPECT_EQ(scalar("SELECT count(*) FROM users"), "101");
+    EXPECT_EQ(scalar("SELECT to_regclass('customers') IS NULL"), "t");
+}
+
+TEST_F(RenameTable, RefusesLaterChangesToTheSameTableBeforeRunningAnything) {
+    const std::string both = write_plan("both", R"yaml(
+name: rename_and_add
+changes:
+  - rename_table: {from: users, to: customers}
+  - add_column: {table: users, column: {name: note, type: text}}
+)yaml");
+    const CommandResult start = pgphase({"start", both});
+    EXPECT_EQ(start.exit_code, 2) << start.err;
+    EXPECT_NE(start.err.find("change 2 (add_column) works on table \"users\", which change 1 "
+                             "renames"),
+              std::string::npos)
+        << start.err;
+    EXPECT_EQ(column_names("users"), (std::vector<std::string>{"id", "email"}));
+}
+
+} // namespace
+} // namespace pgphase::testing
