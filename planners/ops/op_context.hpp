@@ -40,5 +40,12 @@ struct OpContext {
 void plan_rename_column(OpContext& context, const RenameColumn& op);
 void plan_add_column(OpContext& context, const AddColumn& op);
 void plan_create_index(OpContext& context, const CreateIndex& op);
+void plan_set_not_null(OpContext& context, const SetNotNull& op);
+void plan_drop_not_null(OpContext& context, const DropNotNull& op);
+void plan_set_default(OpContext& context, const SetDefault& op);
+void plan_drop_default(OpContext& context, const DropDefault& op);
+void plan_drop_index(OpContext& context, const DropIndex& op);
+void plan_backfill_data(OpContext& context, const BackfillData& op);
+void plan_raw_sql(OpContext& context, const RawSql& op);
 
 } // namespace pgphase::planners

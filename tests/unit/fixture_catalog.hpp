@@ -47,6 +47,15 @@ inline planners::Catalog fixture_catalog() {
         catalog.relations.push_back({table.schema, table.name, 'r'});
         catalog.relations.push_back({table.schema, table.name + "_pkey", 'i'});
     }
+    // drop_index's example plan drops this one.
+    catalog.tables[1].indexes.push_back({"orders_status_idx",
+                                         false,
+                                         false,
+                                         true,
+                                         {"status"},
+                                         "CREATE INDEX orders_status_idx ON public.orders USING "
+                                         "btree (status)"});
+    catalog.relations.push_back({"public", "orders_status_idx", 'i'});
     return catalog;
 }
 

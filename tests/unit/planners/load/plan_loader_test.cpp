@@ -323,7 +323,9 @@ TEST(PlanLoader, ListsEveryOperationWhenAnUnknownOneIsNotClose) {
                                   "changes:\n"
                                   "  - drop_table: {table: t}\n"),
                              3, 5, "unknown operation \"drop_table\"",
-                             "expected one of: rename_column, add_column, create_index"));
+                             "expected one of: rename_column, add_column, create_index, "
+                             "set_not_null, drop_not_null, set_default, drop_default, drop_index, "
+                             "backfill, sql"));
 }
 
 TEST(PlanLoader, ReportsAChangeWithTwoOperations) {
