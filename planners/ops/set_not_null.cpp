@@ -1,11 +1,12 @@
-// Plans SET NOT NULL without a scan under ACCESS EXCLUSIVE: CHECK (col IS NOT NULL) NOT VALID
-// at expand, VALIDATE in backfill (reads and writes go on), SET NOT NULL at contract, which
-// finds the validated check and skips its own scan. Pure.
+// Plans SET NOT NULL without a scan under ACCESS EXCLUSIVE: CHECK (col IS NOT NULL) NOT VALID,
+// VALIDATE in backfill (reads and writes go on), SET NOT NULL at contract, which finds the
+// validated check and skips its own scan. Pure.
 //
-// With `up`, existing NULLs are fixed by a backfill, and during expand a trigger fills the
-// column from `up` for writes that leave it NULL (an old app version that never sets it), so
-// the check never rejects them. Without `up` the check rejects such writes from expand on, and
-// VALIDATE fails on existing NULLs with their count and keys.
+// Without `up` the check is added at expand: it rejects writes that leave the column NULL from
+// then on, and VALIDATE fails on existing NULLs with their count and keys. With `up`, a trigger
+// fills the column from `up` for writes that leave it NULL (an old app version that never sets
+// it) from expand on, a backfill fixes existing NULLs, and only then is the check added and
+// validated, so no other change's backfill trips over a NULL not yet fixed.
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
@@ -88,22 +89,23 @@ void plan_set_not_null(OpContext& context, const SetNotNull& op) {
     const std::vector<std::string> key = check_against_catalog(context, op, check);
     const SyncTrigger fill = sync_trigger_names(context);
 
-    Step& expand = context.add_step(
-        Phase::expand, op.table,
-        "forbid new NULLs in " + op.table + "." + op.column +
-            (op.up ? " (writes leaving it NULL get up)" : " with a NOT VALID check"));
-    expand.lock = LockLevel::access_exclusive;
-    // The trigger and the check land in one transaction: no write escapes the trigger and
-    // then fails the check. BEFORE triggers run before CHECK constraints are tested.
-    if (op.up) {
+    const std::string drop_check =
+        "ALTER TABLE " + table.sql() + " DROP CONSTRAINT IF EXISTS " + quote_ident(check);
+    if (!op.up) {
+        Step& expand = context.add_step(Phase::expand, op.table,
+                                        "forbid new NULLs in " + op.table + "." + op.column +
+                                            " with a NOT VALID check");
+        expand.lock = LockLevel::access_exclusive;
+        expand.sql.push_back(add_not_null_check(table, op.column, check));
+        expand.undo.push_back(drop_check);
+    } else {
+        Step& expand = context.add_step(Phase::expand, op.table,
+                                        "fill " + op.table + "." + op.column +
+                                            " from up for writes that leave it NULL");
+        expand.lock = LockLevel::access_exclusive;
         expand.sql = create_sync_trigger(context, fill, table, fill_body(op));
         expand.undo = drop_sync_trigger(fill, table);
-    }
-    expand.sql.push_back(add_not_null_check(table, op.column, check));
-    expand.undo.push_back("ALTER TABLE " + table.sql() + " DROP CONSTRAINT IF EXISTS " +
-                          quote_ident(check));
 
-    if (op.up) {
         Step& backfill = context.add_step(
             Phase::backfill, op.table, "fill NULLs of " + op.table + "." + op.column + " from up");
         backfill.kind = StepKind::backfill;
@@ -113,6 +115,16 @@ void plan_set_not_null(OpContext& context, const SetNotNull& op) {
                          {},
                          {{op.column, fixed_value(op)}},
                          quote_ident(op.column) + " IS NULL AND (" + op.up->sql + ") IS NOT NULL"};
+
+        // Only now: a NOT VALID check is still tested on every UPDATE, so at expand it would
+        // fail the backfills of other changes in the plan (which skip this trigger) on rows
+        // whose NULL is not fixed yet (pgroll #659). Until here the trigger keeps NULLs out.
+        Step& forbid = context.add_step(Phase::backfill, op.table,
+                                        "forbid new NULLs in " + op.table + "." + op.column +
+                                            " with a NOT VALID check");
+        forbid.lock = LockLevel::access_exclusive;
+        forbid.sql.push_back(add_not_null_check(table, op.column, check));
+        forbid.undo.push_back(drop_check);
     }
 
     Step& validate = add_validate_not_null(context, op.table, op.column, check);

@@ -7,7 +7,7 @@ BEGIN;
 ALTER TABLE "public"."users" ALTER COLUMN "name" SET DEFAULT 'anonymous';
 COMMIT;
 
--- forbid new NULLs in users.name (writes leaving it NULL get up) (lock: ACCESS EXCLUSIVE)
+-- fill users.name from up for writes that leave it NULL (lock: ACCESS EXCLUSIVE)
 BEGIN;
 CREATE OR REPLACE FUNCTION "pgphase"."pgphase_20261125_users_name_default_2"() RETURNS trigger LANGUAGE plpgsql SET search_path = "public" AS $pgphase$
 #variable_conflict use_column
@@ -19,13 +19,17 @@ BEGIN
 END
 $pgphase$;
 CREATE TRIGGER "pgphase_20261125_users_name_default_2" BEFORE INSERT OR UPDATE ON "public"."users" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_20261125_users_name_default_2"();
-ALTER TABLE "public"."users" ADD CONSTRAINT "users_name_not_null" CHECK ("name" IS NOT NULL) NOT VALID;
 COMMIT;
 
 -- ===== backfill =====
 
 -- fill NULLs of users.name from up (lock: ROW EXCLUSIVE)
 -- batched by pgphase: UPDATE "public"."users" SET "name" = COALESCE("name", ('anonymous')) WHERE (<primary key>) in (next batch) AND ("name" IS NULL AND ('anonymous') IS NOT NULL)
+
+-- forbid new NULLs in users.name with a NOT VALID check (lock: ACCESS EXCLUSIVE)
+BEGIN;
+ALTER TABLE "public"."users" ADD CONSTRAINT "users_name_not_null" CHECK ("name" IS NOT NULL) NOT VALID;
+COMMIT;
 
 -- validate that users.name holds no NULL (lock: SHARE UPDATE EXCLUSIVE)
 BEGIN;

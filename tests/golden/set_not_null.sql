@@ -2,7 +2,7 @@
 
 -- ===== expand =====
 
--- forbid new NULLs in orders.reference (writes leaving it NULL get up) (lock: ACCESS EXCLUSIVE)
+-- fill orders.reference from up for writes that leave it NULL (lock: ACCESS EXCLUSIVE)
 BEGIN;
 CREATE OR REPLACE FUNCTION "pgphase"."pgphase_20261125_orders_reference_not_null_1"() RETURNS trigger LANGUAGE plpgsql SET search_path = "public" AS $pgphase$
 #variable_conflict use_column
@@ -14,13 +14,17 @@ BEGIN
 END
 $pgphase$;
 CREATE TRIGGER "pgphase_20261125_orders_reference_not_null_1" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_20261125_orders_reference_not_null_1"();
-ALTER TABLE "public"."orders" ADD CONSTRAINT "orders_reference_not_null" CHECK ("reference" IS NOT NULL) NOT VALID;
 COMMIT;
 
 -- ===== backfill =====
 
 -- fill NULLs of orders.reference from up (lock: ROW EXCLUSIVE)
 -- batched by pgphase: UPDATE "public"."orders" SET "reference" = COALESCE("reference", ('legacy-' || id)) WHERE (<primary key>) in (next batch) AND ("reference" IS NULL AND ('legacy-' || id) IS NOT NULL)
+
+-- forbid new NULLs in orders.reference with a NOT VALID check (lock: ACCESS EXCLUSIVE)
+BEGIN;
+ALTER TABLE "public"."orders" ADD CONSTRAINT "orders_reference_not_null" CHECK ("reference" IS NOT NULL) NOT VALID;
+COMMIT;
 
 -- validate that orders.reference holds no NULL (lock: SHARE UPDATE EXCLUSIVE)
 BEGIN;

@@ -49,25 +49,23 @@ changes:
                   R"("orders_reference_not_null")"}));
 }
 
-TEST(SetNotNull, WithUpFillsOldWritesByTriggerAndExistingNullsByBackfill) {
+TEST(SetNotNull, WithUpFillsOldWritesByTriggerAndExistingNullsByBackfillThenAddsTheCheck) {
     const PlannedMigration planned = plan_with_catalog(R"yaml(
 name: a
 changes:
   - set_not_null: {table: orders, column: reference, up: "'legacy-' || id"}
 )yaml");
     ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
-    ASSERT_EQ(planned.steps.size(), 4U);
+    ASSERT_EQ(planned.steps.size(), 5U);
     const Step& expand = planned.steps[0];
-    // Trigger and check in one transaction, the trigger first.
-    ASSERT_EQ(expand.sql.size(), 3U);
+    EXPECT_EQ(expand.phase, Phase::expand);
+    ASSERT_EQ(expand.sql.size(), 2U);
     EXPECT_NE(expand.sql[0].find(R"(IF NEW."reference" IS NULL THEN)"), std::string::npos);
     EXPECT_NE(expand.sql[0].find(R"(NEW."reference" := (SELECT ('legacy-' || id) FROM )"
                                  R"((SELECT NEW.*) AS pgphase_row))"),
               std::string::npos);
     EXPECT_NE(expand.sql[1].find("BEFORE INSERT OR UPDATE"), std::string::npos);
-    EXPECT_NE(expand.sql[2].find("NOT VALID"), std::string::npos);
     EXPECT_TRUE(any_contains(expand.undo, "DROP TRIGGER IF EXISTS"));
-    EXPECT_TRUE(any_contains(expand.undo, "DROP CONSTRAINT IF EXISTS"));
 
     const Step& backfill = planned.steps[1];
     ASSERT_TRUE(backfill.backfill);
@@ -78,9 +76,15 @@ changes:
     // Only NULL rows that up can fix: a rerun writes nothing.
     EXPECT_EQ(backfill.backfill->pending_predicate,
               R"("reference" IS NULL AND ('legacy-' || id) IS NOT NULL)");
-    EXPECT_TRUE(any_contains(planned.steps[2].sql, "VALIDATE CONSTRAINT"));
-    EXPECT_TRUE(any_contains(planned.steps[3].sql, "DROP TRIGGER IF EXISTS"));
-    EXPECT_TRUE(any_contains(planned.steps[3].sql, "SET NOT NULL"));
+    // The check comes after the fill, so other changes' backfills never trip over it.
+    const Step& forbid = planned.steps[2];
+    EXPECT_EQ(forbid.phase, Phase::backfill);
+    EXPECT_EQ(forbid.lock, LockLevel::access_exclusive);
+    EXPECT_TRUE(any_contains(forbid.sql, "NOT VALID"));
+    EXPECT_TRUE(any_contains(forbid.undo, "DROP CONSTRAINT IF EXISTS"));
+    EXPECT_TRUE(any_contains(planned.steps[3].sql, "VALIDATE CONSTRAINT"));
+    EXPECT_TRUE(any_contains(planned.steps[4].sql, "DROP TRIGGER IF EXISTS"));
+    EXPECT_TRUE(any_contains(planned.steps[4].sql, "SET NOT NULL"));
 }
 
 TEST(SetNotNull, ComposesWithAnAddColumnOfTheSameColumnEarlierInThePlan) {
@@ -94,13 +98,14 @@ changes:
     const auto expand = planned.phase_steps(Phase::expand);
     ASSERT_EQ(expand.size(), 2U);
     EXPECT_TRUE(any_contains(expand[0]->sql, R"(ADD COLUMN "currency" text)"));
-    EXPECT_TRUE(any_contains(expand[1]->sql, R"(CHECK ("currency" IS NOT NULL) NOT VALID)"));
-    // add_column's fill runs before set_not_null's, and both before VALIDATE.
+    EXPECT_TRUE(any_contains(expand[1]->sql, "CREATE TRIGGER"));
+    // add_column's fill runs before set_not_null's, and both before the check and VALIDATE.
     const auto backfill = planned.phase_steps(Phase::backfill);
-    ASSERT_EQ(backfill.size(), 3U);
+    ASSERT_EQ(backfill.size(), 4U);
     EXPECT_EQ(backfill[0]->change_index, 0);
     EXPECT_EQ(backfill[1]->change_index, 1);
-    EXPECT_TRUE(any_contains(backfill[2]->sql, "VALIDATE CONSTRAINT"));
+    EXPECT_TRUE(any_contains(backfill[2]->sql, R"(CHECK ("currency" IS NOT NULL) NOT VALID)"));
+    EXPECT_TRUE(any_contains(backfill[3]->sql, "VALIDATE CONSTRAINT"));
 }
 
 TEST(SetNotNull, ComposesWithASetDefaultOfTheSameColumn) {
