@@ -12,6 +12,7 @@
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace pgphase::planners {
 
@@ -34,6 +35,28 @@ std::string fill_body(const SetNotNull& op) {
            "    END IF;\n"
            "    RETURN NEW;\n"
            "END\n";
+}
+
+// An earlier change of the plan that leaves the column NOT NULL at contract through its own
+// check of the same name (add_column with nullable: false, rename_column of a NOT NULL column),
+// which the working catalog shows as nullable until then.
+std::optional<int> made_not_null_earlier(const OpContext& context, const CatalogTable& table,
+                                         const SetNotNull& op) {
+    for (int i = 0; i < context.change_index; ++i) {
+        const Operation& earlier = context.plan.changes[static_cast<std::size_t>(i)].operation;
+        if (const auto* add = std::get_if<AddColumn>(&earlier)) {
+            if (add->table == op.table && add->column.name == op.column && !add->column.nullable) {
+                return i;
+            }
+        } else if (const auto* rename = std::get_if<RenameColumn>(&earlier)) {
+            const CatalogColumn* from = table.column(rename->from);
+            if (rename->table == op.table && rename->to == op.column && from != nullptr &&
+                from->not_null) {
+                return i;
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 // Checks the change against the catalog and records the column as NOT NULL for later changes.
@@ -70,6 +93,13 @@ std::vector<std::string> check_against_catalog(OpContext& context, const SetNotN
     }
     if (column->not_null) {
         context.diagnostics.error(context.change.mark, "column " + name + " is already NOT NULL",
+                                  "nothing to do; remove this change");
+        return table->primary_key;
+    }
+    if (auto earlier = made_not_null_earlier(context, *table, op)) {
+        context.diagnostics.error(context.change.mark,
+                                  "column " + name + " is made NOT NULL by change " +
+                                      std::to_string(*earlier + 1) + " of this plan already",
                                   "nothing to do; remove this change");
         return table->primary_key;
     }

@@ -136,6 +136,23 @@ changes:
     EXPECT_EQ(all[0].mark.line, 5);
 }
 
+TEST(SetNotNull, RefusesAColumnAnEarlierChangeAlreadyMakesNotNull) {
+    const PlannedMigration planned = plan_with_catalog(R"yaml(
+name: a
+changes:
+  - add_column: {table: orders, column: {name: c, type: text, nullable: false}, up: "'x'"}
+  - rename_column: {table: users, from: email, to: email_address}
+  - set_not_null: {table: orders, column: c}
+  - set_not_null: {table: users, column: email_address}
+)yaml");
+    const auto& all = planned.diagnostics.all();
+    ASSERT_EQ(all.size(), 2U) << planned.diagnostics.to_string();
+    EXPECT_EQ(all[0].message,
+              R"(column "orders"."c" is made NOT NULL by change 1 of this plan already)");
+    EXPECT_EQ(all[1].message, R"(column "users"."email_address" is made NOT NULL by change 2 of )"
+                              R"(this plan already)");
+}
+
 TEST(SetNotNull, ReportsUnknownColumnsWithASuggestion) {
     const PlannedMigration planned = plan_with_catalog(R"yaml(
 name: a
