@@ -596,6 +596,27 @@ std::optional<Operation> load_backfill_data(Loader& loader, const YAML::Node& no
     return out;
 }
 
+// The first table a parse tree names (a RangeVar: `relation`, FROM items), or "".
+std::string first_table(const nlohmann::json& node) {
+    if (node.is_object()) {
+        if (node.contains("relname") && node.at("relname").is_string()) {
+            return node.at("relname").get<std::string>();
+        }
+        for (const auto& [key, value] : node.items()) {
+            if (std::string found = first_table(value); !found.empty()) {
+                return found;
+            }
+        }
+    } else if (node.is_array()) {
+        for (const auto& item : node) {
+            if (std::string found = first_table(item); !found.empty()) {
+                return found;
+            }
+        }
+    }
+    return "";
+}
+
 // Reads raw SQL (sql's up or down), split into statements by PostgreSQL's parser. A parse
 // error is reported where it is in the plan file: exactly for a one-line scalar or a literal
 // block (|), at the scalar for other forms.
@@ -672,6 +693,9 @@ std::optional<SqlText> read_sql_text(Loader& loader, MapReader& reader, const st
             return std::nullopt;
         }
         sql.statements.push_back(statement.text);
+        if (sql.table.empty()) {
+            sql.table = first_table(statement.node);
+        }
     }
     if (sql.statements.empty()) {
         // The splitter finds nothing in some unparsable text ("SELEC 1"): ask the parser why.
@@ -727,6 +751,7 @@ std::optional<Operation> load_sql(Loader& loader, const YAML::Node& node) {
                      "contract is not rolled back; drop \"down\" or run the change in expand");
         return std::nullopt;
     }
+    out.table = up->table;
     out.up = std::move(*up);
     out.down = std::move(down);
     return out;

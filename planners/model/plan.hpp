@@ -104,6 +104,7 @@ struct SqlText {
     bool block = false; // a YAML literal block: line n of the text is at mark.line + n - 1,
                         // starting at mark.column; otherwise only line 1 maps (mark.column + c - 1)
     std::vector<std::string> statements; // split by the parser, in order
+    std::string table;                   // the first table the statements name; "" if none
 };
 
 struct RawSql {
@@ -111,6 +112,7 @@ struct RawSql {
     std::optional<SqlText> down;  // without it, rollback past this change fails
     std::string phase = "expand"; // expand, backfill or contract
     bool transactional = true;
+    std::string table; // the first table `up` names, for display; "" if none
 };
 
 // Where a 1-based line:column inside `sql.text` is in the plan file.

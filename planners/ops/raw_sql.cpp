@@ -63,7 +63,7 @@ void plan_raw_sql(OpContext& context, const RawSql& op) {
     Step& step =
         context.add_step(Phase::expand, "", "run sql: " + first_line(op.up.statements.front()));
     step.phase = phase_of(op);
-    step.table = {context.plan.schema, "(sql)"};
+    step.table = {context.plan.schema, op.table.empty() ? "(no table)" : op.table};
     // Unknown without running it: assume the strongest, as documented.
     step.lock = LockLevel::access_exclusive;
     step.transactional = op.transactional;

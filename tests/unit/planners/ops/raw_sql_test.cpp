@@ -24,6 +24,7 @@ changes:
     EXPECT_EQ(step.phase, Phase::expand);
     EXPECT_TRUE(step.transactional);
     EXPECT_EQ(step.lock, LockLevel::access_exclusive);
+    EXPECT_EQ(step.table.display(), "public.audit"); // the first table it names, for messages
     EXPECT_EQ(step.sql, (std::vector<std::string>{"CREATE TABLE audit (id bigint PRIMARY KEY)",
                                                   "COMMENT ON TABLE audit IS 'x; y'"}));
     EXPECT_EQ(step.undo, std::vector<std::string>{"DROP TABLE audit"});
