@@ -56,6 +56,9 @@ inline planners::Catalog fixture_catalog() {
                                          "CREATE INDEX orders_status_idx ON public.orders USING "
                                          "btree (status)"});
     catalog.relations.push_back({"public", "orders_status_idx", 'i'});
+    // ...and the hostile nullability plan this one.
+    catalog.tables[3].indexes.push_back({"Mixed \"idx\"", false, false, true, {"we\"ird"}, ""});
+    catalog.relations.push_back({"Mixed Schema", "Mixed \"idx\"", 'i'});
     return catalog;
 }
 
