@@ -56,9 +56,10 @@ std::string first_line(const std::string& text) {
 
 void plan_raw_sql(OpContext& context, const RawSql& op) {
     lint_up(context, op);
-    context.unchecked.push_back(
-        "what the raw SQL of change " + std::to_string(context.change_index + 1) +
-        " does to tables: later changes and the version schema do not see it");
+    context.diagnostics.note(context.change.mark,
+                             "pgphase does not know what raw SQL does to tables",
+                             "later changes of the plan and the new version's schema do not see "
+                             "its effect");
 
     Step& step =
         context.add_step(Phase::expand, "", "run sql: " + first_line(op.up.statements.front()));

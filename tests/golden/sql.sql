@@ -1,6 +1,4 @@
 -- pgphase migration 20261125_orders_comment
--- not checked (no database); placeholders in <angle brackets>:
---   what the raw SQL of change 1 does to tables: later changes and the version schema do not see it
 
 -- ===== expand =====
 
