@@ -664,6 +664,7 @@ std::optional<SqlText> read_sql_text(Loader& loader, MapReader& reader, const st
             const std::string source = at(sql.mark.line + 1 + n);
             matches = line.empty() || (source.size() >= indent && source.substr(indent) == line);
         }
+        sql.mapped = matches;
         if (matches) {
             sql.block = true;
             sql.mark.line += 1;
@@ -671,15 +672,30 @@ std::optional<SqlText> read_sql_text(Loader& loader, MapReader& reader, const st
         }
     } else if (first == '"' || first == '\'') {
         sql.mark.column += 1;
+        sql.mapped = sql.text.find('\n') == std::string::npos;
+    } else if (first == '>') {
+        sql.mapped = false; // folded: lines joined, columns shifted
     }
     const lint::SourceFile parsed(loader.file(), sql.text);
+    // The whole text first: the statement splitter drops some unparsable pieces ("SELEC 1").
+    PgQueryParseResult whole = pg_query_parse(sql.text.c_str());
+    std::optional<std::string> problem;
+    SourceMark where = sql.mark;
+    if (whole.error != nullptr) {
+        problem = whole.error->message;
+        const SourceMark inside = parsed.mark_at(
+            whole.error->cursorpos > 0 ? static_cast<std::size_t>(whole.error->cursorpos - 1) : 0);
+        where = locate(sql, inside.line, inside.column);
+    }
+    pg_query_free_parse_result(whole);
+    if (problem) {
+        loader.diagnostics().error(where, "invalid SQL in \"" + key + "\": " + *problem,
+                                   "\"" + key + "\" is run as written; fix the statement");
+        return std::nullopt;
+    }
     for (const auto& statement : parsed.statements()) {
-        if (!statement.parse_error.empty()) {
-            loader.diagnostics().error(
-                locate(sql, statement.error_mark.line, statement.error_mark.column),
-                "invalid SQL in \"" + key + "\": " + statement.parse_error,
-                "\"" + key + "\" is run as written; fix the statement");
-            return std::nullopt;
+        if (statement.kind.empty()) {
+            continue; // cannot happen once the whole text parsed; nothing to run
         }
         const nlohmann::json& body = statement.node.at(statement.kind);
         const bool concurrent = body.is_object() && body.value("concurrent", false);
@@ -698,23 +714,6 @@ std::optional<SqlText> read_sql_text(Loader& loader, MapReader& reader, const st
         }
     }
     if (sql.statements.empty()) {
-        // The splitter finds nothing in some unparsable text ("SELEC 1"): ask the parser why.
-        PgQueryParseResult result = pg_query_parse(sql.text.c_str());
-        std::optional<std::string> problem;
-        SourceMark where = sql.mark;
-        if (result.error != nullptr) {
-            problem = result.error->message;
-            const SourceMark inside = parsed.mark_at(
-                result.error->cursorpos > 0 ? static_cast<std::size_t>(result.error->cursorpos - 1)
-                                            : 0);
-            where = locate(sql, inside.line, inside.column);
-        }
-        pg_query_free_parse_result(result);
-        if (problem) {
-            loader.diagnostics().error(where, "invalid SQL in \"" + key + "\": " + *problem,
-                                       "\"" + key + "\" is run as written; fix the statement");
-            return std::nullopt;
-        }
         loader.error(node, "\"" + key + "\" holds no SQL statement");
         return std::nullopt;
     }

@@ -79,7 +79,7 @@ struct Canonical {
 
 SourceMark locate(const SqlText& sql, int line, int column) {
     SourceMark at = sql.mark;
-    if (line <= 0 || column <= 0 || (line > 1 && !sql.block)) {
+    if (!sql.mapped || line <= 0 || column <= 0 || (line > 1 && !sql.block)) {
         return at;
     }
     at.line += line - 1;

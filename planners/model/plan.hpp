@@ -103,6 +103,7 @@ struct SqlText {
     SourceMark mark;    // of the text's first character
     bool block = false; // a YAML literal block: line n of the text is at mark.line + n - 1,
                         // starting at mark.column; otherwise only line 1 maps (mark.column + c - 1)
+    bool mapped = true; // false (a folded block): every position inside is reported at `mark`
     std::vector<std::string> statements; // split by the parser, in order
     std::string table;                   // the first table the statements name; "" if none
 };

@@ -105,5 +105,37 @@ TEST(LoadIssue3Ops, ReportsASqlSyntaxErrorInsideAOneLineScalar) {
               R"(3:15: "up" holds no SQL statement)");
 }
 
+TEST(LoadIssue3Ops, ReportsDuplicateAndBadColumnsInSet) {
+    EXPECT_EQ(only("name: m\nchanges:\n  - backfill: {table: t, set: {a: \"1\", a: \"2\"}}\n"),
+              R"(3:40: duplicate key "a" in set)");
+    EXPECT_EQ(only("name: m\nchanges:\n  - set_default: {table: t, column: c}\n"),
+              R"(3:18: set_default is missing required field "default")");
+}
+
+TEST(LoadIssue3Ops, ReportsASyntaxErrorInDownAtItsLine) {
+    EXPECT_EQ(only(R"(name: m
+changes:
+  - sql:
+      up: SELECT 1
+      down: |
+        SELECT 1;
+        DROP TABLE;
+)"),
+              "7:19: invalid SQL in \"down\": syntax error at or near \";\" | \"down\" is run as "
+              "written; fix the statement");
+}
+
+TEST(LoadIssue3Ops, PointsAtAFoldedBlockItselfWhenLinesCannotBeMapped) {
+    EXPECT_EQ(only(R"(name: m
+changes:
+  - sql:
+      up: >
+        SELECT 1;
+        SELEC 2;
+)"),
+              "4:11: invalid SQL in \"up\": syntax error at or near \"SELEC\" | \"up\" is run as "
+              "written; fix the statement");
+}
+
 } // namespace
 } // namespace pgphase::planners
