@@ -118,6 +118,28 @@ TEST_F(SetNotNull, WithoutUpExistingNullsStopValidateWithTheirCountAndKeys) {
     EXPECT_EQ(leftovers(), "0");
 }
 
+TEST_F(SetNotNull, ValidateRunsWhileAWriterHoldsItsTransactionOpen) {
+    db().execute("UPDATE orders SET reference = 'fixed' WHERE reference IS NULL");
+    const std::string strict = write_plan("strict", R"(
+name: reference_strict_busy
+settings: {lock_timeout: 200ms, lock_retries: 0}
+changes:
+  - set_not_null: {table: orders, column: reference}
+)");
+    ASSERT_EQ(pgphase({"start", strict}).exit_code, 0);
+    auto writer = connect("old app");
+    writer->execute("BEGIN");
+    writer->execute("INSERT INTO orders (id, reference) VALUES (1001, 'w')");
+    // VALIDATE takes SHARE UPDATE EXCLUSIVE, which the writer's ROW EXCLUSIVE does not block:
+    // it finishes within a 200ms lock timeout while the transaction stays open.
+    const CommandResult backfill = pgphase({"backfill", strict});
+    EXPECT_EQ(backfill.exit_code, 0) << backfill.err;
+    writer->execute("COMMIT");
+    EXPECT_EQ(scalar("SELECT convalidated FROM pg_constraint WHERE conname = "
+                     "'orders_reference_not_null'"),
+              "t");
+}
+
 TEST_F(SetNotNull, WithoutUpRollbackAfterAFailedValidateRestoresTheOriginal) {
     ASSERT_EQ(pgphase({"start", without_up}).exit_code, 0);
     EXPECT_EQ(pgphase({"backfill", without_up}).exit_code, 1);
