@@ -3,6 +3,7 @@
 // keys with a "did you mean" hint. Pure apart from reading the file.
 #include "planners/load/plan_loader.hpp"
 
+#include "planners/lint/source.hpp"
 #include "planners/model/suggest.hpp"
 #include "planners/sql/expression.hpp"
 #include "planners/sql/quote.hpp"
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <pg_query.h>
 #include <set>
 #include <sstream>
 #include <yaml-cpp/yaml.h>
@@ -52,10 +54,14 @@ public:
 
     const std::string& file() const { return m_file; }
     Diagnostics& diagnostics() { return m_diagnostics; }
+    // The plan's text, for locating positions inside block scalars (sql's up and down).
+    void set_text(const std::string* text) { m_text = text; }
+    const std::string* text() const { return m_text; }
 
 private:
     std::string m_file;
     Diagnostics& m_diagnostics;
+    const std::string* m_text = nullptr;
 };
 
 // Reads the fields of one YAML mapping; reports missing, mistyped, duplicate and unknown keys.
@@ -1081,12 +1087,313 @@ std::optional<Operation> load_drop_column(Loader& loader, const YAML::Node& node
     return DropColumn{*table, *column, down};
 }
 
+// --- nullability, defaults, drop_index, backfill, sql (issue 3) ---
+
+struct TableColumn {
+    std::optional<std::string> table;
+    std::optional<std::string> column;
+};
+
+TableColumn read_table_column(MapReader& reader) {
+    TableColumn out;
+    out.table = reader.identifier("table", true);
+    out.column = reader.identifier("column", true);
+    return out;
+}
+
+std::optional<Operation> load_set_not_null(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "set_not_null", {"table", "column", "up"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    const TableColumn target = read_table_column(reader);
+    auto up = reader.expression("up", false);
+    reader.finish();
+    if (!target.table || !target.column) {
+        return std::nullopt;
+    }
+    return SetNotNull{*target.table, *target.column, up};
+}
+
+std::optional<Operation> load_drop_not_null(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "drop_not_null", {"table", "column"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    const TableColumn target = read_table_column(reader);
+    reader.finish();
+    if (!target.table || !target.column) {
+        return std::nullopt;
+    }
+    return DropNotNull{*target.table, *target.column};
+}
+
+std::optional<Operation> load_set_default(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "set_default", {"table", "column", "default"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    const TableColumn target = read_table_column(reader);
+    auto value = reader.expression("default", true);
+    reader.finish();
+    if (value && !value->column_refs.empty()) {
+        loader.error(reader.get("default"),
+                     "a default cannot read column \"" + value->column_refs.front() + "\"",
+                     "PostgreSQL evaluates a default before the row exists; to derive a value "
+                     "from other columns use add_column's \"up\" or a backfill");
+        return std::nullopt;
+    }
+    if (!target.table || !target.column || !value) {
+        return std::nullopt;
+    }
+    return SetDefault{*target.table, *target.column, *value};
+}
+
+std::optional<Operation> load_drop_default(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "drop_default", {"table", "column"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    const TableColumn target = read_table_column(reader);
+    reader.finish();
+    if (!target.table || !target.column) {
+        return std::nullopt;
+    }
+    return DropDefault{*target.table, *target.column};
+}
+
+std::optional<Operation> load_drop_index(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "drop_index", {"name"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto name = reader.identifier("name", true);
+    reader.finish();
+    if (!name) {
+        return std::nullopt;
+    }
+    return DropIndex{*name};
+}
+
+std::optional<Operation> load_backfill_data(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "backfill", {"table", "set", "where"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    BackfillData out;
+    bool set_ok = false;
+    if (YAML::Node set = reader.require("set"); set.IsDefined()) {
+        if (!set.IsMap() || set.size() == 0) {
+            loader.error(set, "\"set\" must map one or more columns to expressions",
+                         "write e.g. set: {status: \"lower(status)\"}");
+        } else {
+            MapReader columns(loader, set, "set", {});
+            set_ok = true;
+            for (const auto& item : set) {
+                if (!item.first.IsScalar()) {
+                    set_ok = false; // reported by the reader
+                    continue;
+                }
+                const std::string column = item.first.Scalar();
+                if (std::any_of(out.set.begin(), out.set.end(),
+                                [&](const auto& done) { return done.first == column; })) {
+                    set_ok = false; // a duplicate key, reported by the reader
+                    continue;
+                }
+                if (auto problem = identifier_problem(column)) {
+                    loader.error(item.first, "bad column name in \"set\": " + *problem);
+                    set_ok = false;
+                    continue;
+                }
+                auto expression = columns.expression(column, true);
+                if (!expression) {
+                    set_ok = false;
+                    continue;
+                }
+                out.set.emplace_back(column, *expression);
+            }
+        }
+    }
+    auto where = reader.expression("where", false);
+    reader.finish();
+    if (!table || !set_ok) {
+        return std::nullopt;
+    }
+    out.table = *table;
+    out.where = where;
+    return out;
+}
+
+// The first table a parse tree names (a RangeVar: `relation`, FROM items), or "".
+std::string first_table(const nlohmann::json& node) {
+    if (node.is_object()) {
+        if (node.contains("relname") && node.at("relname").is_string()) {
+            return node.at("relname").get<std::string>();
+        }
+        for (const auto& [key, value] : node.items()) {
+            if (std::string found = first_table(value); !found.empty()) {
+                return found;
+            }
+        }
+    } else if (node.is_array()) {
+        for (const auto& item : node) {
+            if (std::string found = first_table(item); !found.empty()) {
+                return found;
+            }
+        }
+    }
+    return "";
+}
+
+// Reads raw SQL (sql's up or down), split into statements by PostgreSQL's parser. A parse
+// error is reported where it is in the plan file: exactly for a one-line scalar or a literal
+// block (|), at the scalar for other forms.
+std::optional<SqlText> read_sql_text(Loader& loader, MapReader& reader, const std::string& key,
+                                     bool required, bool transactional) {
+    auto text = reader.string(key, required);
+    if (!text) {
+        return std::nullopt;
+    }
+    const YAML::Node node = reader.get(key);
+    SqlText sql;
+    sql.text = *text;
+    sql.mark = loader.mark(node);
+    const std::string* plan = loader.text();
+    std::vector<std::string> lines; // the plan's lines
+    if (plan != nullptr) {
+        std::istringstream in(*plan);
+        for (std::string line; std::getline(in, line);) {
+            lines.push_back(line);
+        }
+    }
+    const auto at = [&](int line) -> std::string {
+        return line >= 1 && static_cast<std::size_t>(line) <= lines.size()
+                   ? lines[static_cast<std::size_t>(line) - 1]
+                   : std::string();
+    };
+    const std::string indicator_line = at(sql.mark.line);
+    const auto indicator = static_cast<std::size_t>(std::max(0, sql.mark.column - 1));
+    const char first = indicator < indicator_line.size() ? indicator_line[indicator] : ' ';
+    if (first == '|') {
+        // Literal block: text line n is plan line mark.line + n, after the block's indent.
+        std::size_t indent = std::string::npos;
+        for (int line = sql.mark.line + 1; line <= static_cast<int>(lines.size()); ++line) {
+            const std::string content = at(line);
+            const std::size_t spaces = content.find_first_not_of(' ');
+            if (spaces != std::string::npos) {
+                indent = spaces;
+                break;
+            }
+        }
+        std::istringstream in(sql.text);
+        bool matches = indent != std::string::npos;
+        int n = 0;
+        for (std::string line; matches && std::getline(in, line); ++n) {
+            const std::string source = at(sql.mark.line + 1 + n);
+            matches = line.empty() || (source.size() >= indent && source.substr(indent) == line);
+        }
+        sql.mapped = matches;
+        if (matches) {
+            sql.block = true;
+            sql.mark.line += 1;
+            sql.mark.column = static_cast<int>(indent) + 1;
+        }
+    } else if (first == '"' || first == '\'') {
+        sql.mark.column += 1;
+        sql.mapped = sql.text.find('\n') == std::string::npos;
+    } else if (first == '>') {
+        sql.mapped = false; // folded: lines joined, columns shifted
+    }
+    const lint::SourceFile parsed(loader.file(), sql.text);
+    // The whole text first: the statement splitter drops some unparsable pieces ("SELEC 1").
+    PgQueryParseResult whole = pg_query_parse(sql.text.c_str());
+    std::optional<std::string> problem;
+    SourceMark where = sql.mark;
+    if (whole.error != nullptr) {
+        problem = whole.error->message;
+        const SourceMark inside = parsed.mark_at(
+            whole.error->cursorpos > 0 ? static_cast<std::size_t>(whole.error->cursorpos - 1) : 0);
+        where = locate(sql, inside.line, inside.column);
+    }
+    pg_query_free_parse_result(whole);
+    if (problem) {
+        loader.diagnostics().error(where, "invalid SQL in \"" + key + "\": " + *problem,
+                                   "\"" + key + "\" is run as written; fix the statement");
+        return std::nullopt;
+    }
+    for (const auto& statement : parsed.statements()) {
+        if (statement.kind.empty()) {
+            continue; // cannot happen once the whole text parsed; nothing to run
+        }
+        const nlohmann::json& body = statement.node.at(statement.kind);
+        const bool concurrent = body.is_object() && body.value("concurrent", false);
+        if (transactional && (concurrent || statement.kind == "VacuumStmt")) {
+            loader.diagnostics().error(
+                locate(sql, statement.mark.line, statement.mark.column),
+                "\"" + key + "\" runs in a transaction, which " +
+                    (concurrent ? std::string("CONCURRENTLY") : "VACUUM") + " cannot run in",
+                "add \"transactional: false\" to this sql change (each statement then runs on "
+                "its own)");
+            return std::nullopt;
+        }
+        sql.statements.push_back(statement.text);
+        if (sql.table.empty()) {
+            sql.table = first_table(statement.node);
+        }
+    }
+    if (sql.statements.empty()) {
+        loader.error(node, "\"" + key + "\" holds no SQL statement");
+        return std::nullopt;
+    }
+    return sql;
+}
+
+std::optional<Operation> load_sql(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "sql", {"up", "down", "phase", "transactional"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    RawSql out;
+    const bool transactional = reader.boolean("transactional").value_or(true);
+    auto up = read_sql_text(loader, reader, "up", true, transactional);
+    auto down = read_sql_text(loader, reader, "down", false, transactional);
+    bool ok = up.has_value() && (down.has_value() || !reader.get("down").IsDefined());
+    if (auto phase = reader.string("phase", false)) {
+        static const std::vector<std::string> phases = {"expand", "backfill", "contract"};
+        if (std::find(phases.begin(), phases.end(), *phase) == phases.end()) {
+            loader.error(reader.get("phase"), "unknown phase \"" + *phase + "\"",
+                         did_you_mean(*phase, phases));
+            ok = false;
+        } else {
+            out.phase = *phase;
+        }
+    }
+    out.transactional = transactional;
+    reader.finish();
+    if (!ok) {
+        return std::nullopt;
+    }
+    if (down && out.phase == "contract") {
+        loader.error(reader.get("down"), "\"down\" of a contract-phase sql change never runs",
+                     "contract is not rolled back; drop \"down\" or run the change in expand");
+        return std::nullopt;
+    }
+    out.table = up->table;
+    out.up = std::move(*up);
+    out.down = std::move(down);
+    return out;
+}
+
 const std::vector<std::string>& operation_names() {
     static const std::vector<std::string> names = {
-        "rename_column",     "add_column",  "create_index",    "add_check",
-        "add_foreign_key",   "add_unique",  "add_primary_key", "drop_constraint",
-        "rename_constraint", "change_type", "create_table",    "drop_table",
-        "rename_table",      "drop_column"};
+        "rename_column",   "add_column",      "create_index",
+        "add_check",       "add_foreign_key", "add_unique",
+        "add_primary_key", "drop_constraint", "rename_constraint",
+        "change_type",     "create_table",    "drop_table",
+        "rename_table",    "drop_column",     "set_not_null",
+        "drop_not_null",   "set_default",     "drop_default",
+        "drop_index",      "backfill",        "sql"};
     return names;
 }
 
@@ -1134,6 +1441,20 @@ std::optional<Change> load_change(Loader& loader, const YAML::Node& node) {
         loaded = load_rename_table(loader, item.second);
     } else if (operation == "drop_column") {
         loaded = load_drop_column(loader, item.second);
+    } else if (operation == "set_not_null") {
+        loaded = load_set_not_null(loader, item.second);
+    } else if (operation == "drop_not_null") {
+        loaded = load_drop_not_null(loader, item.second);
+    } else if (operation == "set_default") {
+        loaded = load_set_default(loader, item.second);
+    } else if (operation == "drop_default") {
+        loaded = load_drop_default(loader, item.second);
+    } else if (operation == "drop_index") {
+        loaded = load_drop_index(loader, item.second);
+    } else if (operation == "backfill") {
+        loaded = load_backfill_data(loader, item.second);
+    } else if (operation == "sql") {
+        loaded = load_sql(loader, item.second);
     } else {
         loader.error(item.first, "unknown operation \"" + operation + "\"",
                      did_you_mean(operation, operation_names()));
@@ -1228,6 +1549,7 @@ std::optional<std::int64_t> parse_bytes(const std::string& text) {
 LoadResult load_plan_text(const std::string& text, const std::string& file_name) {
     LoadResult result;
     Loader loader(file_name, result.diagnostics);
+    loader.set_text(&text);
     YAML::Node root;
     try {
         root = YAML::Load(text);

@@ -21,6 +21,13 @@ struct Namer {
     std::string operator()(const DropTable&) const { return "drop_table"; }
     std::string operator()(const RenameTable&) const { return "rename_table"; }
     std::string operator()(const DropColumn&) const { return "drop_column"; }
+    std::string operator()(const SetNotNull&) const { return "set_not_null"; }
+    std::string operator()(const DropNotNull&) const { return "drop_not_null"; }
+    std::string operator()(const SetDefault&) const { return "set_default"; }
+    std::string operator()(const DropDefault&) const { return "drop_default"; }
+    std::string operator()(const DropIndex&) const { return "drop_index"; }
+    std::string operator()(const BackfillData&) const { return "backfill"; }
+    std::string operator()(const RawSql&) const { return "sql"; }
 };
 
 // A canonical text of each operation: quoted fields, so no two different plans collide by
@@ -148,8 +155,48 @@ struct Canonical {
         }
         return out;
     }
+    std::string operator()(const SetNotNull& op) const {
+        return "set_not_null " + quote_ident(op.table) + " " + quote_ident(op.column) +
+               " up=" + (op.up ? quote_literal(op.up->sql) : std::string("-"));
+    }
+    std::string operator()(const DropNotNull& op) const {
+        return "drop_not_null " + quote_ident(op.table) + " " + quote_ident(op.column);
+    }
+    std::string operator()(const SetDefault& op) const {
+        return "set_default " + quote_ident(op.table) + " " + quote_ident(op.column) + " " +
+               quote_literal(op.default_value.sql);
+    }
+    std::string operator()(const DropDefault& op) const {
+        return "drop_default " + quote_ident(op.table) + " " + quote_ident(op.column);
+    }
+    std::string operator()(const DropIndex& op) const {
+        return "drop_index " + quote_ident(op.name);
+    }
+    std::string operator()(const BackfillData& op) const {
+        std::string out = "backfill " + quote_ident(op.table);
+        for (const auto& [column, expression] : op.set) {
+            out += " " + quote_ident(column) + "=" + quote_literal(expression.sql);
+        }
+        out += " where=" + (op.where ? quote_literal(op.where->sql) : std::string("-"));
+        return out;
+    }
+    std::string operator()(const RawSql& op) const {
+        return "sql " + op.phase + (op.transactional ? " transactional " : " outside ") +
+               "up=" + quote_literal(op.up.text) +
+               " down=" + (op.down ? quote_literal(op.down->text) : std::string("-"));
+    }
 };
 } // namespace
+
+SourceMark locate(const SqlText& sql, int line, int column) {
+    SourceMark at = sql.mark;
+    if (!sql.mapped || line <= 0 || column <= 0 || (line > 1 && !sql.block)) {
+        return at;
+    }
+    at.line += line - 1;
+    at.column += column - 1;
+    return at;
+}
 
 std::string operation_name(const Operation& operation) {
     return std::visit(Namer{}, operation);

@@ -172,9 +172,69 @@ struct DropColumn {
     std::optional<Expression> down; // fills the column for new-version writes until contract
 };
 
-using Operation = std::variant<RenameColumn, AddColumn, CreateIndex, AddCheck, AddForeignKey,
-                               AddUnique, AddPrimaryKey, DropConstraint, RenameConstraint,
-                               ChangeType, CreateTable, DropTable, RenameTable, DropColumn>;
+// --- nullability, defaults, drop_index, backfill, sql (issue 3) ---
+
+struct SetNotNull {
+    std::string table;
+    std::string column;
+    std::optional<Expression> up; // fixes existing NULLs (and old-version writes leaving it NULL)
+};
+
+struct DropNotNull {
+    std::string table;
+    std::string column;
+};
+
+struct SetDefault {
+    std::string table;
+    std::string column;
+    Expression default_value;
+};
+
+struct DropDefault {
+    std::string table;
+    std::string column;
+};
+
+struct DropIndex {
+    std::string name;
+};
+
+// A pure data migration: `UPDATE table SET column = expression ... [WHERE where]`, batched.
+struct BackfillData {
+    std::string table;
+    std::vector<std::pair<std::string, Expression>> set; // in plan order
+    std::optional<Expression> where;
+};
+
+// Raw SQL from a plan, with where its text starts in the plan file, so that a position inside
+// it (a parse error, a lint finding) is reported at the plan's file:line:column.
+struct SqlText {
+    std::string text;
+    SourceMark mark;    // of the text's first character
+    bool block = false; // a YAML literal block: line n of the text is at mark.line + n - 1,
+                        // starting at mark.column; otherwise only line 1 maps (mark.column + c - 1)
+    bool mapped = true; // false (a folded block): every position inside is reported at `mark`
+    std::vector<std::string> statements; // split by the parser, in order
+    std::string table;                   // the first table the statements name; "" if none
+};
+
+struct RawSql {
+    SqlText up;
+    std::optional<SqlText> down;  // without it, rollback past this change fails
+    std::string phase = "expand"; // expand, backfill or contract
+    bool transactional = true;
+    std::string table; // the first table `up` names, for display; "" if none
+};
+
+// Where a 1-based line:column inside `sql.text` is in the plan file.
+SourceMark locate(const SqlText& sql, int line, int column);
+
+using Operation =
+    std::variant<RenameColumn, AddColumn, CreateIndex, AddCheck, AddForeignKey, AddUnique,
+                 AddPrimaryKey, DropConstraint, RenameConstraint, ChangeType, CreateTable,
+                 DropTable, RenameTable, DropColumn, SetNotNull, DropNotNull, SetDefault,
+                 DropDefault, DropIndex, BackfillData, RawSql>;
 
 struct Change {
     Operation operation;

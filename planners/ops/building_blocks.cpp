@@ -73,3 +73,23 @@ std::vector<std::string> promote_not_null_check(const QualifiedName& table,
 }
 
 } // namespace pgphase::planners
+
+namespace pgphase::planners {
+
+std::string rows_by_key(const QualifiedName& table, const std::vector<std::string>& key,
+                        const std::string& predicate) {
+    const std::vector<std::string> columns = key.empty() ? std::vector<std::string>{"ctid"} : key;
+    std::string text;
+    std::string order;
+    for (const auto& column : columns) {
+        text += text.empty() ? "" : " || ";
+        text += quote_literal((text.empty() ? "" : ", ") + column + "=") + " || coalesce(" +
+                (key.empty() ? std::string("ctid") : quote_ident(column)) + "::text, 'NULL')";
+        order += order.empty() ? "" : ", ";
+        order += key.empty() ? std::string("ctid") : quote_ident(column);
+    }
+    return "SELECT " + text + " FROM " + table.sql() + " WHERE " + predicate + " ORDER BY " +
+           order + " LIMIT 5";
+}
+
+} // namespace pgphase::planners

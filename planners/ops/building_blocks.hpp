@@ -47,3 +47,13 @@ std::vector<std::string> promote_not_null_check(const QualifiedName& table,
                                                 const std::string& check);
 
 } // namespace pgphase::planners
+
+namespace pgphase::planners {
+
+// A query returning up to 5 rows of `table` matching `predicate`, each as one text naming the
+// row by `key` (`id=42`, `tenant=3, id=7`; `ctid=(0,1)` without a key), for
+// Step::violation_examples_sql.
+std::string rows_by_key(const QualifiedName& table, const std::vector<std::string>& key,
+                        const std::string& predicate);
+
+} // namespace pgphase::planners

@@ -258,6 +258,14 @@ std::vector<std::string> carry_over_dependents(OpContext& context, const Catalog
         }
         const auto tokens = tokenize(index.definition);
         const std::size_t using_at = find_keyword(tokens, "USING");
+        if (using_at == tokens.size()) {
+            context.diagnostics.error(context.change.mark,
+                                      "cannot read the definition of index \"" + index.name +
+                                          "\" on \"" + table.name + "\"",
+                                      "drop the index in an earlier migration and recreate it "
+                                      "with create_index after this one");
+            continue;
+        }
         const QualifiedName copy{context.plan.schema, replacement_name(index.name)};
         Step& build = context.add_step(Phase::backfill, table.name,
                                        "build index " + copy.name + " on " + table.name + "." + to +

@@ -51,5 +51,12 @@ void plan_create_table(OpContext& context, const CreateTable& op);
 void plan_drop_table(OpContext& context, const DropTable& op);
 void plan_rename_table(OpContext& context, const RenameTable& op);
 void plan_drop_column(OpContext& context, const DropColumn& op);
+void plan_set_not_null(OpContext& context, const SetNotNull& op);
+void plan_drop_not_null(OpContext& context, const DropNotNull& op);
+void plan_set_default(OpContext& context, const SetDefault& op);
+void plan_drop_default(OpContext& context, const DropDefault& op);
+void plan_drop_index(OpContext& context, const DropIndex& op);
+void plan_backfill_data(OpContext& context, const BackfillData& op);
+void plan_raw_sql(OpContext& context, const RawSql& op);
 
 } // namespace pgphase::planners

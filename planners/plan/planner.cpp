@@ -119,6 +119,20 @@ PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
                     plan_rename_table(context, op);
                 } else if constexpr (std::is_same_v<T, DropColumn>) {
                     plan_drop_column(context, op);
+                } else if constexpr (std::is_same_v<T, SetNotNull>) {
+                    plan_set_not_null(context, op);
+                } else if constexpr (std::is_same_v<T, DropNotNull>) {
+                    plan_drop_not_null(context, op);
+                } else if constexpr (std::is_same_v<T, SetDefault>) {
+                    plan_set_default(context, op);
+                } else if constexpr (std::is_same_v<T, DropDefault>) {
+                    plan_drop_default(context, op);
+                } else if constexpr (std::is_same_v<T, DropIndex>) {
+                    plan_drop_index(context, op);
+                } else if constexpr (std::is_same_v<T, BackfillData>) {
+                    plan_backfill_data(context, op);
+                } else if constexpr (std::is_same_v<T, RawSql>) {
+                    plan_raw_sql(context, op);
                 } else {
                     plan_create_index(context, op);
                 }

@@ -104,6 +104,9 @@ COMMIT;
 -- convert Mixed Case.we"ird into _pgphase_new_we"ird (varchar(10)) (lock: ROW EXCLUSIVE)
 -- batched by pgphase: UPDATE "Mixed Schema"."Mixed Case" SET "_pgphase_new_we""ird" = "pgphase"."pgphase_change_type_hostile_2_up"("Mixed Case") WHERE (<primary key>) in (next batch) AND ("_pgphase_new_we""ird" IS NULL AND "pgphase"."pgphase_change_type_hostile_2_up"("Mixed Case") IS NOT NULL)
 
+-- build index _pgphase_new_Mixed "idx" on Mixed Case._pgphase_new_we"ird concurrently, to replace Mixed "idx" (lock: SHARE UPDATE EXCLUSIVE)
+CREATE INDEX CONCURRENTLY IF NOT EXISTS "_pgphase_new_Mixed ""idx""" ON "Mixed Schema"."Mixed Case" USING btree ("_pgphase_new_we""ird");
+
 -- ===== contract =====
 
 -- drop select.order and its sync trigger; _pgphase_new_order takes its name (lock: ACCESS EXCLUSIVE)
@@ -122,4 +125,5 @@ DROP FUNCTION IF EXISTS "pgphase"."pgphase_change_type_hostile_2"();
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_change_type_hostile_2_up"("Mixed Schema"."Mixed Case");
 ALTER TABLE "Mixed Schema"."Mixed Case" DROP COLUMN IF EXISTS "we""ird";
 ALTER TABLE "Mixed Schema"."Mixed Case" RENAME COLUMN "_pgphase_new_we""ird" TO "we""ird";
+ALTER INDEX "Mixed Schema"."_pgphase_new_Mixed ""idx""" RENAME TO "Mixed ""idx""";
 COMMIT;

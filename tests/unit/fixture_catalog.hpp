@@ -94,6 +94,24 @@ inline planners::Catalog fixture_catalog() {
             catalog.relations.push_back({table.schema, table.name + "_pkey", 'i'});
         }
     }
+    // drop_index's example plan drops this one.
+    catalog.tables[1].indexes.push_back({"orders_status_idx",
+                                         false,
+                                         false,
+                                         true,
+                                         {"status"},
+                                         "CREATE INDEX orders_status_idx ON public.orders USING "
+                                         "btree (status)"});
+    catalog.relations.push_back({"public", "orders_status_idx", 'i'});
+    // ...and the hostile nullability plan this one.
+    catalog.tables[3].indexes.push_back({"Mixed \"idx\"",
+                                         false,
+                                         false,
+                                         true,
+                                         {"we\"ird"},
+                                         "CREATE INDEX \"Mixed \"\"idx\"\"\" ON \"Mixed "
+                                         "Schema\".\"Mixed Case\" USING btree (\"we\"\"ird\")"});
+    catalog.relations.push_back({"Mixed Schema", "Mixed \"idx\"", 'i'});
     return catalog;
 }
 

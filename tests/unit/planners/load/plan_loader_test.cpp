@@ -326,7 +326,8 @@ TEST(PlanLoader, ListsEveryOperationWhenAnUnknownOneIsNotClose) {
                              "expected one of: rename_column, add_column, create_index, add_check, "
                              "add_foreign_key, add_unique, add_primary_key, drop_constraint, "
                              "rename_constraint, change_type, create_table, drop_table, "
-                             "rename_table, drop_column"));
+                             "rename_table, drop_column, set_not_null, drop_not_null, set_default, "
+                             "drop_default, drop_index, backfill, sql"));
 }
 
 TEST(PlanLoader, ReportsAChangeWithTwoOperations) {

@@ -1,0 +1,50 @@
+// Plans SET DEFAULT at expand. A default is catalog metadata (no scan, no rewrite; existing rows
+// keep their values), and a new app version inserting through its version schema gets the base
+// table's defaults, so the new default must be there before it runs. The old version keeps
+// working: its inserts that omit the column get the new default instead of the old one. Undo
+// puts the old default back (or drops it if there was none). Pure.
+#include "planners/ops/op_context.hpp"
+#include "planners/sql/quote.hpp"
+
+namespace pgphase::planners {
+
+void plan_set_default(OpContext& context, const SetDefault& op) {
+    const QualifiedName table = context.table_name(op.table);
+    const std::string alter =
+        "ALTER TABLE " + table.sql() + " ALTER COLUMN " + quote_ident(op.column) + " ";
+    std::string undo = alter + "SET DEFAULT <default of " + quote_ident(op.table) + "." +
+                       quote_ident(op.column) + " before the change>";
+    if (CatalogTable* found = context.find_table(op.table)) {
+        const std::string name = "\"" + op.table + "\".\"" + op.column + "\"";
+        if (const CatalogColumn* column = context.find_column(*found, op.column, "set default")) {
+            if (column->identity || column->generated) {
+                context.diagnostics.error(
+                    context.change.mark,
+                    "column " + name + " is " + (column->identity ? "an identity" : "a generated") +
+                        " column",
+                    column->identity ? "its values come from its sequence; drop the identity "
+                                       "first to give it a default"
+                                     : "its value is computed; it cannot have a default");
+            }
+            undo = column->default_expression ? alter + "SET DEFAULT " + *column->default_expression
+                                              : alter + "DROP DEFAULT";
+            for (auto& candidate : found->columns) {
+                if (candidate.name == op.column) {
+                    candidate.default_expression = op.default_value.sql;
+                }
+            }
+        }
+    } else {
+        context.unchecked.push_back("the current default of \"" + op.table + "\".\"" + op.column +
+                                    "\", which rollback restores (read from the database at "
+                                    "start)");
+    }
+
+    Step& step = context.add_step(Phase::expand, op.table,
+                                  "set the default of " + op.table + "." + op.column);
+    step.lock = LockLevel::access_exclusive;
+    step.sql.push_back(alter + "SET DEFAULT " + op.default_value.sql);
+    step.undo.push_back(undo);
+}
+
+} // namespace pgphase::planners
