@@ -57,7 +57,7 @@ std::string assignments(const planners::BackfillTask& task) {
     return out;
 }
 
-std::string batch_settings(const planners::Settings& settings) {
+std::string batch_settings(const planners::Settings& settings, const planners::BackfillTask& task) {
     // The batch gives way, not the application: it waits for locks only briefly, and one that
     // runs far past its target is cancelled (and retried smaller).
     const auto statement =
@@ -65,7 +65,8 @@ std::string batch_settings(const planners::Settings& settings) {
     return "SET LOCAL lock_timeout = " +
            quote_literal(std::to_string(settings.lock_timeout.count()) + "ms") +
            "; SET LOCAL statement_timeout = " + quote_literal(std::to_string(statement) + "ms") +
-           "; SET LOCAL " + planners::backfill_setting + " = 'on'";
+           "; SET LOCAL " + planners::backfill_setting + " = " +
+           quote_literal(task.trigger_tag.empty() ? "on" : task.trigger_tag);
 }
 
 struct Bound {
@@ -161,7 +162,7 @@ BatchOutcome run_page_batch(Session& session, StateStore& store, const std::stri
     Checkpoint next = checkpoint;
     session.transaction([&](Transaction& tx) {
         if (from < end) {
-            tx.execute(batch_settings(settings));
+            tx.execute(batch_settings(settings, task));
             const std::string range = "ctid >= $1::tid AND ctid < $2::tid";
             const Rows counts = tx.query(
                 "WITH seen AS (SELECT count(*) AS n FROM " + table + " WHERE " + range +
@@ -389,7 +390,7 @@ BatchOutcome run_batch(Session& session, StateStore& store, const std::string& m
     BatchOutcome outcome;
     Checkpoint next = checkpoint;
     session.transaction([&](Transaction& tx) {
-        tx.execute(batch_settings(settings));
+        tx.execute(batch_settings(settings, task));
         // Parameters: the worker's bounds, the checkpoint, then the batch's upper key.
         Params params;
         std::string lower = worker_bounds(key, checkpoint.bounds, params);

@@ -48,9 +48,11 @@ struct Assignment {
     std::string expression; // canonical SQL over the row's columns
 };
 
-// The backfill sets this custom setting to 'on' (SET LOCAL) in its batch transactions. Its
-// UPDATEs already write the new shape, so sync triggers skip them with a WHEN clause (plpgsql
-// is not even entered), which keeps the trigger's cost off the backfill's own writes.
+// The backfill sets this custom setting (SET LOCAL) to its change's tag in its batch
+// transactions. Its UPDATEs already write what its own change's trigger would, so that trigger
+// skips them with a WHEN clause (plpgsql is not even entered), which keeps the trigger's cost
+// off the backfill's own writes. Other changes' triggers on the same table still fire: a
+// backfill of one change must not leave another change's new column unfilled.
 constexpr const char* backfill_setting = "pgphase.backfill";
 
 // A backfill is data, not SQL: the engine builds keyset-bounded batches from it.
@@ -61,6 +63,9 @@ struct BackfillTask {
     // True for a row that is not yet in its new shape. Batches touch only such rows, so a rerun
     // writes nothing new, and `complete` counts them to refuse a half-filled column.
     std::string pending_predicate;
+    // The value the batches give backfill_setting: "<migration>/<change number>". Empty in
+    // steps stored by pgphase before it had tags, whose triggers compare with 'on'.
+    std::string trigger_tag{};
 };
 
 // An index built CONCURRENTLY: a failed build leaves it INVALID, so the engine drops and

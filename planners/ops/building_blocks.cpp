@@ -9,9 +9,13 @@ std::string changed(const std::string& lhs, const std::string& rhs) {
     return lhs + "::text IS DISTINCT FROM " + rhs + "::text";
 }
 
-std::string not_backfill_write() {
+std::string backfill_tag(const OpContext& context) {
+    return context.plan.name + "/" + std::to_string(context.change_index + 1);
+}
+
+std::string not_backfill_write(const OpContext& context) {
     return "pg_catalog.current_setting('" + std::string(backfill_setting) +
-           "', true) IS DISTINCT FROM 'on'";
+           "', true) IS DISTINCT FROM " + quote_literal(backfill_tag(context));
 }
 
 SyncTrigger sync_trigger_names(const OpContext& context) {
@@ -28,8 +32,8 @@ std::vector<std::string> create_sync_trigger(const OpContext& context, const Syn
             "() RETURNS trigger LANGUAGE plpgsql SET search_path = " +
             quote_ident(context.plan.schema) + " AS " + dollar_quote(function_body),
         "CREATE TRIGGER " + quote_ident(names.trigger) + " BEFORE INSERT OR UPDATE ON " +
-            table.sql() + " FOR EACH ROW WHEN (" + not_backfill_write() + ") EXECUTE FUNCTION " +
-            names.function.sql() + "()",
+            table.sql() + " FOR EACH ROW WHEN (" + not_backfill_write(context) +
+            ") EXECUTE FUNCTION " + names.function.sql() + "()",
     };
 }
 

@@ -14,8 +14,11 @@ namespace pgphase::planners {
 // point, xml) have no equality operator, and a change in representation is still a change.
 std::string changed(const std::string& lhs, const std::string& rhs);
 
-// A trigger WHEN condition that is false for the backfill's own writes (see backfill_setting).
-std::string not_backfill_write();
+// The tag a change's backfills set and its triggers skip (see backfill_setting).
+std::string backfill_tag(const OpContext& context);
+
+// A trigger WHEN condition that is false for the writes of this change's own backfills.
+std::string not_backfill_write(const OpContext& context);
 
 struct SyncTrigger {
     QualifiedName function; // in the state schema, keeping user schemas free of our objects

@@ -3,6 +3,7 @@
 #include "planners/plan/planner.hpp"
 
 #include "planners/model/suggest.hpp"
+#include "planners/ops/building_blocks.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/plan/version_schema.hpp"
 
@@ -139,6 +140,9 @@ PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
             },
             change.operation);
         for (auto& step : context.steps) {
+            if (step.backfill) {
+                step.backfill->trigger_tag = backfill_tag(context);
+            }
             all.push_back(std::move(step));
         }
     }

@@ -78,7 +78,8 @@ json to_json(const Step& step) {
         out["backfill"] = {{"table", name_json(step.backfill->table)},
                            {"key", step.backfill->key},
                            {"set", set},
-                           {"pending_predicate", step.backfill->pending_predicate}};
+                           {"pending_predicate", step.backfill->pending_predicate},
+                           {"trigger_tag", step.backfill->trigger_tag}};
     }
     return out;
 }
@@ -110,6 +111,7 @@ Step step_from_json(const json& j) {
                 {a.at("column").get<std::string>(), a.at("expression").get<std::string>()});
         }
         task.pending_predicate = b.at("pending_predicate").get<std::string>();
+        task.trigger_tag = b.value("trigger_tag", std::string());
         step.backfill = std::move(task);
     }
     return step;

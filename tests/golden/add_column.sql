@@ -21,7 +21,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_20261124_orders_currency_1" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_20261124_orders_currency_1"();
+CREATE TRIGGER "pgphase_20261124_orders_currency_1" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM '20261124_orders_currency/1') EXECUTE FUNCTION "pgphase"."pgphase_20261124_orders_currency_1"();
 COMMIT;
 
 -- add column note to orders (lock: ACCESS EXCLUSIVE)

@@ -22,7 +22,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_20261125_orders_buyer_1" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_20261125_orders_buyer_1"();
+CREATE TRIGGER "pgphase_20261125_orders_buyer_1" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM '20261125_orders_buyer/1') EXECUTE FUNCTION "pgphase"."pgphase_20261125_orders_buyer_1"();
 COMMIT;
 
 -- ===== backfill =====

@@ -47,7 +47,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_20261125_events_types_1" BEFORE INSERT OR UPDATE ON "public"."events" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_20261125_events_types_1"();
+CREATE TRIGGER "pgphase_20261125_events_types_1" BEFORE INSERT OR UPDATE ON "public"."events" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM '20261125_events_types/1') EXECUTE FUNCTION "pgphase"."pgphase_20261125_events_types_1"();
 COMMIT;
 
 -- add column _pgphase_new_amount bigint to events, kept in sync with amount by a trigger (up/down) (lock: ACCESS EXCLUSIVE)
@@ -94,7 +94,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_20261125_events_types_2" BEFORE INSERT OR UPDATE ON "public"."events" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_20261125_events_types_2"();
+CREATE TRIGGER "pgphase_20261125_events_types_2" BEFORE INSERT OR UPDATE ON "public"."events" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM '20261125_events_types/2') EXECUTE FUNCTION "pgphase"."pgphase_20261125_events_types_2"();
 COMMIT;
 
 -- add column _pgphase_new_user_id bigint to events, kept in sync with user_id by a trigger (up/down) (lock: ACCESS EXCLUSIVE)
@@ -141,7 +141,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_20261125_events_types_3" BEFORE INSERT OR UPDATE ON "public"."events" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_20261125_events_types_3"();
+CREATE TRIGGER "pgphase_20261125_events_types_3" BEFORE INSERT OR UPDATE ON "public"."events" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM '20261125_events_types/3') EXECUTE FUNCTION "pgphase"."pgphase_20261125_events_types_3"();
 COMMIT;
 
 -- change type of events.kind to text in place: metadata only, no copy of the table (varchar(20) to text is binary compatible) (lock: ACCESS EXCLUSIVE)

@@ -46,7 +46,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_change_type_hostile_1" BEFORE INSERT OR UPDATE ON "Mixed Schema"."select" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_change_type_hostile_1"();
+CREATE TRIGGER "pgphase_change_type_hostile_1" BEFORE INSERT OR UPDATE ON "Mixed Schema"."select" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'change_type_hostile/1') EXECUTE FUNCTION "pgphase"."pgphase_change_type_hostile_1"();
 COMMIT;
 
 -- add column _pgphase_new_we"ird varchar(10) to Mixed Case, kept in sync with we"ird by a trigger (up/down) (lock: ACCESS EXCLUSIVE)
@@ -93,7 +93,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_change_type_hostile_2" BEFORE INSERT OR UPDATE ON "Mixed Schema"."Mixed Case" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_change_type_hostile_2"();
+CREATE TRIGGER "pgphase_change_type_hostile_2" BEFORE INSERT OR UPDATE ON "Mixed Schema"."Mixed Case" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'change_type_hostile/2') EXECUTE FUNCTION "pgphase"."pgphase_change_type_hostile_2"();
 COMMIT;
 
 -- ===== backfill =====

@@ -17,7 +17,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_20261125_drop_orders_status_1" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_20261125_drop_orders_status_1"();
+CREATE TRIGGER "pgphase_20261125_drop_orders_status_1" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM '20261125_drop_orders_status/1') EXECUTE FUNCTION "pgphase"."pgphase_20261125_drop_orders_status_1"();
 COMMIT;
 
 -- ===== contract =====

@@ -14,7 +14,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_hostile_constraints_1" BEFORE INSERT OR UPDATE ON "Mixed Schema"."select" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_hostile_constraints_1"();
+CREATE TRIGGER "pgphase_hostile_constraints_1" BEFORE INSERT OR UPDATE ON "Mixed Schema"."select" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'hostile_constraints/1') EXECUTE FUNCTION "pgphase"."pgphase_hostile_constraints_1"();
 COMMIT;
 
 -- build unique index select_we"ird_key on select concurrently for its unique constraint (lock: SHARE UPDATE EXCLUSIVE)

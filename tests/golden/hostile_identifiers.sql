@@ -38,7 +38,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_hostile_identifiers_1" BEFORE INSERT OR UPDATE ON "Mixed Schema"."select" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_hostile_identifiers_1"();
+CREATE TRIGGER "pgphase_hostile_identifiers_1" BEFORE INSERT OR UPDATE ON "Mixed Schema"."select" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'hostile_identifiers/1') EXECUTE FUNCTION "pgphase"."pgphase_hostile_identifiers_1"();
 COMMIT;
 
 -- add column it's to Mixed Case, filled from up for old-version writes (lock: ACCESS EXCLUSIVE)
@@ -60,7 +60,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_hostile_identifiers_2" BEFORE INSERT OR UPDATE ON "Mixed Schema"."Mixed Case" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_hostile_identifiers_2"();
+CREATE TRIGGER "pgphase_hostile_identifiers_2" BEFORE INSERT OR UPDATE ON "Mixed Schema"."Mixed Case" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'hostile_identifiers/2') EXECUTE FUNCTION "pgphase"."pgphase_hostile_identifiers_2"();
 COMMIT;
 
 -- build index idx "q" on select concurrently (lock: SHARE UPDATE EXCLUSIVE)

@@ -13,7 +13,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_hostile_nullability_1" BEFORE INSERT OR UPDATE ON "Mixed Schema"."select" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_hostile_nullability_1"();
+CREATE TRIGGER "pgphase_hostile_nullability_1" BEFORE INSERT OR UPDATE ON "Mixed Schema"."select" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'hostile_nullability/1') EXECUTE FUNCTION "pgphase"."pgphase_hostile_nullability_1"();
 COMMIT;
 
 -- on rollback, restore NOT NULL on select.we"ird if no NULL was written (nothing now) (lock: none)

@@ -38,7 +38,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_20261123_rename_users_email_1" BEFORE INSERT OR UPDATE ON "public"."users" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_20261123_rename_users_email_1"();
+CREATE TRIGGER "pgphase_20261123_rename_users_email_1" BEFORE INSERT OR UPDATE ON "public"."users" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM '20261123_rename_users_email/1') EXECUTE FUNCTION "pgphase"."pgphase_20261123_rename_users_email_1"();
 COMMIT;
 
 -- ===== backfill =====

@@ -18,7 +18,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_20261125_users_name_default_2" BEFORE INSERT OR UPDATE ON "public"."users" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_20261125_users_name_default_2"();
+CREATE TRIGGER "pgphase_20261125_users_name_default_2" BEFORE INSERT OR UPDATE ON "public"."users" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM '20261125_users_name_default/2') EXECUTE FUNCTION "pgphase"."pgphase_20261125_users_name_default_2"();
 COMMIT;
 
 -- ===== backfill =====

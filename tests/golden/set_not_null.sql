@@ -13,7 +13,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_20261125_orders_reference_not_null_1" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_20261125_orders_reference_not_null_1"();
+CREATE TRIGGER "pgphase_20261125_orders_reference_not_null_1" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM '20261125_orders_reference_not_null/1') EXECUTE FUNCTION "pgphase"."pgphase_20261125_orders_reference_not_null_1"();
 COMMIT;
 
 -- ===== backfill =====
