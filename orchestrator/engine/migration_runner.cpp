@@ -770,11 +770,16 @@ nlohmann::json describe(StateStore& store, const MigrationRecord& record, std::i
                           {"tables", touched_tables(steps)}};
     // The schema a new app version reads through (absent for migrations planned without one).
     const std::string version_schema = planners::version_schema_name(record.schema, record.name);
-    const bool has_version_schema = record.phase != MigrationPhase::rolled_back &&
-                                    std::any_of(steps.begin(), steps.end(), [&](const Step& s) {
-                                        return s.table.schema == version_schema;
-                                    });
-    out["version_schema"] = has_version_schema ? nlohmann::json(version_schema) : nlohmann::json();
+    // Ready once its creating step is done (the end of backfill, or of expand without one).
+    const auto creates = std::find_if(steps.begin(), steps.end(), [&](const Step& s) {
+        return s.table.schema == version_schema && s.phase != Phase::contract;
+    });
+    const bool planned = record.phase != MigrationPhase::rolled_back && creates != steps.end();
+    const int creates_index = static_cast<int>(creates - steps.begin());
+    out["version_schema"] = planned ? nlohmann::json(version_schema) : nlohmann::json();
+    out["version_schema_ready"] =
+        planned && std::find(record.done_steps.begin(), record.done_steps.end(), creates_index) !=
+                       record.done_steps.end();
     // Timestamps a pipeline decides on, all UTC: expand_finished_at and, from the plan's
     // contract_after, complete_allowed_at (null until expand has finished).
     const planners::Milliseconds contract_after = stored_contract_after(record);
@@ -955,9 +960,11 @@ std::string status_text(const Dsn& dsn, const std::string& state_schema, const s
                std::to_string(m["steps_total"].get<int>()) + " steps done, updated " +
                m["updated_at"].get<std::string>() + ")\n";
         if (!m["version_schema"].is_null()) {
-            out += "  version schema: " + m["version_schema"].get<std::string>() +
-                   " (new app version: SET search_path TO " +
-                   m["version_schema"].get<std::string>() + ")\n";
+            const std::string schema = m["version_schema"].get<std::string>();
+            out += "  version schema: " + schema +
+                   (m["version_schema_ready"].get<bool>()
+                        ? " (new app version: SET search_path TO " + schema + ")\n"
+                        : " (created when every row is in its new shape: after backfill)\n");
         }
         for (const auto& b : m["backfills"]) {
             out += "  backfill " + b["table"].get<std::string>() + ": ";

@@ -147,7 +147,9 @@ PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
         }
     }
     if (working && options.version_schema) {
-        for (auto& step : version_schema_steps(plan, *working)) {
+        const bool has_backfill = std::any_of(
+            all.begin(), all.end(), [](const Step& step) { return step.phase == Phase::backfill; });
+        for (auto& step : version_schema_steps(plan, *working, has_backfill)) {
             all.push_back(std::move(step));
         }
     } else if (options.version_schema) {

@@ -51,13 +51,14 @@ std::string version_view_sql(const std::string& version_schema, const CatalogTab
            "\nFROM " + base.sql();
 }
 
-std::vector<Step> version_schema_steps(const Plan& plan, const Catalog& working) {
+std::vector<Step> version_schema_steps(const Plan& plan, const Catalog& working,
+                                       bool after_backfill) {
     const std::string name = version_schema_name(plan.schema, plan.name);
     const std::string schema = quote_ident(name);
     const bool security_invoker = working.server_version_num >= security_invoker_version;
 
     Step create;
-    create.phase = Phase::expand;
+    create.phase = after_backfill ? Phase::backfill : Phase::expand;
     create.summary =
         "create version schema " + name + " with the new version's view of " + plan.schema;
     create.table = {name, ""};

@@ -21,10 +21,13 @@ std::string version_schema_name(const std::string& schema, const std::string& mi
 std::string version_view_sql(const std::string& version_schema, const CatalogTable& table,
                              bool security_invoker);
 
-// The expand step creating the schema and its views (last of expand, after every change has
-// shaped the working catalog) and, when the plan says `version_schema: drop`, the contract step
-// removing it. Views reference only columns that survive contract, so contract never has to
-// rebuild them.
-std::vector<Step> version_schema_steps(const Plan& plan, const Catalog& working);
+// The step creating the schema and its views, planned after every change has shaped the working
+// catalog, and, when the plan says `version_schema: drop`, the contract step removing it.
+// The views appear once every row is in its new shape: last in the backfill phase when the plan
+// has backfill steps (a view over a half-filled column would show the new version NULLs, and an
+// UPDATE through it would compute from them), else last in expand. Views reference only columns
+// that survive contract, so contract never has to rebuild them.
+std::vector<Step> version_schema_steps(const Plan& plan, const Catalog& working,
+                                       bool after_backfill);
 
 } // namespace pgphase::planners

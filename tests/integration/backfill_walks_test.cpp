@@ -21,9 +21,10 @@ protected:
         db().execute("INSERT INTO users (id, email) SELECT i, 'user' || i || '@example.com' "
                      "FROM generate_series(1, " +
                      std::to_string(rows) + ") i");
-        db().execute("CREATE FUNCTION count_touch() RETURNS trigger LANGUAGE plpgsql AS "
-                     "$$ BEGIN IF current_setting('pgphase.backfill', true) = 'on' THEN "
-                     "NEW.touched := OLD.touched + 1; END IF; RETURN NEW; END $$");
+        db().execute(
+            "CREATE FUNCTION count_touch() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN IF coalesce(current_setting('pgphase.backfill', true), '') <> '' THEN "
+            "NEW.touched := OLD.touched + 1; END IF; RETURN NEW; END $$");
         db().execute("CREATE TRIGGER a_count_touch BEFORE UPDATE ON users FOR EACH ROW "
                      "EXECUTE FUNCTION count_touch()");
     }

@@ -260,9 +260,10 @@ changes:
     EXPECT_EQ(
         scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_name_idx'::regclass"),
         "t");
-    EXPECT_EQ(scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' "
-                     "AND table_name = 'users' AND column_name = 'email_address'"),
-              "1");
+    EXPECT_EQ(
+        scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' "
+               "AND table_name = 'users' AND column_name = 'email_address'"),
+        "1");
     expect_ok(pgphase({"backfill", with_index}));
     expect_ok(pgphase({"complete", with_index}));
     EXPECT_EQ(column_names("users"), (std::vector<std::string>{"id", "name", "email_address"}));

@@ -71,6 +71,7 @@ protected:
 
 TEST_F(VersionSchema, NewVersionWritesThroughViewsAndOldVersionSeesIt) {
     expect_ok(pgphase({"start", plan}));
+    expect_ok(pgphase({"backfill", plan}));
     auto old_app = connect("old app");
     auto app = new_app();
 
@@ -104,14 +105,29 @@ TEST_F(VersionSchema, NewVersionWritesThroughViewsAndOldVersionSeesIt) {
     EXPECT_EQ(scalar("SELECT count(*) FROM orders"), "51");
 }
 
-TEST_F(VersionSchema, StatusNamesTheSchemaForTheNewVersion) {
+// A view over a half-filled column would show the new version NULLs: the schema appears when
+// the backfill is done, and status says so meanwhile.
+TEST_F(VersionSchema, AppearsAfterTheBackfillAndStatusSaysWhen) {
     expect_ok(pgphase({"start", plan}));
+    EXPECT_FALSE(schema_exists(version_schema));
+    const CommandResult before = pgphase({"status"});
+    EXPECT_NE(before.out.find(std::string("version schema: ") + version_schema +
+                              " (created when every row is in its new shape: after backfill)"),
+              std::string::npos)
+        << before.out;
+
+    expect_ok(pgphase({"backfill", plan}));
+    EXPECT_TRUE(schema_exists(version_schema));
     const CommandResult text = pgphase({"status"});
-    EXPECT_NE(text.out.find(std::string("version schema: ") + version_schema), std::string::npos)
+    EXPECT_NE(text.out.find(std::string("version schema: ") + version_schema +
+                            " (new app version: SET search_path TO " + version_schema + ")"),
+              std::string::npos)
         << text.out;
     const CommandResult json = pgphase({"status", "--json"});
     ASSERT_EQ(json.exit_code, 0) << json.err;
-    EXPECT_EQ(nlohmann::json::parse(json.out)[0]["version_schema"], version_schema);
+    const auto status = nlohmann::json::parse(json.out)[0];
+    EXPECT_EQ(status["version_schema"], version_schema);
+    EXPECT_EQ(status["version_schema_ready"], true);
 }
 
 TEST_F(VersionSchema, ViewsKeepWorkingAfterContract) {
@@ -129,6 +145,7 @@ TEST_F(VersionSchema, ViewsKeepWorkingAfterContract) {
 
 TEST_F(VersionSchema, RollbackDropsTheSchemaAndKeepsRowsWrittenThroughIt) {
     expect_ok(pgphase({"start", plan}));
+    expect_ok(pgphase({"backfill", plan}));
     new_app()->execute("INSERT INTO users (email_address) VALUES ('kept@example.com')");
     expect_ok(pgphase({"rollback", plan}));
 
@@ -171,6 +188,69 @@ TEST_F(VersionSchema, ContractAlignsAnotherInFlightMigrationsViewsOfItsTables) {
     other_app->execute("INSERT INTO users (email_address) VALUES ('other@example.com')");
     expect_ok(pgphase({"complete", next}));
     EXPECT_EQ(scalar("SELECT count(*) FROM users"), "201");
+}
+
+const char* reshape_plan = R"yaml(
+name: reshape
+settings:
+  lock_timeout: 1s
+changes:
+  - rename_table: {from: users, to: customers}
+  - drop_column: {table: orders, column: total}
+  - drop_table: {table: legacy}
+  - create_table:
+      table: invoices
+      columns:
+        - {name: id, type: bigint, identity: by_default, primary_key: true}
+        - {name: note, type: text}
+  - change_type: {table: amounts, column: value, type: bigint}
+)yaml";
+
+// Every kind of reshaping the version schema presents: a renamed table under its new name, a
+// dropped column and a dropped table absent, a created table present, a changed type through
+// its shadow column under the original name. Old clients keep the base tables meanwhile.
+TEST_F(VersionSchema, PresentsEachOperationsNewShapeWhileTheOldOneKeepsWorking) {
+    db().execute("CREATE TABLE legacy (id bigint PRIMARY KEY)");
+    db().execute("CREATE TABLE amounts (id bigserial PRIMARY KEY, value integer NOT NULL)");
+    db().execute("INSERT INTO amounts (value) SELECT i FROM generate_series(1, 30) i");
+    const std::string reshape = write_plan("reshape", reshape_plan);
+    expect_ok(pgphase({"start", reshape}));
+    expect_ok(pgphase({"backfill", reshape}));
+    auto old_app = connect("old app");
+    auto app = connect("new app");
+    app->execute("SET search_path TO public_reshape");
+
+    EXPECT_EQ(app->query("SELECT count(*) FROM customers").text(0, 0), "200");
+    EXPECT_THROW(app->query("SELECT 1 FROM users"), orchestrator::DatabaseError);
+    EXPECT_THROW(app->query("SELECT total FROM orders"), orchestrator::DatabaseError);
+    EXPECT_THROW(app->query("SELECT 1 FROM legacy"), orchestrator::DatabaseError);
+    EXPECT_EQ(app->query("SELECT pg_typeof(value)::text FROM amounts LIMIT 1").text(0, 0),
+              "bigint");
+
+    app->execute("INSERT INTO customers (email) VALUES ('c@example.com')");
+    app->execute("INSERT INTO orders (user_id) VALUES (1)");
+    app->execute("INSERT INTO invoices (note) VALUES ('first')");
+    app->execute("INSERT INTO amounts (value) VALUES (31)");
+    app->execute("UPDATE amounts SET value = value + 100 WHERE id = 1");
+    old_app->execute("INSERT INTO users (email) VALUES ('u@example.com')");
+    old_app->execute("INSERT INTO orders (user_id, total) VALUES (2, 9)");
+    old_app->execute("INSERT INTO amounts (value) VALUES (32)");
+
+    EXPECT_EQ(old_app->query("SELECT count(*) FROM users").text(0, 0), "202");
+    EXPECT_EQ(old_app->query("SELECT total FROM orders WHERE id = 51").text(0, 0), "0")
+        << "a row the new version wrote gets the dropped column's default";
+    EXPECT_EQ(old_app->query("SELECT value FROM amounts WHERE id = 1").text(0, 0), "101");
+    EXPECT_EQ(app->query("SELECT value FROM amounts WHERE id = 32").text(0, 0), "32");
+    EXPECT_EQ(app->query("SELECT count(*) FROM orders").text(0, 0), "52");
+
+    expect_ok(pgphase({"complete", reshape}));
+    // The new version reads the same shape through its views after contract.
+    EXPECT_EQ(app->query("SELECT count(*) FROM customers").text(0, 0), "202");
+    EXPECT_EQ(app->query("SELECT note FROM invoices").text(0, 0), "first");
+    EXPECT_EQ(app->query("SELECT sum(value) FROM amounts").text(0, 0), "628");
+    EXPECT_EQ(column_names("orders"), (std::vector<std::string>{"id", "user_id"}));
+    EXPECT_EQ(scalar("SELECT to_regclass('public.legacy') IS NULL"), "t");
+    EXPECT_EQ(scalar("SELECT pg_typeof(value)::text FROM public.amounts LIMIT 1"), "bigint");
 }
 
 TEST_F(VersionSchema, DropSettingRemovesTheSchemaAtContract) {
