@@ -18,6 +18,54 @@ bool hidden(const CatalogTable& table, const std::string& column) {
     return std::find(names.begin(), names.end(), column) != names.end();
 }
 
+// The app's role reads and writes through the views only if it may use the schema and the
+// views as it may the base schema and tables: every grant of a base table (other than its
+// owner's) is repeated on its view, and every USAGE grant of the base schema on the version
+// schema. Run in the database, so grants made after planning count; names are quoted there.
+std::string copy_grants_sql(const std::string& base_schema, const std::string& version_schema) {
+    const std::string base = quote_literal(base_schema);
+    const std::string version = quote_literal(version_schema);
+    const std::string grantee = "CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE "
+                                "g.grantee::pg_catalog.regrole::text END";
+    const std::string body =
+        "\nDECLARE\n"
+        "    g record;\n"
+        "BEGIN\n"
+        "    FOR g IN\n"
+        "        SELECT DISTINCT v.relname AS view, a.privilege_type AS privilege, a.grantee\n"
+        "        FROM pg_catalog.pg_class v\n"
+        "        JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace\n"
+        "        JOIN pg_catalog.pg_rewrite r ON r.ev_class = v.oid\n"
+        "        JOIN pg_catalog.pg_depend d ON d.objid = r.oid\n"
+        "         AND d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass\n"
+        "         AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass\n"
+        "        JOIN pg_catalog.pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid\n"
+        "        JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace\n"
+        "        CROSS JOIN LATERAL pg_catalog.aclexplode(t.relacl) a\n"
+        "        WHERE vn.nspname = " +
+        version + " AND tn.nspname = " + base +
+        " AND v.relkind = 'v'\n"
+        "          AND a.grantee <> t.relowner\n"
+        "    LOOP\n"
+        "        EXECUTE pg_catalog.format('GRANT %s ON %I.%I TO %s', g.privilege, " +
+        version + ", g.view, " + grantee +
+        ");\n"
+        "    END LOOP;\n"
+        "    FOR g IN\n"
+        "        SELECT DISTINCT a.grantee FROM pg_catalog.pg_namespace n\n"
+        "        CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) a\n"
+        "        WHERE n.nspname = " +
+        base +
+        " AND a.privilege_type = 'USAGE' AND a.grantee <> n.nspowner\n"
+        "    LOOP\n"
+        "        EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %s', " +
+        version + ", " + grantee +
+        ");\n"
+        "    END LOOP;\n"
+        "END\n";
+    return "DO " + dollar_quote(body);
+}
+
 } // namespace
 
 std::string version_schema_name(const std::string& schema, const std::string& migration) {
@@ -83,6 +131,7 @@ std::vector<Step> version_schema_steps(const Plan& plan, const Catalog& working,
             create.sql.push_back(std::move(view));
         }
     }
+    create.sql.push_back(copy_grants_sql(plan.schema, name));
     create.undo.push_back("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
 
     std::vector<Step> steps;

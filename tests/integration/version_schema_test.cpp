@@ -5,6 +5,7 @@
 #include "tests/integration/support.hpp"
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 namespace pgphase::testing {
 namespace {
@@ -251,6 +252,27 @@ TEST_F(VersionSchema, PresentsEachOperationsNewShapeWhileTheOldOneKeepsWorking) 
     EXPECT_EQ(column_names("orders"), (std::vector<std::string>{"id", "user_id"}));
     EXPECT_EQ(scalar("SELECT to_regclass('public.legacy') IS NULL"), "t");
     EXPECT_EQ(scalar("SELECT pg_typeof(value)::text FROM public.amounts LIMIT 1"), "bigint");
+}
+
+// The app's role gets on the views what it has on the tables, and nothing more.
+TEST_F(VersionSchema, AnAppRoleGetsTheTablesGrantsOnTheViews) {
+    const std::string role = "pgphase_app_" + std::to_string(::getpid());
+    db().execute("CREATE ROLE " + role);
+    db().execute("GRANT SELECT, INSERT, UPDATE ON users TO " + role);
+    db().execute("GRANT USAGE ON SEQUENCE users_id_seq TO " + role);
+    expect_ok(pgphase({"start", plan}));
+    expect_ok(pgphase({"backfill", plan}));
+
+    auto app = new_app();
+    app->execute("SET ROLE " + role);
+    EXPECT_EQ(app->query("SELECT count(*) FROM users").text(0, 0), "200");
+    app->execute("INSERT INTO users (email_address) VALUES ('role@example.com')");
+    EXPECT_THROW(app->query("SELECT count(*) FROM orders"), orchestrator::DatabaseError)
+        << "no grant on the table, none on its view";
+    app.reset();
+    expect_ok(pgphase({"rollback", plan}));
+    db().execute("DROP OWNED BY " + role);
+    db().execute("DROP ROLE " + role);
 }
 
 TEST_F(VersionSchema, DropSettingRemovesTheSchemaAtContract) {
