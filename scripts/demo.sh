@@ -133,14 +133,20 @@ start_app() {
   echo "started the $name client (pid $app_pid): $RATE queries/s on 2 connections, search_path $search_path"
 }
 
-# stop_app PID NAME: SIGTERM, wait; the client prints its summary and exits 1 if any query failed.
+# stop_app PID NAME: SIGTERM, wait; the client prints its summary (its last line of output) and
+# exits 1 if any query failed: then app_failed is set, and the demo fails after its report.
+app_failed=
 stop_app() {
   local pid=$1 name=$2 rc=0
   [[ -n $pid ]] || return 0
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" || rc=$?
-  echo "stopped the $name client: $(cat "$OUT/$name.out")"
-  return "$rc"
+  echo "stopped the $name client: $(tail -n 1 "$OUT/$name.out")"
+  if [[ $rc -ne 0 ]]; then
+    echo "demo.sh: the $name client failed (exit $rc); its first errors:" >&2
+    head -n 30 "$OUT/$name.out" >&2
+    app_failed+=" $name"
+  fi
 }
 
 # Stops what this script started (by pid); with-postgres.sh then stops the server.
@@ -163,7 +169,10 @@ pgphase_step() {
   section "$label"
   t0=$(now)
   show "$BIN" "$@" 2>&1 | tee -a "$OUT/pgphase.log" || rc=$?
-  [[ $rc -eq 0 ]] || die "'$BIN $*' failed with exit code $rc (log: $OUT/pgphase.log)"
+  if [[ $rc -ne 0 ]]; then
+    echo "demo.sh: '$BIN $*' failed with exit code $rc (log: $OUT/pgphase.log)" >&2
+    exit "$rc"
+  fi
   record "$label" "$t0"
 }
 
@@ -279,14 +288,14 @@ SQL
   pgphase_step "status" status --dsn "$DSN"
 
   section "every instance runs the new version now: the old app is stopped before complete"
-  stop_app "$old_pid" old-app || die "the old app had failed queries (see $OUT/old-app.out)"
+  stop_app "$old_pid" old-app
   old_pid=
   pgphase_step "complete (contract)" complete "$PLAN" --dsn "$DSN"
   local t_done
   t_done=$(now)
   echo "the new app keeps running for 2s after complete ..."
   sleep 2
-  stop_app "$new_pid" new-app || die "the new app had failed queries (see $OUT/new-app.out)"
+  stop_app "$new_pid" new-app
   new_pid=
   kill -TERM "$sampler_pid" 2>/dev/null || true
   wait "$sampler_pid" 2>/dev/null || true
@@ -349,12 +358,13 @@ SQL
     row "during: old + new app, start..complete" $during
     # shellcheck disable=SC2086
     row "whole run: both apps" $all
-    echo "  $(cat "$OUT/old-app.out")"
-    echo "  $(cat "$OUT/new-app.out")"
+    echo "  $(tail -n 1 "$OUT/old-app.out")"
+    echo "  $(tail -n 1 "$OUT/new-app.out")"
   } | tee "$OUT/report.txt"
   # shellcheck disable=SC2086
   set -- $all
-  [[ $2 == 0 ]] || die "the apps had $2 failed queries"
+  [[ $2 == 0 ]] || die "the apps had $2 failed queries (see $OUT/old-app.out and new-app.out)"
+  [[ -z $app_failed ]] || die "app client(s) failed:$app_failed"
   echo "demo OK"
 }
 
