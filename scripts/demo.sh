@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # Demo for a newcomer on a fresh machine: installs what is needed, builds pgphase, starts a
-# throwaway PostgreSQL with a 100,000-row users table, and renames users.email to
-# email_address through every phase (plans/rename_column.yaml) while old and new clients work.
+# throwaway PostgreSQL with a 1,000,000-row users table, starts an "old app" and a "new app"
+# client, and runs plans/demo.yaml (rename a column, add a NOT NULL column filled by backfill,
+# build an index) through start -> backfill -> complete under that traffic. Ends with a report:
+# steps, rows backfilled and rows/s, the longest ACCESS EXCLUSIVE lock, the app's queries,
+# errors and latency before vs during. Exits non-zero on any app error or failed check.
+#
+# Environment:
+#   PGPHASE_DEMO_ROWS=1000000     rows in users (>= 1000)
+#   PGPHASE_DEMO_RATE=100         queries per second of each app (old and new)
+#   PGPHASE_DEMO_BASELINE=10      seconds of old-app traffic before the migration starts
+#   PGPHASE_DEMO_OUT=dir          where the logs go (default: a new /tmp/pgphase-demo.*)
+#   PGPHASE_JOBS=2                build parallelism
+# docs/demo.md explains the report.
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF=$ROOT/scripts/demo.sh
-PLAN=plans/rename_column.yaml
+PLAN=plans/demo.yaml
 BIN=build/pgphase
-ROWS=100000
+ROWS=${PGPHASE_DEMO_ROWS:-1000000}
+RATE=${PGPHASE_DEMO_RATE:-100}
+BASELINE=${PGPHASE_DEMO_BASELINE:-10}
 cd "$ROOT"
 # Recorded by pgphase in its event log as who ran each command.
 export PGPHASE_ACTOR=${PGPHASE_ACTOR:-demo.sh}
 
 trap 'echo "demo.sh: FAILED (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 
+die() { echo "demo.sh: $*" >&2; exit 1; }
 section() { printf '\n=== %s ===\n' "$*"; }
 
 # Prints a command as one would type it (with its real arguments), then runs it.
@@ -37,14 +51,23 @@ show() {
 
 # --- outer part: deps, build, then the inner part against a throwaway server ---------------
 outer() {
+  [[ $ROWS =~ ^[0-9]+$ && $ROWS -ge 1000 ]] || die "PGPHASE_DEMO_ROWS must be an integer >= 1000"
+  [[ $RATE =~ ^[0-9]+$ && $RATE -ge 1 ]] || die "PGPHASE_DEMO_RATE must be a positive integer"
+  [[ $BASELINE =~ ^[0-9]+$ && $BASELINE -ge 1 ]] || die "PGPHASE_DEMO_BASELINE must be >= 1"
   local jobs=${PGPHASE_JOBS:-2}
   section "installing dependencies (scripts/deps.sh)"
   bash scripts/deps.sh
   section "building"
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-  cmake --build build -j "$jobs"
-  [[ -x $BIN ]] || { echo "demo.sh: the build did not produce $BIN" >&2; exit 1; }
-  [[ -f $PLAN ]] || { echo "demo.sh: $PLAN is missing" >&2; exit 1; }
+  cmake --build build -j "$jobs" --target pgphase
+  [[ -x $BIN ]] || die "the build did not produce $BIN"
+  [[ -f $PLAN ]] || die "$PLAN is missing"
+  if [[ -z ${PGPHASE_DEMO_OUT:-} ]]; then
+    PGPHASE_DEMO_OUT=$(mktemp -d /tmp/pgphase-demo.XXXXXX)
+  fi
+  mkdir -p "$PGPHASE_DEMO_OUT"
+  PGPHASE_DEMO_OUT=$(cd "$PGPHASE_DEMO_OUT" && pwd)
+  export PGPHASE_DEMO_OUT
   section "starting a throwaway PostgreSQL (scripts/with-postgres.sh)"
   # Always a fresh server, even if PGPHASE_TEST_DSN points at one: the demo creates tables.
   env -u PGPHASE_TEST_DSN bash scripts/with-postgres.sh "$SELF" --inner
@@ -53,49 +76,151 @@ outer() {
 # --- inner part: runs with PGPHASE_TEST_DSN set by with-postgres.sh --------------------------
 DSN=
 PSQL=psql
-# psql as the demo shows it: stop at the first error, no ~/.psqlrc, no chatter.
+OUT=
+old_pid=
+new_pid=
+
 psql_cmd() { show "$PSQL" -v ON_ERROR_STOP=1 -X -q -d "$DSN" "$@"; }
 sql_value() { "$PSQL" -v ON_ERROR_STOP=1 -X -q -At -d "$DSN" -c "$1"; }
-
-# Elapsed seconds per phase, for the summary.
-phase_names=()
-phase_secs=()
 now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-record() { phase_names+=("$1"); phase_secs+=("$(elapsed "$2" "$(now)")"); }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
-# pgphase_step LABEL ARGS...: shows and runs build/pgphase ARGS, timed; stops the demo on failure.
+# Elapsed seconds per step of the demo, for the report.
+step_names=()
+step_secs=()
+record() { step_names+=("$1"); step_secs+=("$(elapsed "$2" "$(now)")"); }
+
+check() {
+  local what=$1 got=$2 want=$3
+  [[ $got == "$want" ]] || die "check failed: $what: got '$got', expected '$want'"
+  echo "ok: $what ($got)"
+}
+
+# The app's statements, taken in turn; each takes $1, a random id. The old app knows only the
+# base tables and their old columns; the new app only the version schema's views
+# (email_address, currency). Each write says who made it, for the checks after backfill.
+# shellcheck disable=SC2016  # $1 is the statement's parameter, not a shell variable
+OLD_APP_QUERIES=(
+  'SELECT id, email, name FROM users WHERE id = $1::bigint'
+  'SELECT id, user_id, legacy_currency FROM orders WHERE id = $1::bigint'
+  "UPDATE users SET email = 'user' || \$1::bigint || '@example.org' WHERE id = \$1::bigint"
+  "UPDATE orders SET legacy_currency = (ARRAY['usd', 'eur', 'gbp'])[1 + \$1::bigint % 3], written_by = 'old app' WHERE id = \$1::bigint"
+  "INSERT INTO users (email, name) VALUES ('old' || \$1::bigint || '@example.com', 'old app')"
+  "INSERT INTO orders (user_id, legacy_currency, written_by) VALUES (\$1::bigint, 'usd', 'old app')"
+)
+# shellcheck disable=SC2016
+NEW_APP_QUERIES=(
+  'SELECT id, email_address, name FROM users WHERE id = $1::bigint'
+  'SELECT id, user_id, currency FROM orders WHERE id = $1::bigint'
+  "UPDATE users SET email_address = 'user' || \$1::bigint || '@example.net' WHERE id = \$1::bigint"
+  "UPDATE orders SET currency = 'CHF', written_by = 'new app' WHERE id = \$1::bigint"
+  "INSERT INTO users (email_address, name) VALUES ('new' || \$1::bigint || '@example.com', 'new app')"
+  "INSERT INTO orders (user_id, currency, written_by) VALUES (\$1::bigint, 'EUR', 'new app')"
+)
+
+# start_app NAME SEARCH_PATH QUERY...: pgphase traffic in the background; sets app_pid.
+app_pid=
+start_app() {
+  local name=$1 search_path=$2 q args=()
+  shift 2
+  for q in "$@"; do
+    args+=(--query "$q")
+  done
+  "$BIN" --dsn "$DSN" traffic --name "$name" --search-path "$search_path" --clients 2 \
+    --rate "$RATE" --max-id "$ROWS" --log "$OUT/$name.log" "${args[@]}" \
+    >"$OUT/$name.out" 2>&1 &
+  app_pid=$!
+  echo "started the $name client (pid $app_pid): $RATE queries/s on 2 connections, search_path $search_path"
+}
+
+# stop_app PID NAME: SIGTERM, wait; the client prints its summary (its last line of output) and
+# exits 1 if any query failed: then app_failed is set, and the demo fails after its report.
+app_failed=
+stop_app() {
+  local pid=$1 name=$2 rc=0
+  [[ -n $pid ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || rc=$?
+  echo "stopped the $name client: $(tail -n 1 "$OUT/$name.out")"
+  if [[ $rc -ne 0 ]]; then
+    echo "demo.sh: the $name client failed (exit $rc); its first errors:" >&2
+    head -n 30 "$OUT/$name.out" >&2
+    app_failed+=" $name"
+  fi
+}
+
+# Stops what this script started (by pid); with-postgres.sh then stops the server.
+# shellcheck disable=SC2317  # invoked from a trap
+stop_children() {
+  local pid
+  for pid in $old_pid $new_pid; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  old_pid=
+  new_pid=
+}
+
+# pgphase_step LABEL ARGS...: shows and runs build/pgphase ARGS (logs also to $OUT/pgphase.log),
+# timed; stops the demo on failure.
 pgphase_step() {
   local label=$1 t0 rc=0
   shift
   section "$label"
   t0=$(now)
-  show "$BIN" "$@" || rc=$?
+  show "$BIN" "$@" 2>&1 | tee -a "$OUT/pgphase.log" || rc=$?
   if [[ $rc -ne 0 ]]; then
-    echo "demo.sh: '$BIN $*' failed with exit code $rc" >&2
+    echo "demo.sh: '$BIN $*' failed with exit code $rc (log: $OUT/pgphase.log)" >&2
     exit "$rc"
   fi
   record "$label" "$t0"
 }
 
-check() {
-  local what=$1 got=$2 want=$3
-  if [[ $got != "$want" ]]; then
-    echo "demo.sh: check failed: $what: got '$got', expected '$want'" >&2
-    exit 1
-  fi
-  echo "ok: $what ($got)"
+# "STEP MS" for each step that took ACCESS EXCLUSIVE, from step.started (lock=...) and the
+# following step.done (elapsed_ms=...) lines of pgphase's log.
+exclusive_steps() {
+  awk '
+    /step\.started/ { exclusive = ($0 ~ /ACCESS EXCLUSIVE/); summary = $0
+                      sub(/.*summary=/, "", summary) }
+    /step\.done/ && exclusive { ms = $0; sub(/.*elapsed_ms=/, "", ms); sub(/[^0-9].*/, "", ms)
+                                print ms, summary; exclusive = 0 }' "$OUT/pgphase.log"
+}
+
+# Samples pg_locks every 10 ms for ACCESS EXCLUSIVE locks granted on users or orders; prints one line
+# per sample that saw one: "EPOCH_S PID". A cross-check on the step durations.
+start_lock_sampler() {
+  printf '%s\n' "SELECT extract(epoch FROM clock_timestamp()), l.pid FROM pg_locks l
+      WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
+        AND l.relation IN ('public.users'::regclass, 'public.orders'::regclass);" '\watch 0.01' |
+    "$PSQL" -X -q -At -d "$DSN" -o "$OUT/locks.log" >/dev/null 2>&1 &
+  sampler_pid=$!
+}
+sampler_pid=
+
+# "K samples, longest run X ms": how many samples saw an ACCESS EXCLUSIVE lock, and the longest
+# run of consecutive samples (gaps < 50 ms) of one backend holding one, first to last sample.
+sampled_locks() {
+  awk -F'|' '
+    NF == 2 { if ($2 == pid && $1 - last < 0.05) { held = $1 - first } else { first = $1; held = 0 }
+              pid = $2; last = $1; if (held > max) max = held; seen++ }
+    END { printf "%d samples, longest run %.0f ms\n", seen, max * 1000 }' "$OUT/locks.log"
 }
 
 inner() {
   DSN=${PGPHASE_TEST_DSN:?the inner part runs under scripts/with-postgres.sh}
+  OUT=${PGPHASE_DEMO_OUT:?}
   if ! command -v psql >/dev/null 2>&1; then
     PSQL=${PGPHASE_TEST_PGBIN:?}/psql
   fi
+  trap 'stop_children; kill -TERM $sampler_pid 2>/dev/null || true' EXIT
+  trap 'echo "demo.sh: interrupted" >&2; exit 130' INT
+  trap 'echo "demo.sh: terminated" >&2; exit 143' TERM HUP
+  : >"$OUT/pgphase.log"
   local t_all t0
   t_all=$(now)
+  echo "logs in $OUT"
 
-  section "creating public.users with $ROWS rows"
+  section "creating public.users and public.orders with $ROWS rows each"
   t0=$(now)
   "$PSQL" -v ON_ERROR_STOP=1 -X -q -d "$DSN" <<SQL
 CREATE TABLE public.users (
@@ -106,48 +231,140 @@ CREATE TABLE public.users (
 );
 INSERT INTO public.users (email, name)
   SELECT 'user' || i || '@example.com', 'User ' || i FROM generate_series(1, $ROWS) AS i;
-ANALYZE public.users;
+CREATE TABLE public.orders (
+  id bigserial PRIMARY KEY,
+  user_id bigint NOT NULL,
+  legacy_currency varchar(3),
+  written_by text NOT NULL DEFAULT 'seed',
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO public.orders (user_id, legacy_currency)
+  SELECT i, (ARRAY['usd', 'eur', 'gbp'])[1 + i % 3] FROM generate_series(1, $ROWS) AS i;
+VACUUM ANALYZE public.users, public.orders;
+CHECKPOINT;
 SQL
-  record "seed $ROWS rows" "$t0"
-  psql_cmd -c '\d users'
+  record "seed 2 x $ROWS rows" "$t0"
+  psql_cmd -c '\d users' -c '\d orders'
   check "rows in users" "$(sql_value 'SELECT count(*) FROM public.users')" "$ROWS"
+  check "rows in orders" "$(sql_value 'SELECT count(*) FROM public.orders')" "$ROWS"
+
+  section "the old app starts: it reads and writes users.email and orders.legacy_currency"
+  start_app old-app public "${OLD_APP_QUERIES[@]}"
+  old_pid=$app_pid
+  printf '  %s\n' "${OLD_APP_QUERIES[@]}"
+  local t_before t_start
+  t_before=$(now)
+  echo "measuring the baseline for ${BASELINE}s ..."
+  sleep "$BASELINE"
 
   pgphase_step "plan" plan "$PLAN" --dsn "$DSN"
+  start_lock_sampler
+  t_start=$(now)
   pgphase_step "start (expand)" start "$PLAN" --dsn "$DSN"
 
-  section "during expand, old and new clients both work"
-  echo "# an old client still writes email:"
-  psql_cmd -c "INSERT INTO users (email, name) VALUES ('old-client@example.com', 'old client')"
-  echo "# a new client already writes email_address:"
-  psql_cmd -c "INSERT INTO users (email_address, name) VALUES ('new-client@example.com', 'new client')"
-  psql_cmd -c "SELECT id, name, email, email_address, email = email_address AS same FROM users WHERE name IN ('old client', 'new client') ORDER BY id"
-  check "rows from both clients with email = email_address" \
-    "$(sql_value "SELECT count(*) FROM users WHERE name IN ('old client', 'new client')
-                    AND email IS NOT NULL AND email = email_address")" 2
+  local version_schema
+  version_schema=$("$BIN" status --json --dsn "$DSN" |
+    grep -o '"version_schema": *"[^"]*"' | head -n 1 | sed 's/.*: *"//; s/"$//')
+  [[ -n $version_schema ]] || die "pgphase status --json gave no version_schema"
+  section "the new app starts: search_path $version_schema (views with email_address, currency)"
+  start_app new-app "$version_schema" "${NEW_APP_QUERIES[@]}"
+  new_pid=$app_pid
+  printf '  %s\n' "${NEW_APP_QUERIES[@]}"
 
   pgphase_step "backfill" backfill "$PLAN" --dsn "$DSN"
+  local backfill_secs rows_backfilled
+  backfill_secs=${step_secs[-1]}
+  rows_backfilled=$(grep 'command.done' "$OUT/pgphase.log" | grep 'command=backfill' |
+    grep -o 'rows_backfilled=[0-9]*' | tail -n 1 | cut -d= -f2)
+
+  section "data right after backfill, with both apps still writing"
+  check "rows whose email_address differs from email" \
+    "$(sql_value 'SELECT count(*) FROM public.users WHERE email_address IS DISTINCT FROM email')" 0
+  check "orders not written by the new app whose currency is not upper(legacy_currency)" \
+    "$(sql_value "SELECT count(*) FROM public.orders WHERE written_by <> 'new app'
+                    AND currency IS DISTINCT FROM upper(legacy_currency)")" 0
+  check "orders with a NULL currency" \
+    "$(sql_value 'SELECT count(*) FROM public.orders WHERE currency IS NULL')" 0
   pgphase_step "status" status --dsn "$DSN"
+
+  section "every instance runs the new version now: the old app is stopped before complete"
+  stop_app "$old_pid" old-app
+  old_pid=
   pgphase_step "complete (contract)" complete "$PLAN" --dsn "$DSN"
+  local t_done
+  t_done=$(now)
+  echo "the new app keeps running for 2s after complete ..."
+  sleep 2
+  stop_app "$new_pid" new-app
+  new_pid=
+  kill -TERM "$sampler_pid" 2>/dev/null || true
+  wait "$sampler_pid" 2>/dev/null || true
+  sampler_pid=
 
   section "after complete"
-  psql_cmd -c '\d users'
-  local total filled old_col
+  psql_cmd -c '\d users' -c '\d orders'
+  local total old_col
   total=$(sql_value 'SELECT count(*) FROM public.users')
-  filled=$(sql_value 'SELECT count(email_address) FROM public.users')
   old_col=$(sql_value "SELECT count(*) FROM information_schema.columns
                          WHERE table_schema = 'public' AND table_name = 'users'
                            AND column_name = 'email'")
-  check "rows in users" "$total" $((ROWS + 2))
-  check "rows with a non-null email_address" "$filled" $((ROWS + 2))
   check "old column users.email is gone" "$old_col" 0
+  check "users without email_address" \
+    "$(sql_value 'SELECT count(*) FROM public.users WHERE email_address IS NULL')" 0
+  check "orders.currency is NOT NULL" \
+    "$(sql_value "SELECT attnotnull FROM pg_attribute
+                    WHERE attrelid = 'public.orders'::regclass AND attname = 'currency'")" t
+  check "index users_name_idx is valid" \
+    "$(sql_value "SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.users_name_idx'::regclass")" t
+  local inserted orders_total orders_inserted
+  inserted=$(sql_value "SELECT count(*) FROM public.users WHERE name IN ('old app', 'new app')")
+  check "users = seeded + inserted by the apps" "$total" $((ROWS + inserted))
+  orders_total=$(sql_value 'SELECT count(*) FROM public.orders')
+  orders_inserted=$(sql_value "SELECT count(*) FROM public.orders WHERE id > $ROWS")
+  check "orders = seeded + inserted by the apps" "$orders_total" $((ROWS + orders_inserted))
 
-  section "summary"
-  echo "users: $total rows, every one with email_address; users.email renamed without downtime"
-  local i
-  for i in "${!phase_names[@]}"; do
-    printf '  %-22s %8ss\n' "${phase_names[$i]}" "${phase_secs[$i]}"
-  done
-  printf '  %-22s %8ss\n' "total" "$(elapsed "$t_all" "$(now)")"
+  # --- the report ---------------------------------------------------------------------------
+  local before during all longest steps_total
+  before=$("$BIN" traffic-report "$OUT/old-app.log" --from "$t_before" --to "$t_start")
+  during=$("$BIN" traffic-report "$OUT/old-app.log" "$OUT/new-app.log" --from "$t_start" --to "$t_done")
+  all=$("$BIN" traffic-report "$OUT/old-app.log" "$OUT/new-app.log")
+  steps_total=$(grep 'command.done' "$OUT/pgphase.log" | grep -o 'steps_run=[0-9]*' |
+    cut -d= -f2 | awk '{ n += $1 } END { print n + 0 }')
+  longest=$(exclusive_steps | sort -n | tail -n 1)
+  {
+    section "report"
+    echo "plan: $PLAN, $ROWS rows per table: rename users.email -> email_address, index users(name),"
+    echo "      add orders.currency NOT NULL (up: upper(legacy_currency))"
+    local i
+    for i in "${!step_names[@]}"; do
+      printf '  %-22s %7ss\n' "${step_names[$i]}" "${step_secs[$i]}"
+    done
+    printf '  %-22s %7ss\n' "demo total" "$(elapsed "$t_all" "$(now)")"
+    echo "pgphase steps run: $steps_total (start, backfill, complete)"
+    awk -v n="$rows_backfilled" -v s="$backfill_secs" \
+      'BEGIN { printf "rows backfilled: %d in %.1f s (%.0f rows/s, sweeps and VALIDATE included)\n", n, s, n / s }'
+    echo "ACCESS EXCLUSIVE steps (step wall time, an upper bound on the lock held):"
+    exclusive_steps | sort -rn |
+      awk '{ ms = $1 == 0 ? "<1" : $1; $1 = ""; printf "  %6s ms %s\n", ms, $0 }'
+    longest=${longest%% *}
+    echo "longest ACCESS EXCLUSIVE lock: $([[ $longest == 0 ]] && echo '<1' || echo "$longest") ms (step wall time)"
+    echo "pg_locks, sampled every ~10 ms from start to complete, showed one in $(sampled_locks)"
+    echo "old app stopped before complete (a real rollout stops it once every instance runs the new version)"
+    printf '%-44s %8s %7s %7s %7s %8s\n' "app queries" queries errors "p50 ms" "p99 ms" "max ms"
+    row() { printf '  %-42s %8d %7d %7s %7s %8s\n' "$@"; }
+    # shellcheck disable=SC2086
+    row "before: old app, ${BASELINE}s before start" $before
+    # shellcheck disable=SC2086
+    row "during: old + new app, start..complete" $during
+    # shellcheck disable=SC2086
+    row "whole run: both apps" $all
+    echo "  $(tail -n 1 "$OUT/old-app.out")"
+    echo "  $(tail -n 1 "$OUT/new-app.out")"
+  } | tee "$OUT/report.txt"
+  # shellcheck disable=SC2086
+  set -- $all
+  [[ $2 == 0 ]] || die "the apps had $2 failed queries (see $OUT/old-app.out and new-app.out)"
+  [[ -z $app_failed ]] || die "app client(s) failed:$app_failed"
   echo "demo OK"
 }
 

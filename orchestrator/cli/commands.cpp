@@ -4,6 +4,7 @@
 
 #include "orchestrator/cli/common.hpp"
 #include "orchestrator/cli/lint_command.hpp"
+#include "orchestrator/cli/traffic_command.hpp"
 #include "orchestrator/engine/history.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/engine/outcome.hpp"
@@ -236,6 +237,10 @@ int run(int argc, char** argv) {
     history->add_flag("--steps", history_steps, "also list each step done or undone");
     LintArgs lint_args;
     auto* lint = add_lint_command(app, lint_args);
+    TrafficArgs traffic_args;
+    auto* traffic = add_traffic_command(app, traffic_args);
+    TrafficReportArgs traffic_report_args;
+    auto* traffic_report = add_traffic_report_command(app, traffic_report_args);
 
     auto* verify = app.add_subcommand(
         "verify", "check in batches that every row holds what the plan's expressions give");
@@ -270,6 +275,12 @@ int run(int argc, char** argv) {
         }
         if (lint->parsed()) {
             return lint_command(common, lint_args);
+        }
+        if (traffic->parsed()) {
+            return traffic_command(common, traffic_args);
+        }
+        if (traffic_report->parsed()) {
+            return traffic_report_command(traffic_report_args);
         }
         for (auto* sub : phases) {
             if (sub->parsed()) {
