@@ -1,0 +1,311 @@
+// `complete --prisma-migration` against a real PostgreSQL and the real binary: the row in
+// `_prisma_migrations` is the one `prisma migrate resolve --applied` writes (checksum compared
+// with sha256sum, table layout compared with Prisma's DDL), a rerun inserts nothing, a row for
+// another script stops complete before contract, earlier failed attempts are marked rolled
+// back, and the advance and plan-field paths record it too. The Prisma CLI itself cannot run
+// here (its engines come from binaries.prisma.sh), so Prisma's own source is the reference.
+#include "tests/integration/support.hpp"
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <sys/wait.h>
+
+namespace pgphase::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* rename_plan = R"(
+name: rename_user_email
+settings:
+  lock_timeout: 1s
+  lock_retries: 3
+changes:
+  - rename_column: {table: User, from: email, to: emailAddress}
+)";
+
+constexpr const char* prisma_name = "20261125093000_rename_user_email";
+
+// What prisma migrate dev --create-only writes for the rename (CRLF: a Windows checkout).
+constexpr const char* prisma_sql =
+    "-- AlterTable\r\nALTER TABLE \"User\" RENAME COLUMN \"email\" TO \"emailAddress\";\r\n";
+
+// Prisma's table, as information_schema describes its DDL (prisma-engines, sql-schema-connector
+// flavour/postgres.rs create_migrations_table).
+const char* prisma_layout = "id|character varying|36|NO|\n"
+                            "checksum|character varying|64|NO|\n"
+                            "finished_at|timestamp with time zone||YES|\n"
+                            "migration_name|character varying|255|NO|\n"
+                            "logs|text||YES|\n"
+                            "rolled_back_at|timestamp with time zone||YES|\n"
+                            "started_at|timestamp with time zone||NO|now()\n"
+                            "applied_steps_count|integer||NO|0\n";
+
+const char* prisma_ddl = R"(CREATE TABLE _prisma_migrations (
+    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum                VARCHAR(64) NOT NULL,
+    finished_at             TIMESTAMPTZ,
+    migration_name          VARCHAR(255) NOT NULL,
+    logs                    TEXT,
+    rolled_back_at          TIMESTAMPTZ,
+    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_steps_count     INTEGER NOT NULL DEFAULT 0
+))";
+
+std::string sha256sum(const std::string& path) {
+    const std::string command = "sha256sum '" + path + "'";
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+    std::array<char, 65> digest{};
+    if (!pipe ||
+        std::fgets(digest.data(), static_cast<int>(digest.size()), pipe.get()) == nullptr) {
+        return {};
+    }
+    return std::string(digest.data());
+}
+
+class PrismaHistory : public DatabaseTest {
+protected:
+    void SetUp() override {
+        DatabaseTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) {
+            return;
+        }
+        db().execute("CREATE TABLE \"User\" (id serial PRIMARY KEY, email text NOT NULL)");
+        db().execute("INSERT INTO \"User\" (email) SELECT 'u' || i || '@example.com' "
+                     "FROM generate_series(1, 300) i");
+        m_plan = write_plan("rename", rename_plan);
+        m_root = fs::path(m_plan).parent_path();
+        m_migration = m_root / "prisma" / "migrations" / prisma_name;
+        fs::create_directories(m_migration);
+        std::ofstream(m_migration / "migration.sql", std::ios::binary) << prisma_sql;
+    }
+
+    void expect_ok(const CommandResult& result) {
+        EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    }
+
+    void start_and_backfill() {
+        expect_ok(pgphase({"start", m_plan}));
+        expect_ok(pgphase({"backfill", m_plan}));
+    }
+
+    std::string rows_for(const std::string& name = prisma_name) {
+        return scalar("SELECT count(*) FROM public._prisma_migrations WHERE migration_name = '" +
+                      name + "'");
+    }
+
+    std::string phase() {
+        return scalar("SELECT phase FROM pgphase.migrations WHERE name = 'rename_user_email'");
+    }
+
+    std::string events(const std::string& event) {
+        return scalar("SELECT count(*) FROM pgphase.events WHERE event = '" + event + "'");
+    }
+
+    std::string m_plan;
+    fs::path m_root;
+    fs::path m_migration;
+};
+
+TEST_F(PrismaHistory, CompleteWritesTheRowPrismaResolveAppliedWrites) {
+    start_and_backfill();
+    expect_ok(pgphase({"complete", m_plan, "--prisma-migration", m_migration.string()}));
+    EXPECT_EQ(phase(), "completed");
+
+    // The table, created because it did not exist, is Prisma's column for column.
+    const orchestrator::Rows columns =
+        db().query("SELECT column_name, data_type, coalesce(character_maximum_length::text, ''), "
+                   "is_nullable, coalesce(column_default, '') FROM information_schema.columns "
+                   "WHERE table_schema = 'public' AND table_name = '_prisma_migrations' "
+                   "ORDER BY ordinal_position");
+    std::string layout;
+    for (std::size_t i = 0; i < columns.rows.size(); ++i) {
+        layout += columns.text(i, 0) + "|" + columns.text(i, 1) + "|" + columns.text(i, 2) + "|" +
+                  columns.text(i, 3) + "|" + columns.text(i, 4) + "\n";
+    }
+    EXPECT_EQ(layout, prisma_layout);
+    EXPECT_EQ(scalar("SELECT pg_get_constraintdef(oid) || ' ' || conname FROM pg_constraint "
+                     "WHERE conrelid = 'public._prisma_migrations'::regclass AND contype = 'p'"),
+              "PRIMARY KEY (id) _prisma_migrations_pkey");
+
+    // The row: checksum is sha256sum of the file's bytes (CRLF kept), as resolve --applied.
+    const std::string expected = sha256sum((m_migration / "migration.sql").string());
+    ASSERT_EQ(expected.size(), 64U);
+    const orchestrator::Rows row =
+        db().query("SELECT checksum, length(id), id ~ '^[0-9a-f-]{36}$', finished_at IS NOT NULL, "
+                   "finished_at = started_at, logs, rolled_back_at IS NULL, applied_steps_count "
+                   "FROM public._prisma_migrations WHERE migration_name = $1",
+                   {std::string(prisma_name)});
+    ASSERT_EQ(row.rows.size(), 1U);
+    EXPECT_EQ(row.text(0, 0), expected);
+    EXPECT_EQ(row.text(0, 1), "36");
+    EXPECT_EQ(row.text(0, 2), "t");
+    EXPECT_EQ(row.text(0, 3), "t");
+    EXPECT_EQ(row.text(0, 4), "t");
+    ASSERT_TRUE(row.at(0, 5).has_value()); // '' as Prisma writes it, not NULL
+    EXPECT_EQ(row.text(0, 5), "");
+    EXPECT_EQ(row.text(0, 6), "t");
+    EXPECT_EQ(row.text(0, 7), "0");
+
+    // In the event log, in the transaction that completed the migration.
+    EXPECT_EQ(events("prisma.recorded"), "1");
+    EXPECT_EQ(scalar("SELECT detail->>'checksum' FROM pgphase.events "
+                     "WHERE event = 'prisma.recorded'"),
+              expected);
+}
+
+TEST_F(PrismaHistory, RerunningCompleteDoesNotInsertTwice) {
+    start_and_backfill();
+    expect_ok(pgphase({"complete", m_plan, "--prisma-migration", m_migration.string()}));
+    const std::string id = scalar("SELECT id FROM public._prisma_migrations");
+    expect_ok(pgphase({"complete", m_plan, "--prisma-migration", m_migration.string() + "/"}));
+    EXPECT_EQ(rows_for(), "1");
+    EXPECT_EQ(scalar("SELECT id FROM public._prisma_migrations"), id);
+    EXPECT_EQ(events("prisma.already_recorded"), "1");
+}
+
+TEST_F(PrismaHistory, ACompleteRunWithoutTheFlagCanRecordItLater) {
+    start_and_backfill();
+    expect_ok(pgphase({"complete", m_plan}));
+    EXPECT_EQ(scalar("SELECT to_regclass('public._prisma_migrations') IS NULL"), "t");
+    expect_ok(pgphase({"complete", m_plan, "--prisma-migration", m_migration.string()}));
+    EXPECT_EQ(rows_for(), "1");
+}
+
+TEST_F(PrismaHistory, ARowForAnotherScriptStopsCompleteBeforeContract) {
+    db().execute(prisma_ddl);
+    const std::string other(64, 'f');
+    db().execute("INSERT INTO _prisma_migrations (id, checksum, logs, started_at, finished_at, "
+                 "migration_name) VALUES ('11111111-1111-4111-8111-111111111111', '" +
+                 other + "', '', now(), now(), '" + prisma_name + "')");
+    start_and_backfill();
+    const CommandResult result =
+        pgphase({"complete", m_plan, "--prisma-migration", m_migration.string()});
+    EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+    EXPECT_NE(result.err.find("already recorded as applied"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find(other), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find(sha256sum((m_migration / "migration.sql").string())),
+              std::string::npos)
+        << result.err;
+    EXPECT_EQ(phase(), "backfilled"); // contract has not run
+    EXPECT_EQ(rows_for(), "1");
+}
+
+TEST_F(PrismaHistory, AScriptRecordedWithOtherLineEndingsCountsAsRecorded) {
+    // Prisma accepts a checksum of the script with CRLF made LF: so does pgphase.
+    db().execute(prisma_ddl);
+    db().execute("INSERT INTO _prisma_migrations (id, checksum, logs, started_at, finished_at, "
+                 "migration_name) SELECT 'aaaaaaaa-1111-4111-8111-111111111111', "
+                 "encode(sha256(convert_to(replace($$" +
+                 std::string(prisma_sql) +
+                 "$$, E'\\r\\n', E'\\n'), 'UTF8')), 'hex'), '', now(), "
+                 "now(), '" +
+                 prisma_name + "'");
+    start_and_backfill();
+    expect_ok(pgphase({"complete", m_plan, "--prisma-migration", m_migration.string()}));
+    EXPECT_EQ(rows_for(), "1");
+    EXPECT_EQ(events("prisma.already_recorded"), "1");
+}
+
+TEST_F(PrismaHistory, AFailedAttemptIsMarkedRolledBackAsResolveAppliedDoes) {
+    db().execute(prisma_ddl);
+    db().execute("INSERT INTO _prisma_migrations (id, checksum, logs, started_at, "
+                 "migration_name) VALUES ('22222222-1111-4111-8111-111111111111', '" +
+                 std::string(64, 'e') + "', 'lock timeout', now(), '" + prisma_name + "')");
+    start_and_backfill();
+    expect_ok(pgphase({"complete", m_plan, "--prisma-migration", m_migration.string()}));
+    EXPECT_EQ(rows_for(), "2");
+    EXPECT_EQ(scalar("SELECT rolled_back_at IS NOT NULL FROM _prisma_migrations "
+                     "WHERE id = '22222222-1111-4111-8111-111111111111'"),
+              "t");
+    EXPECT_EQ(scalar("SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL "
+                     "AND rolled_back_at IS NULL"),
+              "1");
+}
+
+TEST_F(PrismaHistory, AdvanceRecordsItOnlyWhenItCompletes) {
+    expect_ok(pgphase(
+        {"advance", m_plan, "--to", "backfill", "--prisma-migration", m_migration.string()}));
+    EXPECT_EQ(phase(), "backfilled");
+    EXPECT_EQ(scalar("SELECT to_regclass('public._prisma_migrations') IS NULL"), "t");
+    expect_ok(pgphase(
+        {"advance", m_plan, "--to", "complete", "--prisma-migration", m_migration.string()}));
+    EXPECT_EQ(phase(), "completed");
+    EXPECT_EQ(rows_for(), "1");
+    expect_ok(pgphase({"advance", m_plan, "--prisma-migration", m_migration.string()}));
+    EXPECT_EQ(rows_for(), "1");
+}
+
+TEST_F(PrismaHistory, ThePlanFieldIsResolvedAgainstThePlanFile) {
+    const fs::path deploy = m_root / "deploy";
+    fs::create_directories(deploy);
+    const std::string plan = (deploy / "rename.yaml").string();
+    std::ofstream(plan, std::ios::binary)
+        << rename_plan << "prisma_migration: ../prisma/migrations/" << prisma_name << "\n";
+    expect_ok(pgphase({"advance", plan}));
+    EXPECT_EQ(phase(), "completed");
+    EXPECT_EQ(rows_for(), "1");
+    EXPECT_EQ(scalar("SELECT checksum FROM _prisma_migrations"),
+              sha256sum((m_migration / "migration.sql").string()));
+}
+
+TEST_F(PrismaHistory, AMissingMigrationDirectoryIsBadInputAndRunsNothing) {
+    start_and_backfill();
+    const CommandResult result =
+        pgphase({"complete", m_plan, "--prisma-migration", (m_root / "nope").string()});
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find("not a Prisma migration directory"), std::string::npos) << result.err;
+    EXPECT_EQ(phase(), "backfilled");
+}
+
+// End to end with the real Prisma CLI, when one that can run is named by PGPHASE_PRISMA_CLI
+// (e.g. node_modules/.bin/prisma with its engines present). Never downloaded here: the CLI
+// fetches its engines from binaries.prisma.sh at first run, which CI cannot rely on.
+TEST_F(PrismaHistory, RealPrismaCliSeesTheMigrationAsApplied) {
+    const char* cli = std::getenv("PGPHASE_PRISMA_CLI");
+    if (cli == nullptr || *cli == '\0') {
+        GTEST_SKIP() << "PGPHASE_PRISMA_CLI is not set: no runnable Prisma CLI; the row is "
+                        "checked against Prisma's source layout by the other tests";
+    }
+    const fs::path prisma = m_root / "prisma";
+    std::ofstream(prisma / "schema.prisma", std::ios::binary)
+        << "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n"
+           "model User {\n  id           Int    @id @default(autoincrement())\n"
+           "  emailAddress String\n}\n";
+    std::ofstream(prisma / "migrations" / "migration_lock.toml", std::ios::binary)
+        << "provider = \"postgresql\"\n";
+    start_and_backfill();
+    expect_ok(pgphase({"complete", m_plan, "--prisma-migration", m_migration.string()}));
+    const char* server = std::getenv("PGPHASE_TEST_DSN");
+    ASSERT_NE(server, nullptr);
+    const std::string database = scalar("SELECT current_database()");
+    std::string url = server;
+    const auto query = url.find('?');
+    const std::string base = url.substr(0, query);
+    url = base.substr(0, base.rfind('/') + 1) + database;
+    auto run = [&](const std::string& args) {
+        const std::string command = "cd '" + m_root.string() + "' && DATABASE_URL='" + url + "' '" +
+                                    cli + "' " + args + " --schema prisma/schema.prisma" + " >'" +
+                                    (m_root / "prisma.out").string() + "' 2>&1";
+        const int status = std::system(command.c_str());
+        std::ifstream in(m_root / "prisma.out");
+        std::ostringstream text;
+        text << in.rdbuf();
+        return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str());
+    };
+    const auto status = run("migrate status");
+    EXPECT_EQ(status.first, 0) << status.second;
+    EXPECT_NE(status.second.find("up to date"), std::string::npos) << status.second;
+    const auto deploy = run("migrate deploy");
+    EXPECT_EQ(deploy.first, 0) << deploy.second;
+    EXPECT_NE(deploy.second.find("No pending migrations"), std::string::npos) << deploy.second;
+    EXPECT_EQ(rows_for(), "1");
+}
+
+} // namespace
+} // namespace pgphase::testing
