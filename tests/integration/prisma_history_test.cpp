@@ -263,6 +263,20 @@ TEST_F(PrismaHistory, AMissingMigrationDirectoryIsBadInputAndRunsNothing) {
     EXPECT_EQ(phase(), "backfilled");
 }
 
+TEST_F(PrismaHistory, ThePrismaUrlsSchemaParameterChoosesTheHistorysSchema) {
+    start_and_backfill();
+    // Prisma keeps its history in the schema its URL names; pgphase reads the same parameter.
+    const std::string url = dsn() + (dsn().find('?') == std::string::npos ? "?" : "&") +
+                            "schema=app&connection_limit=3";
+    const std::string command = std::string("'") + PGPHASE_BINARY + "' complete '" + m_plan +
+                                "' --prisma-migration '" + m_migration.string() + "' --dsn '" +
+                                url + "' >/dev/null 2>&1";
+    const int status = std::system(command.c_str());
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << command;
+    EXPECT_EQ(scalar("SELECT count(*) FROM app._prisma_migrations"), "1");
+    EXPECT_EQ(scalar("SELECT to_regclass('public._prisma_migrations') IS NULL"), "t");
+}
+
 // End to end with the real Prisma CLI, when one that can run is named by PGPHASE_PRISMA_CLI
 // (e.g. node_modules/.bin/prisma with its engines present). Never downloaded here: the CLI
 // fetches its engines from binaries.prisma.sh at first run, which CI cannot rely on.
