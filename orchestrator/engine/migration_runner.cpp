@@ -761,6 +761,10 @@ PhaseReport MigrationRunner::rollback() {
 
 AdvanceReport MigrationRunner::advance(AdvanceTarget target) {
     AdvanceReport out;
+    if (!m_options.prisma_migration.empty()) {
+        // A wrong directory is found at release N's expand, not weeks later at contract.
+        prisma::read_migration(m_options.prisma_migration);
+    }
     auto record = m_store->find(m_plan.name);
     if (record) {
         out.from = phase_name(record->phase);

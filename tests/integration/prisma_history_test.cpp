@@ -263,6 +263,14 @@ TEST_F(PrismaHistory, AMissingMigrationDirectoryIsBadInputAndRunsNothing) {
     EXPECT_EQ(phase(), "backfilled");
 }
 
+TEST_F(PrismaHistory, AdvanceRefusesAMissingMigrationDirectoryBeforeExpand) {
+    const CommandResult result = pgphase(
+        {"advance", m_plan, "--to", "backfill", "--prisma-migration", (m_root / "typo").string()});
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find("not a Prisma migration directory"), std::string::npos) << result.err;
+    EXPECT_EQ(phase(), ""); // nothing started
+}
+
 TEST_F(PrismaHistory, ThePrismaUrlsSchemaParameterChoosesTheHistorysSchema) {
     start_and_backfill();
     // Prisma keeps its history in the schema its URL names; pgphase reads the same parameter.
