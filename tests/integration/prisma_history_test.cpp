@@ -285,14 +285,18 @@ TEST_F(PrismaHistory, ThePrismaUrlsSchemaParameterChoosesTheHistorysSchema) {
     EXPECT_EQ(scalar("SELECT to_regclass('public._prisma_migrations') IS NULL"), "t");
 }
 
-// End to end with the real Prisma CLI, when one that can run is named by PGPHASE_PRISMA_CLI
-// (e.g. node_modules/.bin/prisma with its engines present). Never downloaded here: the CLI
-// fetches its engines from binaries.prisma.sh at first run, which CI cannot rely on.
-TEST_F(PrismaHistory, RealPrismaCliSeesTheMigrationAsApplied) {
+// End to end with the real Prisma CLI when PGPHASE_PRISMA_CLI names one (scripts/prisma-cli.sh
+// installs it): Prisma 6 with its JavaScript schema engine and @prisma/adapter-pg, native engine
+// paths pointed at a dummy file so nothing is downloaded. `prisma migrate status` must find the
+// database up to date after pgphase recorded the migration, and the row and table Prisma's own
+// `migrate resolve --applied` writes in a second database must equal pgphase's.
+TEST_F(PrismaHistory, RealPrismaCliAgreesWithTheRecordedRow) {
     const char* cli = std::getenv("PGPHASE_PRISMA_CLI");
     if (cli == nullptr || *cli == '\0') {
-        GTEST_SKIP() << "PGPHASE_PRISMA_CLI is not set: no runnable Prisma CLI; the row is "
-                        "checked against Prisma's source layout by the other tests";
+        GTEST_SKIP()
+            << "PGPHASE_PRISMA_CLI is not set (PGPHASE_PRISMA_CLI=$(scripts/prisma-cli.sh) "
+               "runs this test); the row is checked against Prisma's source layout by "
+               "the other tests";
     }
     const fs::path prisma = m_root / "prisma";
     std::ofstream(prisma / "schema.prisma", std::ios::binary)
@@ -301,32 +305,86 @@ TEST_F(PrismaHistory, RealPrismaCliSeesTheMigrationAsApplied) {
            "  emailAddress String\n}\n";
     std::ofstream(prisma / "migrations" / "migration_lock.toml", std::ios::binary)
         << "provider = \"postgresql\"\n";
-    start_and_backfill();
-    expect_ok(pgphase({"complete", m_plan, "--prisma-migration", m_migration.string()}));
-    const char* server = std::getenv("PGPHASE_TEST_DSN");
-    ASSERT_NE(server, nullptr);
-    const std::string database = scalar("SELECT current_database()");
-    std::string url = server;
+    std::ofstream(m_root / "prisma.config.ts", std::ios::binary)
+        << "import { defineConfig } from 'prisma/config'\n"
+           "import { PrismaPg } from '@prisma/adapter-pg'\n"
+           "export default defineConfig({\n"
+           "  experimental: { adapter: true },\n"
+           "  schema: 'prisma/schema.prisma',\n"
+           "  engine: 'js',\n"
+           "  async adapter() { return new PrismaPg({ connectionString: "
+           "process.env.DATABASE_URL }) },\n"
+           "})\n";
+    // The config imports from the CLI's node_modules.
+    fs::create_directory_symlink(fs::path(cli).parent_path().parent_path(),
+                                 m_root / "node_modules");
+    std::ofstream(m_root / "no-engine") << "";
+
+    const std::string url = dsn();
     const auto query = url.find('?');
     const std::string base = url.substr(0, query);
-    url = base.substr(0, base.rfind('/') + 1) + database;
-    auto run = [&](const std::string& args) {
-        const std::string command = "cd '" + m_root.string() + "' && DATABASE_URL='" + url + "' '" +
-                                    cli + "' " + args + " --schema prisma/schema.prisma" + " >'" +
-                                    (m_root / "prisma.out").string() + "' 2>&1";
+    const std::string second_db = scalar("SELECT current_database()") + "_resolve";
+    const std::string second_url = base.substr(0, base.rfind('/') + 1) + second_db +
+                                   (query == std::string::npos ? "" : url.substr(query));
+    auto run = [&](const std::string& database_url, const std::string& args) {
+        const std::string engine = (m_root / "no-engine").string();
+        const std::string command = "cd '" + m_root.string() + "' && DATABASE_URL='" +
+                                    database_url + "' PRISMA_QUERY_ENGINE_LIBRARY='" + engine +
+                                    "' PRISMA_SCHEMA_ENGINE_BINARY='" + engine +
+                                    "' PRISMA_HIDE_UPDATE_MESSAGE=1 timeout 120 '" + cli + "' " +
+                                    args + " >'" + (m_root / "prisma.out").string() + "' 2>&1";
         const int status = std::system(command.c_str());
         std::ifstream in(m_root / "prisma.out");
         std::ostringstream text;
         text << in.rdbuf();
         return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str());
     };
-    const auto status = run("migrate status");
-    EXPECT_EQ(status.first, 0) << status.second;
-    EXPECT_NE(status.second.find("up to date"), std::string::npos) << status.second;
-    const auto deploy = run("migrate deploy");
-    EXPECT_EQ(deploy.first, 0) << deploy.second;
-    EXPECT_NE(deploy.second.find("No pending migrations"), std::string::npos) << deploy.second;
-    EXPECT_EQ(rows_for(), "1");
+
+    const auto before = run(url, "migrate status");
+    EXPECT_NE(before.first, 0) << before.second;
+    EXPECT_NE(before.second.find("have not yet been applied"), std::string::npos) << before.second;
+
+    start_and_backfill();
+    expect_ok(pgphase({"complete", m_plan, "--prisma-migration", m_migration.string()}));
+    const auto after = run(url, "migrate status");
+    EXPECT_EQ(after.first, 0) << after.second;
+    EXPECT_NE(after.second.find("Database schema is up to date"), std::string::npos)
+        << after.second;
+
+    db().execute("DROP DATABASE IF EXISTS \"" + second_db + "\"");
+    db().execute("CREATE DATABASE \"" + second_db + "\"");
+    const auto resolved = run(second_url, std::string("migrate resolve --applied ") + prisma_name);
+    EXPECT_EQ(resolved.first, 0) << resolved.second;
+    auto describe = [](orchestrator::Session& session) {
+        std::string out;
+        const orchestrator::Rows rows = session.query(
+            "SELECT 'row', length(id)::text, checksum, (finished_at = started_at)::text, "
+            "quote_nullable(logs), quote_nullable(rolled_back_at), applied_steps_count::text, "
+            "migration_name FROM _prisma_migrations UNION ALL "
+            "SELECT 'column', column_name, data_type, coalesce(character_maximum_length, 0)::text, "
+            "is_nullable, coalesce(column_default, ''), ordinal_position::text, '' "
+            "FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = '_prisma_migrations' UNION ALL "
+            "SELECT 'constraint', conname, pg_get_constraintdef(oid), '', '', '', '', '' "
+            "FROM pg_constraint WHERE conrelid = 'public._prisma_migrations'::regclass "
+            "ORDER BY 1, 7, 2");
+        for (std::size_t i = 0; i < rows.rows.size(); ++i) {
+            for (std::size_t c = 0; c < 8; ++c) {
+                out += rows.text(i, c) + (c == 7 ? "\n" : "|");
+            }
+        }
+        return out;
+    };
+    std::string by_prisma;
+    {
+        orchestrator::Session second(orchestrator::Dsn(second_url), "test");
+        by_prisma = describe(second);
+    }
+    db().execute("DROP DATABASE IF EXISTS \"" + second_db + "\"");
+    EXPECT_EQ(describe(db()), by_prisma);
+    EXPECT_NE(by_prisma.find(sha256sum((m_migration / "migration.sql").string())),
+              std::string::npos)
+        << by_prisma;
 }
 
 } // namespace
