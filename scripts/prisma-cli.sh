@@ -16,4 +16,5 @@ if [[ ! -x $dir/node_modules/.bin/prisma ]]; then
             prisma@6.19.3 @prisma/adapter-pg@6.19.3 pg@8.23.1 >&2
     )
 fi
-realpath "$dir/node_modules/.bin/prisma"
+# Not realpath: the test finds node_modules from this path, and .bin/prisma is a symlink.
+echo "$(cd "$dir" && pwd)/node_modules/.bin/prisma"
