@@ -2,8 +2,8 @@
 // `_prisma_migrations` is the one `prisma migrate resolve --applied` writes (checksum compared
 // with sha256sum, table layout compared with Prisma's DDL), a rerun inserts nothing, a row for
 // another script stops complete before contract, earlier failed attempts are marked rolled
-// back, and the advance and plan-field paths record it too. The Prisma CLI itself cannot run
-// here (its engines come from binaries.prisma.sh), so Prisma's own source is the reference.
+// back, and the advance, plan-field and `?schema=` paths record it too. With
+// PGPHASE_PRISMA_CLI set, the real Prisma CLI checks it as well.
 #include "tests/integration/support.hpp"
 
 #include <array>
