@@ -8,12 +8,12 @@ set -euo pipefail
 
 dir=${1:-build/prisma-cli}
 mkdir -p "$dir"
-if [[ ! -x $dir/node_modules/.bin/prisma ]]; then
+if [[ ! -x $dir/node_modules/.bin/prisma || ! -d $dir/node_modules/@prisma/client ]]; then
     (
         cd "$dir"
         [[ -f package.json ]] || npm init -y >/dev/null
         npm install --no-audit --no-fund --ignore-scripts \
-            prisma@6.19.3 @prisma/adapter-pg@6.19.3 pg@8.23.1 >&2
+            prisma@6.19.3 @prisma/client@6.19.3 @prisma/adapter-pg@6.19.3 pg@8.23.1 >&2
     )
 fi
 # Not realpath: the test finds node_modules from this path, and .bin/prisma is a symlink.

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <sys/wait.h>
 
@@ -385,6 +386,76 @@ TEST_F(PrismaHistory, RealPrismaCliAgreesWithTheRecordedRow) {
     EXPECT_NE(by_prisma.find(sha256sum((m_migration / "migration.sql").string())),
               std::string::npos)
         << by_prisma;
+}
+
+// The new app version on Prisma Client (query compiler, @prisma/adapter-pg with `schema` set to
+// the version schema) writes and reads the renamed field through the views while the old
+// version's column gets the same values; needs PGPHASE_PRISMA_CLI as above.
+TEST_F(PrismaHistory, RealPrismaClientWritesThroughTheVersionSchema) {
+    const char* cli = std::getenv("PGPHASE_PRISMA_CLI");
+    if (cli == nullptr || *cli == '\0') {
+        GTEST_SKIP()
+            << "PGPHASE_PRISMA_CLI is not set (PGPHASE_PRISMA_CLI=$(scripts/prisma-cli.sh) "
+               "runs this test)";
+    }
+    const fs::path modules = fs::path(cli).parent_path().parent_path();
+    if (!fs::exists(modules / "@prisma" / "client")) {
+        GTEST_SKIP() << "@prisma/client is not installed beside " << cli
+                     << "; rerun scripts/prisma-cli.sh";
+    }
+    const fs::path prisma = m_root / "prisma";
+    std::ofstream(prisma / "schema.prisma", std::ios::binary)
+        << "generator client {\n  provider        = \"prisma-client-js\"\n"
+           "  previewFeatures = [\"driverAdapters\", \"queryCompiler\"]\n"
+           "  engineType      = \"client\"\n}\n"
+           "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n"
+           "model User {\n  id           Int    @id @default(autoincrement())\n"
+           "  emailAddress String\n}\n";
+    std::ofstream(m_root / "app.js", std::ios::binary)
+        << "const { PrismaClient } = require('@prisma/client')\n"
+           "const { PrismaPg } = require('@prisma/adapter-pg')\n"
+           "const adapter = new PrismaPg({ connectionString: process.env.DATABASE_URL },\n"
+           "                             { schema: process.argv[2] })\n"
+           "const prisma = new PrismaClient({ adapter })\n"
+           ";(async () => {\n"
+           "  const created = await prisma.user.create({ data: { emailAddress: 'new@x' } })\n"
+           "  const updated = await prisma.user.update({ where: { id: created.id },\n"
+           "                                            data: { emailAddress: 'new2@x' } })\n"
+           "  const count = await prisma.user.count()\n"
+           "  console.log(JSON.stringify({ id: created.id, email: updated.emailAddress, count }))\n"
+           "  await prisma.$disconnect()\n"
+           "})().catch((e) => { console.error(String(e)); process.exit(1) })\n";
+    fs::create_directory_symlink(modules, m_root / "node_modules");
+    std::ofstream(m_root / "no-engine") << "";
+    auto run = [&](const std::string& command) {
+        const std::string engine = (m_root / "no-engine").string();
+        const std::string full =
+            "cd '" + m_root.string() + "' && DATABASE_URL='" + dsn() +
+            "' PRISMA_QUERY_ENGINE_LIBRARY='" + engine + "' PRISMA_SCHEMA_ENGINE_BINARY='" +
+            engine + "' PRISMA_HIDE_UPDATE_MESSAGE=1 timeout 120 " + command + " >'" +
+            (m_root / "out").string() + "' 2>'" + (m_root / "err").string() + "'";
+        const int status = std::system(full.c_str());
+        std::ifstream out(m_root / "out");
+        std::ifstream err(m_root / "err");
+        std::ostringstream text;
+        text << out.rdbuf() << err.rdbuf();
+        return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str());
+    };
+    const auto generated = run("'" + std::string(cli) + "' generate --schema prisma/schema.prisma");
+    ASSERT_EQ(generated.first, 0) << generated.second;
+
+    start_and_backfill();
+    const auto written = run("node app.js public_rename_user_email");
+    ASSERT_EQ(written.first, 0) << written.second;
+    const auto line = written.second.substr(0, written.second.find('\n'));
+    const nlohmann::json result = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(result.is_discarded()) << written.second;
+    EXPECT_EQ(result["email"], "new2@x");
+    EXPECT_EQ(result["count"], 301);
+    // The old app version reads the same row under the old name.
+    EXPECT_EQ(scalar("SELECT email FROM public.\"User\" WHERE id = " +
+                     std::to_string(result["id"].get<int>())),
+              "new2@x");
 }
 
 } // namespace
