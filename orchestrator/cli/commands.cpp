@@ -70,6 +70,7 @@ struct PhaseArgs {
     std::string min_soak; // a duration; "" = the plan's contract_after alone
     bool force = false;
     std::string to = "complete";
+    std::string prisma_migration; // "" = the plan's prisma_migration, if any
 };
 
 planners::Milliseconds min_soak(const PhaseArgs& args) {
@@ -96,6 +97,8 @@ int phase_command(const Common& common, const std::string& command, const std::s
     options.max_batches = args.max_batches;
     options.min_soak = min_soak(args);
     options.force = args.force;
+    options.prisma_migration =
+        args.prisma_migration.empty() ? plan.prisma_migration : args.prisma_migration;
     options.progress_bar = ::isatty(STDERR_FILENO) != 0 && common.log_format == "text";
     log::info("command.started", {{"command", command},
                                   {"migration", plan.name},
@@ -220,6 +223,8 @@ int run(int argc, char** argv) {
                             "refuse complete until this long after expand (and contract_after)");
             sub->add_flag("--force", phase_args.force,
                           "complete despite the soak guard (recorded in the event log)");
+            sub->add_option("--prisma-migration", phase_args.prisma_migration,
+                            "record this Prisma migration directory as applied when complete");
         }
         phases.push_back(sub);
     }

@@ -610,11 +610,61 @@ std::string MigrationRunner::touched_tables_json() const {
     return nlohmann::json(names).dump();
 }
 
+// Records the Prisma migration as `prisma migrate resolve --applied` does, with an event, in
+// the caller's transaction: the one that marks this migration completed.
+void MigrationRunner::record_prisma_migration(Transaction& tx,
+                                              const prisma::PrismaMigration& migration) {
+    const std::string schema = prisma::history_schema(m_dsn.text());
+    tx.execute(lock_timeout_sql(m_plan.settings.lock_timeout, true));
+    const prisma::RecordResult result = prisma::record_applied(tx, schema, migration);
+    const std::string event = result.inserted ? "prisma.recorded" : "prisma.already_recorded";
+    m_store->event(tx, m_plan.name, event,
+                   {{"prisma_migration", migration.name},
+                    {"schema", schema},
+                    {"checksum", result.checksum},
+                    {"id", result.id},
+                    {"rolled_back_attempts", result.rolled_back}});
+    log::info(event, {{"migration", m_plan.name},
+                      {"prisma_migration", migration.name},
+                      {"table", planners::quote_ident(schema) + "._prisma_migrations"},
+                      {"checksum", result.checksum}});
+}
+
 PhaseReport MigrationRunner::complete() {
     MigrationRecord record = require_record("complete");
     check_checksum(record);
+    std::optional<prisma::PrismaMigration> prisma_migration;
+    if (!m_options.prisma_migration.empty()) {
+        prisma_migration = prisma::read_migration(m_options.prisma_migration);
+    }
+    // Prisma Migrate holds its advisory lock while `migrate deploy` runs: waiting longer than
+    // lock_timeout for it ends the command, with contract (if any) already done.
+    auto finish = [&](bool set_completed) {
+        try {
+            m_session->transaction([&](Transaction& tx) {
+                if (prisma_migration) {
+                    record_prisma_migration(tx, *prisma_migration);
+                }
+                if (set_completed) {
+                    m_store->set_phase(tx, m_plan.name, MigrationPhase::completed);
+                }
+            });
+        } catch (const DatabaseError& e) {
+            if (!prisma_migration || !e.lock_timeout()) {
+                throw;
+            }
+            throw CommandError(ExitCode::lock_gave_up,
+                               "gave up waiting for Prisma Migrate's advisory lock to record \"" +
+                                   prisma_migration->name + "\" as applied: " + e.what(),
+                               "a prisma migrate command is running; rerun pgphase complete " +
+                                   m_plan.source_file + " when it has finished");
+        }
+    };
     if (record.phase == MigrationPhase::completed) {
         log::info("complete.already_done", {{"migration", m_plan.name}});
+        if (prisma_migration) {
+            finish(false); // recorded now if an earlier complete ran without it
+        }
         return {};
     }
     const bool has_backfill = std::any_of(m_steps.begin(), m_steps.end(),
@@ -643,12 +693,25 @@ PhaseReport MigrationRunner::complete() {
                     "run pgphase backfill " + m_plan.source_file + ", then complete again");
             }
         }
+    }
+    if (prisma_migration) {
+        // A migration.sql that differs from the one Prisma recorded stops complete before
+        // contract drops anything, not after.
+        const std::string schema = prisma::history_schema(m_dsn.text());
+        m_session->transaction([&](Transaction& tx) {
+            const prisma::HistoryCheck check = prisma::check_history(tx, schema, *prisma_migration);
+            if (check.state == prisma::HistoryState::checksum_differs) {
+                prisma::throw_checksum_conflict(schema, *prisma_migration, check);
+            }
+        });
+    }
+    if (record.phase != MigrationPhase::contracting) {
         m_store->set_phase(m_plan.name, MigrationPhase::contracting);
     }
     drop_superseded_version_schemas();
     align_other_version_schemas();
     PhaseReport report = run_phase(record, Phase::contract);
-    m_store->set_phase(m_plan.name, MigrationPhase::completed);
+    finish(true);
     return report;
 }
 
@@ -698,6 +761,10 @@ PhaseReport MigrationRunner::rollback() {
 
 AdvanceReport MigrationRunner::advance(AdvanceTarget target) {
     AdvanceReport out;
+    if (!m_options.prisma_migration.empty()) {
+        // A wrong directory is found at release N's expand, not weeks later at contract.
+        prisma::read_migration(m_options.prisma_migration);
+    }
     auto record = m_store->find(m_plan.name);
     if (record) {
         out.from = phase_name(record->phase);
@@ -735,9 +802,12 @@ AdvanceReport MigrationRunner::advance(AdvanceTarget target) {
             record = m_store->find(m_plan.name);
         }
     }
+    // A completed migration goes through complete again only to record its Prisma migration
+    // (a no-op when it is recorded already).
     if (target == AdvanceTarget::complete && out.work.finished &&
-        phase_is(
-            {MigrationPhase::expanded, MigrationPhase::backfilled, MigrationPhase::contracting})) {
+        (phase_is(
+             {MigrationPhase::expanded, MigrationPhase::backfilled, MigrationPhase::contracting}) ||
+         (phase_is({MigrationPhase::completed}) && !m_options.prisma_migration.empty()))) {
         add(complete());
         record = m_store->find(m_plan.name);
     }

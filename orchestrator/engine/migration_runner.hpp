@@ -8,6 +8,7 @@
 #include "orchestrator/engine/pipeline.hpp"
 #include "orchestrator/pg/dsn.hpp"
 #include "orchestrator/pg/session.hpp"
+#include "orchestrator/prisma/prisma_history.hpp"
 #include "orchestrator/state/store.hpp"
 #include "planners/model/plan.hpp"
 #include "planners/model/step.hpp"
@@ -29,6 +30,9 @@ struct RunOptions {
     // complete: the soak guard waits the longer of the plan's contract_after and this.
     planners::Milliseconds min_soak{0};
     bool force = false; // complete: override the soak guard (recorded in the event log)
+    // complete: a Prisma migration directory to record as applied in `_prisma_migrations`
+    // (in the transaction that marks the migration completed); "" = none.
+    std::string prisma_migration;
 };
 
 struct PhaseReport {
@@ -74,6 +78,7 @@ private:
     void pause(int attempt);
     void check_no_overlap(Transaction& tx, const std::vector<planners::Step>& steps);
     void check_soak(const MigrationRecord& record);
+    void record_prisma_migration(Transaction& tx, const prisma::PrismaMigration& migration);
 
     const planners::Plan& m_plan;
     Dsn m_dsn;

@@ -16,6 +16,8 @@ public:
     static std::optional<Dsn> from_option_or_env(const std::string& option);
 
     const std::string& connection_string() const { return m_libpq; }
+    // As given, Prisma parameters included (the `schema` of Prisma's migration history).
+    const std::string& text() const { return m_text; }
     std::string redacted() const; // password replaced by ***
 
 private:

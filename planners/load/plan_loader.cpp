@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -1507,6 +1508,16 @@ void check_duplicates(Loader& loader, const Plan& plan) {
     }
 }
 
+// A path in the plan is relative to the plan file, not to where pgphase runs (path arithmetic
+// only: nothing is read here).
+std::string resolve_against_plan(const std::string& plan_file, const std::string& path) {
+    const std::filesystem::path given(path);
+    if (given.is_absolute()) {
+        return given.lexically_normal().string();
+    }
+    return (std::filesystem::path(plan_file).parent_path() / given).lexically_normal().string();
+}
+
 } // namespace
 
 std::optional<Milliseconds> parse_duration(const std::string& text) {
@@ -1566,7 +1577,8 @@ LoadResult load_plan_text(const std::string& text, const std::string& file_name)
     Plan plan;
     plan.source_file = file_name;
     plan.source_text = text;
-    MapReader reader(loader, root, "plan", {"name", "schema", "settings", "changes"});
+    MapReader reader(loader, root, "plan",
+                     {"name", "schema", "settings", "prisma_migration", "changes"});
     if (auto name = reader.string("name", true)) {
         if (!valid_migration_name(*name)) {
             loader.error(reader.get("name"), "bad migration name \"" + *name + "\"",
@@ -1581,6 +1593,15 @@ LoadResult load_plan_text(const std::string& text, const std::string& file_name)
     }
     if (YAML::Node settings = reader.get("settings"); settings.IsDefined()) {
         load_settings(loader, settings, plan.settings);
+    }
+    if (auto dir = reader.string("prisma_migration", false)) {
+        if (dir->empty()) {
+            loader.error(reader.get("prisma_migration"), "\"prisma_migration\" is empty",
+                         "give a Prisma migration directory, e.g. "
+                         "prisma/migrations/20261125093000_rename_email");
+        } else {
+            plan.prisma_migration = resolve_against_plan(file_name, *dir);
+        }
     }
     if (YAML::Node changes = reader.require("changes"); changes.IsDefined()) {
         if (!changes.IsSequence() || changes.size() == 0) {

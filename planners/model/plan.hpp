@@ -274,6 +274,9 @@ struct Plan {
     std::string schema = "public";
     Settings settings;
     std::vector<Change> changes;
+    // A Prisma migration directory complete records as applied in `_prisma_migrations`;
+    // resolved against the plan file's directory when relative. "" = none.
+    std::string prisma_migration;
     std::string source_file;
     std::string source_text;
 };
