@@ -47,7 +47,8 @@ void lint_up(OpContext& context, const RawSql& op) {
 std::string first_line(const std::string& text) {
     std::string line = text.substr(0, text.find('\n'));
     if (line.size() > 60) {
-        line = line.substr(0, 57) + "...";
+        line.resize(57);
+        line += "...";
     }
     return line;
 }
