@@ -3,6 +3,7 @@
 #include "orchestrator/cli/commands.hpp"
 
 #include "orchestrator/cli/common.hpp"
+#include "orchestrator/cli/convert_command.hpp"
 #include "orchestrator/cli/lint_command.hpp"
 #include "orchestrator/engine/history.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
@@ -236,6 +237,8 @@ int run(int argc, char** argv) {
     history->add_flag("--steps", history_steps, "also list each step done or undone");
     LintArgs lint_args;
     auto* lint = add_lint_command(app, lint_args);
+    ConvertArgs convert_args;
+    auto* convert = add_convert_command(app, convert_args);
 
     auto* verify = app.add_subcommand(
         "verify", "check in batches that every row holds what the plan's expressions give");
@@ -270,6 +273,9 @@ int run(int argc, char** argv) {
         }
         if (lint->parsed()) {
             return lint_command(common, lint_args);
+        }
+        if (convert->parsed()) {
+            return convert_command(convert_args);
         }
         for (auto* sub : phases) {
             if (sub->parsed()) {
