@@ -122,8 +122,9 @@ public:
 
     std::string run() {
         prescan();
-        for (const Statement& statement : m_file.statements()) {
-            convert(statement);
+        find_conflicts();
+        for (std::size_t i = 0; i < m_file.statements().size(); ++i) {
+            convert(i, m_file.statements()[i]);
         }
         return render();
     }
@@ -184,23 +185,215 @@ private:
         }
     }
 
-    void convert(const Statement& statement) {
+    // Every table a statement names (relation, referenced table, dropped or renamed table).
+    static void relation_names(const json& node, std::set<std::string>& out) {
+        if (node.is_object()) {
+            if (node.contains("relname")) {
+                out.insert(node["relname"].get<std::string>());
+            }
+            for (const auto& [key, value] : node.items()) {
+                relation_names(value, out);
+            }
+        } else if (node.is_array()) {
+            for (const json& item : node) {
+                relation_names(item, out);
+            }
+        }
+    }
+
+    void force(const std::vector<std::size_t>& indexes, const std::string& why) {
+        for (std::size_t index : indexes) {
+            m_forced.emplace(index, why);
+        }
+    }
+
+    // Statements that map one by one but not together, as pgphase allows one change per
+    // object per plan and drops only at contract: all of them stay SQL, in order.
+    void find_conflicts() {
+        const auto& statements = m_file.statements();
+        std::map<std::string, std::vector<std::size_t>> dropped; // constraint or index
+        std::map<std::string, std::vector<std::size_t>> added;   // constraint or index
+        std::map<std::string, std::vector<std::size_t>> touched; // "table/column"
+        std::set<std::string> reshaped;                          // renamed or retyped
+        std::set<std::string> new_columns;                       // added by this file
+        std::map<std::string, std::vector<std::size_t>> named;   // table -> statements
+        std::vector<std::pair<std::size_t, std::pair<std::string, std::string>>> table_renames;
+        for (std::size_t i = 0; i < statements.size(); ++i) {
+            const Statement& statement = statements[i];
+            if (statement.kind.empty()) {
+                continue;
+            }
+            const json& body = statement.node[statement.kind];
+            std::set<std::string> tables;
+            relation_names(statement.node, tables);
+            if (statement.kind == "DropStmt") {
+                for (const json& object : body.value("objects", json::array())) {
+                    const auto names = string_list(
+                        object.value("List", json::object()).value("items", json::array()));
+                    if (!names.empty()) {
+                        tables.insert(names.back());
+                        if (string_field(body, "removeType") == "OBJECT_INDEX") {
+                            dropped["index/" + names.back()].push_back(i);
+                        }
+                    }
+                }
+            }
+            for (const std::string& table : tables) {
+                named[table].push_back(i);
+            }
+            if (statement.kind == "IndexStmt") {
+                added["index/" + string_field(body, "idxname")].push_back(i);
+            }
+            const std::string table =
+                string_field(body.value("relation", json::object()), "relname");
+            if (statement.kind == "RenameStmt") {
+                const std::string type = string_field(body, "renameType");
+                if (type == "OBJECT_TABLE") {
+                    table_renames.push_back({i, {table, string_field(body, "newname")}});
+                } else if (type == "OBJECT_COLUMN") {
+                    for (const char* key : {"subname", "newname"}) {
+                        touched[table + "/" + string_field(body, key)].push_back(i);
+                        reshaped.insert(table + "/" + string_field(body, key));
+                    }
+                }
+            }
+            if (statement.kind == "UpdateStmt") {
+                for (const json& item : body.value("targetList", json::array())) {
+                    const std::string column =
+                        table + "/" + string_field(item.value("ResTarget", json::object()), "name");
+                    if (new_columns.count(column) != 0) {
+                        force({i}, "it fills column " + column +
+                                       ", which this migration adds; "
+                                       "the planner's backfill sees only columns that exist before "
+                                       "the plan, so it runs as written after the add_column");
+                    }
+                }
+            }
+            if (statement.kind != "AlterTableStmt") {
+                continue;
+            }
+            for (const json& item : body.value("cmds", json::array())) {
+                const json& cmd = item.value("AlterTableCmd", json::object());
+                const std::string subtype = string_field(cmd, "subtype");
+                const json& def = cmd.value("def", json::object());
+                if (subtype == "AT_DropConstraint") {
+                    dropped["constraint/" + table + "/" + string_field(cmd, "name")].push_back(i);
+                } else if (subtype == "AT_AddConstraint") {
+                    const std::string conname =
+                        string_field(def.value("Constraint", json::object()), "conname");
+                    added["constraint/" + table + "/" + conname].push_back(i);
+                    if (string_field(def.value("Constraint", json::object()), "contype") ==
+                            "CONSTR_PRIMARY" ||
+                        string_field(def.value("Constraint", json::object()), "contype") ==
+                            "CONSTR_UNIQUE") {
+                        added["index/" + conname].push_back(i); // its index takes the name
+                    }
+                } else if (subtype == "AT_AddColumn") {
+                    touched[table + "/" + string_field(def["ColumnDef"], "colname")].push_back(i);
+                    new_columns.insert(table + "/" + string_field(def["ColumnDef"], "colname"));
+                } else if (!string_field(cmd, "name").empty()) {
+                    touched[table + "/" + string_field(cmd, "name")].push_back(i);
+                    if (subtype == "AT_AlterColumnType") {
+                        reshaped.insert(table + "/" + string_field(cmd, "name"));
+                    }
+                }
+            }
+        }
+        for (const auto& [key, drops] : dropped) {
+            const auto again = added.find(key);
+            if (again != added.end()) {
+                const std::string what = key.substr(0, key.find('/'));
+                force(drops, "the " + what +
+                                 " is dropped and created again under the same name "
+                                 "in this migration (e.g. to change ON DELETE); pgphase drops at "
+                                 "contract, after the new one would need the name, so the pair "
+                                 "runs as written");
+                force(again->second, "the " + what +
+                                         " is created again under the name this "
+                                         "migration drops; the pair runs as written");
+            }
+            if (key.rfind("constraint/", 0) == 0 && key.size() > 5 &&
+                key.compare(key.size() - 5, 5, "_pkey") == 0) {
+                const std::string name = key.substr(key.rfind('/') + 1);
+                const auto index = added.find("index/" + name);
+                if (index != added.end()) {
+                    force(drops, "the primary key is dropped and added again under its name");
+                    force(index->second, "the primary key is added again under the name this "
+                                         "migration drops");
+                }
+            }
+        }
+        for (const auto& [key, indexes] : touched) {
+            std::set<std::size_t> distinct(indexes.begin(), indexes.end());
+            if (distinct.size() > 1 && reshaped.count(key) != 0) {
+                force(indexes, "column " + key +
+                                   " is renamed or retyped and changed again by "
+                                   "another statement; pgphase takes one change per column per "
+                                   "plan, so they run as written");
+            }
+        }
+        for (const auto& [at, names] : table_renames) {
+            std::vector<std::size_t> later;
+            for (const std::string& name : {names.first, names.second}) {
+                for (std::size_t j : named[name]) {
+                    if (j > at) {
+                        later.push_back(j);
+                    }
+                }
+            }
+            if (!later.empty()) {
+                later.push_back(at);
+                force(later, "table " + lint::quote_name(names.first) + " is renamed to " +
+                                 lint::quote_name(names.second) +
+                                 " and used again by this "
+                                 "migration; rename_table allows no later change on it, so these "
+                                 "run as written");
+                m_sql_created.insert(names.second);
+            }
+        }
+    }
+
+    void convert(std::size_t index, const Statement& statement) {
         if (statement.kind.empty()) {
             m_result.errors.error(statement.error_mark, statement.parse_error);
             return;
         }
+        if (statement.kind == "TransactionStmt") {
+            m_notes.push_back("line " + std::to_string(statement.mark.line) + ": `" +
+                              statement.text +
+                              "` left out: pgphase runs each change in its own transaction");
+            return;
+        }
         std::vector<Change> mapped;
         std::optional<Refusal> refusal;
-        try {
-            mapped = map_statement(statement);
-        } catch (const Refusal& why) {
-            refusal = why;
+        const auto forced = m_forced.find(index);
+        std::set<std::string> tables;
+        relation_names(statement.node, tables);
+        const auto invisible = std::find_if(tables.begin(), tables.end(), [&](const auto& t) {
+            return m_sql_created.count(t) != 0;
+        });
+        if (forced != m_forced.end()) {
+            refusal = Refusal{forced->second};
+        } else if (invisible != tables.end()) {
+            refusal = Refusal{"table " + lint::quote_name(*invisible) +
+                              " is created by a statement kept as SQL, which the planner cannot "
+                              "see, so this one runs as written too"};
+        } else {
+            try {
+                mapped = map_statement(statement);
+            } catch (const Refusal& why) {
+                refusal = why;
+            }
         }
         if (statement.kind == "CreateStmt") {
             // Even kept as SQL: later statements on it are on a table nobody reads yet.
             m_created.insert(string_field(statement.node["CreateStmt"]["relation"], "relname"));
         }
         if (refusal) {
+            if (statement.kind == "CreateStmt") {
+                m_sql_created.insert(
+                    string_field(statement.node["CreateStmt"]["relation"], "relname"));
+            }
             keep_as_sql(statement, refusal->why);
             return;
         }
@@ -887,6 +1080,9 @@ private:
         out += "# Converted by `pgphase convert` from " + m_file.path() + ".\n";
         out += "# Review every change: `# TODO` marks input only you can give, `# CONFIRM` a\n";
         out += "# guess to check, `kept as SQL` a statement that runs as written.\n";
+        for (const std::string& note : m_notes) {
+            out += "# " + one_line(note) + "\n";
+        }
         for (const lint::PrismaWarning& warning : m_file.prisma_warnings()) {
             out += "# Prisma warned: " + one_line(warning.text) + "\n";
         }
@@ -920,6 +1116,9 @@ private:
     std::map<std::string, std::string> m_renames; // "table/new" -> old
     std::set<std::string> m_renamed_away;         // "table/old"
     std::vector<Change> m_changes;
+    std::vector<std::string> m_notes;            // file-level remarks, at the top
+    std::map<std::size_t, std::string> m_forced; // statement index -> why it stays SQL
+    std::set<std::string> m_sql_created;         // tables only SQL changes know
 };
 
 } // namespace
