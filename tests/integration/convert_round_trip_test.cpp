@@ -6,6 +6,8 @@
 // converted and loaded (tests/unit/planners/convert/corpus_test.cpp). See docs/convert.md.
 #include "orchestrator/pg/session.hpp"
 #include "planners/convert/converter.hpp"
+#include "planners/lint/source.hpp"
+#include "planners/lint/sql_tree.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <array>
@@ -16,6 +18,7 @@
 #include <gtest/gtest.h>
 #include <iostream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <sys/wait.h>
@@ -158,8 +161,233 @@ bool apply(orchestrator::Session& session, const std::string& sql) {
         session.execute(sql);
         return true;
     } catch (const std::exception&) {
+        // A file with its own BEGIN that fails inside leaves the session in an aborted
+        // transaction block, which would swallow every later statement.
+        try {
+            session.execute("ROLLBACK");
+        } catch (const std::exception&) {
+        }
         return false;
     }
+}
+
+// --- a pre-state for a migration whose tables the corpus does not create -------------------
+//
+// The file's statements run one by one in a transaction that is always rolled back; each
+// "does not exist" error adds the missing object as a stub (a table with a text "id" primary
+// key, a text column, a CHECK (true) constraint, an index on a stub table, an enum value) to the
+// probe database, and the file is tried again. Stubs are generic on purpose: both databases
+// get the same ones, so they cannot make the schemas differ; they only let the file apply.
+
+struct Failure {
+    std::size_t statement = 0;
+    std::string message;
+};
+
+std::string q(const std::string& name) {
+    return planners::quote_ident(name);
+}
+
+std::string first_match(const std::string& text, const char* pattern, std::size_t group = 1) {
+    std::smatch match;
+    const std::regex re(pattern);
+    return std::regex_search(text, match, re) ? match[group].str() : std::string();
+}
+
+// The stub that fixes `failure`, or "" when none does.
+std::string stub_for(const planners::lint::Statement& statement, const std::string& message,
+                     int& counter) {
+    using nlohmann::json;
+    const json& body = statement.node.empty() ? json() : statement.node[statement.kind];
+    const auto relation = [&]() -> std::string {
+        if (body.is_object() && body.contains("relation")) {
+            return body["relation"].value("relname", "");
+        }
+        return "";
+    };
+    // A column the statement drops NOT NULL or the default of must have them first.
+    const auto column_state = [&](const std::string& column) -> std::string {
+        std::string out;
+        if (body.is_object() && body.contains("cmds")) {
+            for (const auto& item : body["cmds"]) {
+                const json& cmd = item.value("AlterTableCmd", json::object());
+                if (cmd.value("name", "") != column) {
+                    continue;
+                }
+                if (cmd.value("subtype", "") == "AT_DropNotNull") {
+                    out += " NOT NULL";
+                } else if (cmd.value("subtype", "") == "AT_ColumnDefault" && !cmd.contains("def")) {
+                    out += " DEFAULT ''";
+                }
+            }
+        }
+        return out;
+    };
+    std::string name;
+    if (!(name =
+              first_match(message, R"re(column "([^"]+)" of relation "([^"]+)" does not exist)re"))
+             .empty()) {
+        return "ALTER TABLE " +
+               q(first_match(message, R"re(column "([^"]+)" of relation "([^"]+)")re", 2)) +
+               " ADD COLUMN " + q(name) + " text" + column_state(name);
+    }
+    if (!(name = first_match(
+              message,
+              R"re(column "([^"]+)" referenced in foreign key constraint does not exist)re"))
+             .empty()) {
+        const json& constraint = body.is_object() && body.contains("cmds")
+                                     ? body["cmds"][0]["AlterTableCmd"]["def"]["Constraint"]
+                                     : json();
+        std::string table = relation();
+        if (constraint.is_object() && constraint.contains("pktable")) {
+            for (const auto& column :
+                 planners::lint::string_list(constraint.value("pk_attrs", json::array()))) {
+                if (column == name) {
+                    table = constraint["pktable"].value("relname", "");
+                }
+            }
+        }
+        return table.empty() ? ""
+                             : "ALTER TABLE " + q(table) + " ADD COLUMN " + q(name) + " text" +
+                                   column_state(name);
+    }
+    if (!(name = first_match(message, R"re(column "([^"]+)" (named in key )?does not exist)re"))
+             .empty()) {
+        return relation().empty() ? ""
+                                  : "ALTER TABLE " + q(relation()) + " ADD COLUMN " + q(name) +
+                                        " text" + column_state(name);
+    }
+    if (!(name = first_match(message,
+                             R"re(constraint "([^"]+)" of relation "([^"]+)" does not exist)re"))
+             .empty()) {
+        return "ALTER TABLE " +
+               q(first_match(message, R"re(constraint "([^"]+)" of relation "([^"]+)")re", 2)) +
+               " ADD CONSTRAINT " + q(name) + " CHECK (true)";
+    }
+    const bool index_wanted =
+        statement.kind == "DropStmt" ||
+        (statement.kind == "RenameStmt" && body.value("renameType", "") == "OBJECT_INDEX");
+    if (!(name = first_match(message, R"re((index|relation) "([^"]+)" does not exist)re", 2))
+             .empty()) {
+        if (index_wanted &&
+            (message.rfind("index", 0) == 0 || body.value("renameType", "") == "OBJECT_INDEX")) {
+            const std::string table = "stub_table_" + std::to_string(++counter);
+            return "CREATE TABLE " + q(table) + " (c text); CREATE INDEX " + q(name) + " ON " +
+                   q(table) + " (c)";
+        }
+        return "CREATE TABLE " + q(name) + " (\"id\" text PRIMARY KEY)";
+    }
+    if (!(name = first_match(message, R"re(type "([^"]+)" does not exist)re")).empty()) {
+        return "CREATE TYPE " + q(name) + " AS ENUM ()";
+    }
+    if (!(name =
+              first_match(message, R"re(invalid input value for enum "?([^":]+?)"?: "([^"]*)")re"))
+             .empty()) {
+        return "ALTER TYPE " + q(name) + " ADD VALUE " +
+               planners::quote_literal(first_match(
+                   message, R"re(invalid input value for enum "?([^":]+?)"?: "([^"]*)")re", 2));
+    }
+    if (!(name = first_match(message, R"re(multiple primary keys for table "([^"]+)")re"))
+             .empty()) {
+        return "ALTER TABLE " + q(name) + " DROP CONSTRAINT IF EXISTS " + q(name + "_pkey");
+    }
+    if (!(name = first_match(
+              message,
+              R"re(no unique constraint matching given keys for referenced table "([^"]+)")re"))
+             .empty()) {
+        const json& constraint = body.is_object() && body.contains("cmds")
+                                     ? body["cmds"][0]["AlterTableCmd"]["def"]["Constraint"]
+                                     : json();
+        if (!constraint.is_object() || !constraint.contains("pk_attrs")) {
+            return "";
+        }
+        std::string columns;
+        for (const auto& column : planners::lint::string_list(constraint["pk_attrs"])) {
+            columns += (columns.empty() ? "" : ", ") + q(column);
+        }
+        return "CREATE UNIQUE INDEX " + q("stub_unique_" + std::to_string(++counter)) + " ON " +
+               q(name) + " (" + columns + ")";
+    }
+    const std::string types =
+        first_match(message, R"re(incompatible types: ([a-z0-9 ()]+) and ([a-z0-9 ()]+))re");
+    if (!types.empty() && body.is_object() && body.contains("cmds")) {
+        const json& constraint = body["cmds"][0]["AlterTableCmd"]["def"]["Constraint"];
+        const auto columns =
+            planners::lint::string_list(constraint.value("pk_attrs", json::array()));
+        if (columns.size() == 1) {
+            const std::string table = constraint["pktable"].value("relname", "");
+            return "ALTER TABLE " + q(table) + " ALTER COLUMN " + q(columns[0]) + " TYPE " + types +
+                   " USING NULL";
+        }
+    }
+    return "";
+}
+
+// Runs the file statement by statement in a transaction that is rolled back; the first
+// failure, or nullopt when every statement ran.
+std::optional<Failure> try_file(orchestrator::Session& session,
+                                const planners::lint::SourceFile& file) {
+    std::optional<Failure> failure;
+    struct RollBack {};
+    try {
+        session.transaction([&](orchestrator::Transaction& tx) {
+            for (std::size_t i = 0; i < file.statements().size(); ++i) {
+                if (file.statements()[i].kind == "TransactionStmt") {
+                    continue; // its own BEGIN/COMMIT would end this probe's transaction
+                }
+                try {
+                    tx.execute(file.statements()[i].text);
+                } catch (const orchestrator::DatabaseError& e) {
+                    failure = Failure{i, e.what()};
+                    throw RollBack{};
+                }
+            }
+            throw RollBack{};
+        });
+    } catch (const RollBack&) {
+    }
+    return failure;
+}
+
+// Stubs that let the file apply on top of `session`'s database (applied there too), or
+// nullopt when some error has no stub.
+std::optional<std::vector<std::string>>
+stub_prestate(orchestrator::Session& session, const std::string& path, const std::string& sql) {
+    const planners::lint::SourceFile file(path, sql);
+    std::vector<std::string> stubs;
+    int counter = 0;
+    for (int attempt = 0; attempt < 60; ++attempt) {
+        const auto failure = try_file(session, file);
+        if (!failure) {
+            return stubs;
+        }
+        const std::string stub =
+            stub_for(file.statements()[failure->statement], failure->message, counter);
+        if (stub.empty() || std::find(stubs.begin(), stubs.end(), stub) != stubs.end() ||
+            !apply(session, stub)) {
+            return std::nullopt;
+        }
+        stubs.push_back(stub);
+    }
+    return std::nullopt;
+}
+
+// Files whose plan does not reproduce the original schema, each for a reason docs/convert.md
+// explains. Listed by name so that a new difference fails the test.
+const std::map<std::string, std::string>& known_differences() {
+    static const std::map<std::string, std::string> known = {
+        {"001_amplication__amplication__20210604131124_rename_organization.sql",
+         "a table renamed by raw SQL; the version schema still names the old table"},
+        {"009_ballerine-io__ballerine__20240418113024_removed_apm_from_payment_method.sql",
+         "an UPDATE before an enum recreation: the backfill runs after every expand change"},
+        {"040_funmusicplace__mirlo__20240223211145_change_notification_types.sql",
+         "a column retyped by raw SQL; the version schema still reads it as before"},
+        {"067_Openpanel-dev__openpanel__20240113095542_remove_slug_2.sql",
+         "a column dropped by raw SQL; the version schema still names it"},
+        {"072_Peppermint-Lab__peppermint__20230609201306_.sql",
+         "a probable rename to confirm: the renamed column keeps its old nullability"},
+    };
+    return known;
 }
 
 class ConvertRoundTrip : public ::testing::Test {
@@ -210,6 +438,7 @@ TEST_F(ConvertRoundTrip, CorpusMigrationsEndInTheSameSchema) {
 
     std::map<std::string, std::vector<std::string>> earlier; // project -> SQL so far
     int round_trips = 0;
+    int stubbed_round_trips = 0;
     int no_prestate = 0;
     int needs_input = 0;
     std::vector<std::string> failures;
@@ -220,17 +449,28 @@ TEST_F(ConvertRoundTrip, CorpusMigrationsEndInTheSameSchema) {
         const auto converted = planners::convert::convert_sql(file.string(), sql);
         ASSERT_FALSE(converted.errors.has_errors()) << name;
 
-        const std::string dsn_a = fresh("convert_rt_a", earlier[project]);
+        std::vector<std::string> prestate = earlier[project];
+        earlier[project].push_back(sql);
+        const std::string dsn_a = fresh("convert_rt_a", prestate);
         bool applies = false;
+        bool stubbed = false;
         std::vector<std::string> schema_a;
         {
             orchestrator::Session a(orchestrator::Dsn(dsn_a), "convert-test original");
+            if (try_file(a, planners::lint::SourceFile(file.string(), sql))) {
+                const auto stubs = stub_prestate(a, file.string(), sql);
+                if (!stubs) {
+                    ++no_prestate;
+                    continue;
+                }
+                prestate.insert(prestate.end(), stubs->begin(), stubs->end());
+                stubbed = true;
+            }
             applies = apply(a, sql);
             if (applies) {
                 schema_a = schema_of(a);
             }
         }
-        earlier[project].push_back(sql);
         if (!applies) {
             ++no_prestate;
             continue;
@@ -239,9 +479,7 @@ TEST_F(ConvertRoundTrip, CorpusMigrationsEndInTheSameSchema) {
             ++needs_input;
             continue;
         }
-        const std::string dsn_b =
-            fresh("convert_rt_b",
-                  std::vector<std::string>(earlier[project].begin(), earlier[project].end() - 1));
+        const std::string dsn_b = fresh("convert_rt_b", prestate);
         const fs::path plan = m_dir / (name + ".yaml");
         std::ofstream(plan) << converted.yaml;
         std::string trouble;
@@ -259,17 +497,25 @@ TEST_F(ConvertRoundTrip, CorpusMigrationsEndInTheSameSchema) {
         }
         if (trouble.empty()) {
             ++round_trips;
+            stubbed_round_trips += stubbed ? 1 : 0;
         } else {
             failures.push_back(name + ": " + trouble);
         }
     }
-    std::cout << "[ round trip ] " << files.size() << " files: " << round_trips << " round-trip, "
-              << no_prestate << " need tables the corpus lacks (load only), " << needs_input
-              << " need an `up` filled in (load only), " << failures.size() << " failed\n";
+    std::cout << "[ round trip ] " << files.size() << " files: " << round_trips << " round-trip ("
+              << stubbed_round_trips << " on a stubbed pre-state), " << no_prestate
+              << " have no pre-state they apply to (load only), " << needs_input
+              << " need an `up` filled in (load only), " << failures.size() << " differ\n";
+    std::set<std::string> unexpected;
     for (const std::string& failure : failures) {
         std::cout << failure << "\n";
+        const std::string name = failure.substr(0, failure.find(':'));
+        if (known_differences().count(name) == 0) {
+            unexpected.insert(name);
+        }
     }
-    EXPECT_TRUE(failures.empty());
+    EXPECT_TRUE(unexpected.empty()) << "files that no longer round-trip (see the output above)";
+    EXPECT_GE(round_trips, 40);
 }
 
 } // namespace
