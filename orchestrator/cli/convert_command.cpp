@@ -5,6 +5,7 @@
 #include "orchestrator/engine/outcome.hpp"
 #include "planners/convert/converter.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -21,15 +22,14 @@ CLI::App* add_convert_command(CLI::App& app, ConvertArgs& args) {
 
 int convert_command(const ConvertArgs& args) {
     std::string path = args.path;
+    std::error_code code;
+    if (std::filesystem::is_directory(path, code)) {
+        path += "/migration.sql"; // a Prisma migration folder
+    }
     std::ifstream in(path);
-    if (!in) {
-        std::ifstream folder(path + "/migration.sql");
-        if (!folder) {
-            throw CommandError(ExitCode::bad_input, "could not read \"" + path + "\"",
-                               "give a .sql file or a folder holding migration.sql");
-        }
-        path += "/migration.sql";
-        in.swap(folder);
+    if (!in || std::filesystem::is_directory(path, code)) {
+        throw CommandError(ExitCode::bad_input, "could not read \"" + path + "\"",
+                           "give a .sql file or a folder holding migration.sql");
     }
     std::ostringstream text;
     text << in.rdbuf();
