@@ -3,6 +3,7 @@
 #include "orchestrator/cli/commands.hpp"
 
 #include "orchestrator/cli/common.hpp"
+#include "orchestrator/cli/convert_command.hpp"
 #include "orchestrator/cli/lint_command.hpp"
 #include "orchestrator/cli/traffic_command.hpp"
 #include "orchestrator/engine/history.hpp"
@@ -246,6 +247,8 @@ int run(int argc, char** argv) {
     auto* traffic = add_traffic_command(app, traffic_args);
     TrafficReportArgs traffic_report_args;
     auto* traffic_report = add_traffic_report_command(app, traffic_report_args);
+    ConvertArgs convert_args;
+    auto* convert = add_convert_command(app, convert_args);
 
     auto* verify = app.add_subcommand(
         "verify", "check in batches that every row holds what the plan's expressions give");
@@ -286,6 +289,9 @@ int run(int argc, char** argv) {
         }
         if (traffic_report->parsed()) {
             return traffic_report_command(traffic_report_args);
+        }
+        if (convert->parsed()) {
+            return convert_command(convert_args);
         }
         for (auto* sub : phases) {
             if (sub->parsed()) {

@@ -146,7 +146,17 @@ PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
             all.push_back(std::move(step));
         }
     }
-    if (working && options.version_schema) {
+    // Raw SQL may rename, retype or drop anything: views planned without knowing what it did
+    // could reference what no longer exists, or show what the new version must not see.
+    const auto raw_sql =
+        std::find_if(plan.changes.begin(), plan.changes.end(),
+                     [](const Change& c) { return std::holds_alternative<RawSql>(c.operation); });
+    if (options.version_schema && raw_sql != plan.changes.end()) {
+        planned.diagnostics.warning(
+            raw_sql->mark, "no version schema for this migration: it has a sql change",
+            "pgphase cannot know what raw SQL does to a table, so it builds no views; the new "
+            "app version uses the base tables (or move the sql change to its own migration)");
+    } else if (working && options.version_schema) {
         const bool has_backfill = std::any_of(
             all.begin(), all.end(), [](const Step& step) { return step.phase == Phase::backfill; });
         for (auto& step : version_schema_steps(plan, *working, has_backfill)) {

@@ -38,7 +38,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_demo_users_v2_1" BEFORE INSERT OR UPDATE ON "public"."users" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_demo_users_v2_1"();
+CREATE TRIGGER "pgphase_demo_users_v2_1" BEFORE INSERT OR UPDATE ON "public"."users" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'demo_users_v2/1') EXECUTE FUNCTION "pgphase"."pgphase_demo_users_v2_1"();
 COMMIT;
 
 -- build index users_name_idx on users concurrently (lock: SHARE UPDATE EXCLUSIVE)
@@ -63,7 +63,7 @@ BEGIN
     RETURN NEW;
 END
 $pgphase$;
-CREATE TRIGGER "pgphase_demo_users_v2_3" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "pgphase"."pgphase_demo_users_v2_3"();
+CREATE TRIGGER "pgphase_demo_users_v2_3" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM 'demo_users_v2/3') EXECUTE FUNCTION "pgphase"."pgphase_demo_users_v2_3"();
 COMMIT;
 
 -- ===== backfill =====

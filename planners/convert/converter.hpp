@@ -1,0 +1,29 @@
+// `pgphase convert`: the statements of a raw SQL migration (a Prisma migration.sql, a
+// hand-written file) as a plan of pgphase operations, written as commented YAML that
+// `pgphase plan` loads unchanged. Pure: takes the text, reads no file, knows no database.
+#pragma once
+
+#include "planners/model/diagnostic.hpp"
+
+#include <string>
+
+namespace pgphase::planners::convert {
+
+struct ConvertResult {
+    std::string yaml;   // the plan; empty when `errors` has any
+    Diagnostics errors; // statements that do not parse, at file:line:column
+    int operations = 0; // changes mapped to a pgphase operation
+    int raw_sql = 0;    // changes kept as `sql` (no safe rewrite)
+    int to_confirm = 0; // probable renames to confirm
+    int to_fill = 0;    // NOT NULL columns whose `up` the user must write
+};
+
+// `path` names the input in messages and gives the migration's name.
+ConvertResult convert_sql(const std::string& path, const std::string& text);
+
+// A valid migration name from a file or Prisma folder name: `.../20220707120437_from_app_to
+// _resource/migration.sql` -> 20220707120437_from_app_to_resource; lowercase, [a-z0-9_],
+// at most 48 characters.
+std::string migration_name_for(const std::string& path);
+
+} // namespace pgphase::planners::convert
