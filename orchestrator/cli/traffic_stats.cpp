@@ -2,6 +2,7 @@
 #include "orchestrator/cli/traffic_stats.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -28,7 +29,7 @@ std::int64_t percentile(const std::vector<std::int64_t>& ascending, double q) {
     if (ascending.empty()) {
         return 0;
     }
-    const double n = static_cast<double>(ascending.size());
+    const auto n = static_cast<double>(ascending.size());
     // Nearest rank: ceil(q * n), counted from 1; q = 0 gives the smallest value.
     const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(q * n)));
     return ascending[std::min(rank, ascending.size()) - 1];
@@ -58,11 +59,11 @@ LatencySummary summarize(const std::vector<QuerySample>& samples, std::int64_t f
 }
 
 std::string describe(const LatencySummary& summary) {
-    char buffer[160];
-    std::snprintf(buffer, sizeof buffer,
+    std::array<char, 160> buffer{};
+    std::snprintf(buffer.data(), buffer.size(),
                   "%zu queries, %zu errors, latency p50 %.2f ms, p99 %.2f ms, max %.2f ms",
                   summary.queries, summary.errors, summary.p50_ms, summary.p99_ms, summary.max_ms);
-    return buffer;
+    return buffer.data();
 }
 
 } // namespace pgphase::orchestrator::cli

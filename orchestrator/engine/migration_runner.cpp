@@ -904,11 +904,11 @@ nlohmann::json describe(StateStore& store, const MigrationRecord& record, std::i
     out["paused"] = controls.paused;
     if (controls.paused) {
         out["paused_by"] = controls.paused_by;
-        for (auto it = events.rbegin(); it != events.rend(); ++it) {
-            if (it->event == "backfill.paused") {
-                out["paused_at"] = it->at;
-                break;
-            }
+        const auto paused = std::find_if(events.rbegin(), events.rend(), [](const auto& event) {
+            return event.event == "backfill.paused";
+        });
+        if (paused != events.rend()) {
+            out["paused_at"] = paused->at;
         }
     }
     return out;

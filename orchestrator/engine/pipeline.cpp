@@ -56,7 +56,7 @@ std::string format_utc(std::int64_t epoch_ms) {
     ::gmtime_r(&seconds, &utc);
     std::array<char, 32> text{};
     const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return std::string(text.data(), length);
+    return {text.data(), length};
 }
 
 std::string format_remaining(planners::Milliseconds remaining) {

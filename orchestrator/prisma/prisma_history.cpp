@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace pgphase::orchestrator::prisma {
 
@@ -92,7 +93,7 @@ std::string migration_name(const std::filesystem::path& path) {
 }
 
 std::string hex_encode(std::string_view bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
+    static constexpr std::string_view digits = "0123456789abcdef";
     std::string out;
     out.reserve(bytes.size() * 2);
     for (const char c : bytes) {

@@ -152,7 +152,7 @@ void StateStore::ensure() {
 namespace {
 
 std::string utc(const std::string& column) {
-    return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+    return "to_char(" + column + R"( AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))";
 }
 
 std::string records_query(const StateStore& store, const std::string& where) {

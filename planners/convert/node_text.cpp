@@ -93,7 +93,7 @@ std::optional<std::string> find_slice(const std::string& statement, const json& 
     }
     const json wanted = without_locations(node);
     std::vector<std::size_t> starts = {static_cast<std::size_t>(leftmost)};
-    for (std::size_t i = static_cast<std::size_t>(leftmost); i > 0 && starts.size() < 4;) {
+    for (auto i = static_cast<std::size_t>(leftmost); i > 0 && starts.size() < 4;) {
         --i;
         const char c = statement[i];
         if (c == '(') {

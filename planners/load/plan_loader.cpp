@@ -339,7 +339,7 @@ void load_settings(Loader& loader, const YAML::Node& node, Settings& out) {
             out.keep_version_schema = *v == "keep";
         } else {
             loader.error(reader.get("version_schema"),
-                         "\"version_schema\" must be \"keep\" or \"drop\", not \"" + *v + "\"",
+                         R"("version_schema" must be "keep" or "drop", not ")" + *v + "\"",
                          "keep (the default) leaves the new version's views in place after "
                          "contract; drop removes them at contract");
         }
@@ -450,8 +450,8 @@ std::optional<ColumnDefinition> load_column(Loader& loader, const YAML::Node& no
     std::vector<std::string> known = {"name",   "type",  "nullable",  "default",
                                       "unique", "check", "references"};
     if (in_create_table) {
-        known.push_back("primary_key");
-        known.push_back("identity");
+        known.emplace_back("primary_key");
+        known.emplace_back("identity");
     }
     MapReader reader(loader, node, "column", known);
     if (!reader.ok()) {
@@ -1081,7 +1081,7 @@ std::optional<Operation> load_drop_column(Loader& loader, const YAML::Node& node
     if (down && std::find(down->column_refs.begin(), down->column_refs.end(), *column) !=
                     down->column_refs.end()) {
         loader.error(reader.get("down"),
-                     "\"down\" reads column \"" + *column + "\", the column being dropped",
+                     R"("down" reads column ")" + *column + "\", the column being dropped",
                      "\"down\" computes the dropped column from the columns that remain");
         return std::nullopt;
     }

@@ -96,7 +96,7 @@ void plan_create_table(OpContext& context, const CreateTable& op) {
         created.constraints.push_back({name, 'u', true, columns, ""});
         relations.push_back(name);
     };
-    auto add_check = [&](std::string name, const std::vector<std::string>& columns,
+    auto add_check = [&](const std::string& name, const std::vector<std::string>& columns,
                          const Expression& expression) {
         check_expression_columns(context, op, expression, "check \"" + name + "\"");
         constraints.push_back({name, "CHECK (" + expression.sql + ")"});

@@ -73,7 +73,7 @@ void check_against_catalog(OpContext& context, const DropColumn& op, CatalogTabl
             if (context.find_column(table, ref, "read by down") != nullptr &&
                 uses(table.new_version.hidden_columns, ref)) {
                 context.diagnostics.error(context.change.mark,
-                                          "\"down\" reads column \"" + op.table + "\".\"" + ref +
+                                          R"("down" reads column ")" + op.table + "\".\"" + ref +
                                               "\", which an earlier change hides or drops");
             }
         }
@@ -121,7 +121,7 @@ void plan_drop_column(OpContext& context, const DropColumn& op) {
         check_against_catalog(context, op, *found);
     } else if (context.catalog == nullptr && !op.down) {
         context.unchecked.push_back("that \"" + op.table + "\".\"" + op.column +
-                                    "\" is nullable or has a default (no \"down\" given)");
+                                    R"(" is nullable or has a default (no "down" given))");
     }
 
     const SyncTrigger sync = sync_trigger_names(context);

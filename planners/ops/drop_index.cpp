@@ -43,7 +43,7 @@ std::string check_against_catalog(OpContext& context, const DropIndex& op) {
                 "{table: " +
                     table.name + ", name: " + constraint_name + "}");
         }
-        const std::string table_name = table.name;
+        std::string table_name = table.name;
         table.indexes.erase(index);
         auto& relations = context.catalog->relations;
         relations.erase(std::remove_if(relations.begin(), relations.end(),
