@@ -22,6 +22,7 @@ BIN=build/pgphase
 ROWS=${PGPHASE_DEMO_ROWS:-1000000}
 RATE=${PGPHASE_DEMO_RATE:-100}
 BASELINE=${PGPHASE_DEMO_BASELINE:-10}
+SIDE_BY_SIDE=${PGPHASE_DEMO_SIDE_BY_SIDE:-5} # seconds both app versions run before contract
 cd "$ROOT"
 # Recorded by pgphase in its event log as who ran each command.
 export PGPHASE_ACTOR=${PGPHASE_ACTOR:-demo.sh}
@@ -262,20 +263,26 @@ SQL
   t_start=$(now)
   pgphase_step "start (expand)" start "$PLAN" --dsn "$DSN"
 
-  local version_schema
-  version_schema=$("$BIN" status --json --dsn "$DSN" |
-    grep -o '"version_schema": *"[^"]*"' | head -n 1 | sed 's/.*: *"//; s/"$//')
-  [[ -n $version_schema ]] || die "pgphase status --json gave no version_schema"
-  section "the new app starts: search_path $version_schema (views with email_address, currency)"
-  start_app new-app "$version_schema" "${NEW_APP_QUERIES[@]}"
-  new_pid=$app_pid
-  printf '  %s\n' "${NEW_APP_QUERIES[@]}"
-
   pgphase_step "backfill" backfill "$PLAN" --dsn "$DSN"
   local backfill_secs rows_backfilled
   backfill_secs=${step_secs[-1]}
   rows_backfilled=$(grep 'command.done' "$OUT/pgphase.log" | grep 'command=backfill' |
     grep -o 'rows_backfilled=[0-9]*' | tail -n 1 | cut -d= -f2)
+
+  # The version schema appears once every row is in its new shape (the end of the backfill):
+  # the new app version is deployed now, and both versions run side by side until contract.
+  local version_schema
+  version_schema=$("$BIN" status --json --dsn "$DSN" |
+    grep -o '"version_schema": *"[^"]*"' | head -n 1 | sed 's/.*: *"//; s/"$//')
+  [[ -n $version_schema ]] || die "pgphase status --json gave no version_schema"
+  grep -q '"version_schema_ready": *true' < <("$BIN" status --json --dsn "$DSN") ||
+    die "the version schema $version_schema is not ready after the backfill"
+  section "the new app starts: search_path $version_schema (views with email_address, currency)"
+  start_app new-app "$version_schema" "${NEW_APP_QUERIES[@]}"
+  new_pid=$app_pid
+  printf '  %s\n' "${NEW_APP_QUERIES[@]}"
+  echo "both app versions run side by side for ${SIDE_BY_SIDE}s ..."
+  sleep "$SIDE_BY_SIDE"
 
   section "data right after backfill, with both apps still writing"
   check "rows whose email_address differs from email" \
