@@ -350,8 +350,11 @@ void load_settings(Loader& loader, const YAML::Node& node, Settings& out) {
     reader.finish();
 }
 
-std::optional<Operation> load_rename_column(Loader& loader, const YAML::Node& node) {
-    MapReader reader(loader, node, "rename_column", {"table", "from", "to"});
+// rename_column and rename_constraint: `table`, `from`, `to`, and not a rename to itself.
+template <typename Rename>
+std::optional<Operation> load_rename_in_table(Loader& loader, const YAML::Node& node,
+                                              const std::string& operation) {
+    MapReader reader(loader, node, operation, {"table", "from", "to"});
     if (!reader.ok()) {
         return std::nullopt;
     }
@@ -360,13 +363,17 @@ std::optional<Operation> load_rename_column(Loader& loader, const YAML::Node& no
     auto to = reader.identifier("to", true);
     reader.finish();
     if (from && to && *from == *to) {
-        loader.error(reader.get("to"), "rename_column renames \"" + *from + "\" to itself");
+        loader.error(reader.get("to"), operation + " renames \"" + *from + "\" to itself");
         return std::nullopt;
     }
     if (!table || !from || !to) {
         return std::nullopt;
     }
-    return RenameColumn{*table, *from, *to};
+    return Rename{*table, *from, *to};
+}
+
+std::optional<Operation> load_rename_column(Loader& loader, const YAML::Node& node) {
+    return load_rename_in_table<RenameColumn>(loader, node, "rename_column");
 }
 
 // A non-empty list of distinct identifiers, e.g. `columns: [a, b]`; nullopt after reporting.
@@ -819,22 +826,7 @@ std::optional<Operation> load_drop_constraint(Loader& loader, const YAML::Node& 
 }
 
 std::optional<Operation> load_rename_constraint(Loader& loader, const YAML::Node& node) {
-    MapReader reader(loader, node, "rename_constraint", {"table", "from", "to"});
-    if (!reader.ok()) {
-        return std::nullopt;
-    }
-    auto table = reader.identifier("table", true);
-    auto from = reader.identifier("from", true);
-    auto to = reader.identifier("to", true);
-    reader.finish();
-    if (from && to && *from == *to) {
-        loader.error(reader.get("to"), "rename_constraint renames \"" + *from + "\" to itself");
-        return std::nullopt;
-    }
-    if (!table || !from || !to) {
-        return std::nullopt;
-    }
-    return RenameConstraint{*table, *from, *to};
+    return load_rename_in_table<RenameConstraint>(loader, node, "rename_constraint");
 }
 
 std::optional<Operation> load_change_type(Loader& loader, const YAML::Node& node) {
