@@ -66,14 +66,6 @@ int plan_command(const Common& common, const std::string& file, const std::strin
 }
 
 // What the phase commands take beyond the plan file.
-struct PhaseArgs {
-    std::int64_t max_batches = 0;
-    std::string min_soak; // a duration; "" = the plan's contract_after alone
-    bool force = false;
-    std::string to = "complete";
-    std::string prisma_migration; // "" = the plan's prisma_migration, if any
-};
-
 planners::Milliseconds min_soak(const PhaseArgs& args) {
     if (args.min_soak.empty()) {
         return planners::Milliseconds(0);
@@ -174,12 +166,10 @@ Dsn require_dsn(const Common& common) {
     return *dsn;
 }
 
-int run(int argc, char** argv) {
-    CLI::App app{"pgphase: zero-downtime PostgreSQL migrations (expand, backfill, contract)"};
+CommandLine::CommandLine() {
     app.require_subcommand(1);
     app.fallthrough(); // global options may follow the subcommand: pgphase start plan.yaml --dsn
                        // ...
-    Common common;
     app.add_option("--dsn", common.dsn, "database URL (default: $DATABASE_URL)");
     app.add_option("--state-schema", common.state_schema, "schema of pgphase's state")
         ->capture_default_str();
@@ -190,18 +180,11 @@ int run(int argc, char** argv) {
                    "who runs this, for the event log (default: $PGPHASE_ACTOR, CI job id, $USER)");
     app.add_flag("-v,--verbose", common.verbose, "log every SQL statement");
 
-    std::string file;
-    std::string format = "text";
-    std::string status_name;
-    bool status_as_json = false;
-    PhaseArgs phase_args;
-
-    auto* plan = app.add_subcommand("plan", "show the steps a plan turns into, with their locks");
+    plan = app.add_subcommand("plan", "show the steps a plan turns into, with their locks");
     plan->add_option("file", file, "plan YAML")->required();
     plan->add_option("--format", format, "text, sql or json")
         ->check(CLI::IsMember({"text", "sql", "json"}));
 
-    std::vector<CLI::App*> phases;
     for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
              {"start", "run expand: additive, non-blocking changes"},
              {"backfill", "bring existing rows into the new shape, in batches"},
@@ -229,122 +212,115 @@ int run(int argc, char** argv) {
         }
         phases.push_back(sub);
     }
-    auto* status =
-        app.add_subcommand("status", "where each migration stands (from the state store)");
+    status = app.add_subcommand("status", "where each migration stands (from the state store)");
     status->add_option("name", status_name, "one migration (default: all)");
     status->add_flag("--json", status_as_json, "machine-readable output");
-    std::string history_name;
-    bool history_as_json = false;
-    bool history_steps = false;
-    auto* history = app.add_subcommand(
+    history = app.add_subcommand(
         "history", "every phase transition, override and pause: who and when (state store)");
     history->add_option("name", history_name, "one migration (default: all)");
     history->add_flag("--json", history_as_json, "machine-readable output");
     history->add_flag("--steps", history_steps, "also list each step done or undone");
-    LintArgs lint_args;
-    auto* lint = add_lint_command(app, lint_args);
-    TrafficArgs traffic_args;
-    auto* traffic = add_traffic_command(app, traffic_args);
-    TrafficReportArgs traffic_report_args;
-    auto* traffic_report = add_traffic_report_command(app, traffic_report_args);
-    ConvertArgs convert_args;
-    auto* convert = add_convert_command(app, convert_args);
+    lint = add_lint_command(app, lint_args);
+    traffic = add_traffic_command(app, traffic_args);
+    traffic_report = add_traffic_report_command(app, traffic_report_args);
+    convert = add_convert_command(app, convert_args);
 
-    auto* verify = app.add_subcommand(
+    verify = app.add_subcommand(
         "verify", "check in batches that every row holds what the plan's expressions give");
     verify->add_option("file", file, "plan YAML")->required();
 
     // Runtime control of a running backfill, from another shell (through the state store).
-    std::string control_name;
-    std::int64_t tune_rows_per_second = -1;
-    std::int64_t tune_batch_size = -1;
-    std::string tune_batch_time;
-    auto* pause = app.add_subcommand("pause", "pause a running backfill after its batch in flight");
+    pause = app.add_subcommand("pause", "pause a running backfill after its batch in flight");
     pause->add_option("name", control_name, "migration name")->required();
-    auto* resume = app.add_subcommand("resume", "let a paused backfill go on");
+    resume = app.add_subcommand("resume", "let a paused backfill go on");
     resume->add_option("name", control_name, "migration name")->required();
-    auto* tune = app.add_subcommand("tune", "change a running backfill's pace");
+    tune = app.add_subcommand("tune", "change a running backfill's pace");
     tune->add_option("name", control_name, "migration name")->required();
     tune->add_option("--max-rows-per-second", tune_rows_per_second, "0 = no cap");
     tune->add_option("--max-batch-size", tune_batch_size, "rows per batch at most");
     tune->add_option("--target-batch-time", tune_batch_time, "e.g. 200ms");
+}
 
+int run(int argc, char** argv) {
+    CommandLine cli;
     try {
-        app.parse(argc, argv);
+        cli.app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        const int code = app.exit(e);
+        const int code = cli.app.exit(e);
         return code == 0 ? 0 : static_cast<int>(ExitCode::bad_input);
     }
-    log::init(common.log_format == "json" ? log::Format::json : log::Format::text, common.verbose);
+    log::init(cli.common.log_format == "json" ? log::Format::json : log::Format::text,
+              cli.common.verbose);
 
     try {
-        if (plan->parsed()) {
-            return plan_command(common, file, format);
+        if (cli.plan->parsed()) {
+            return plan_command(cli.common, cli.file, cli.format);
         }
-        if (lint->parsed()) {
-            return lint_command(common, lint_args);
+        if (cli.lint->parsed()) {
+            return lint_command(cli.common, cli.lint_args);
         }
-        if (traffic->parsed()) {
-            return traffic_command(common, traffic_args);
+        if (cli.traffic->parsed()) {
+            return traffic_command(cli.common, cli.traffic_args);
         }
-        if (traffic_report->parsed()) {
-            return traffic_report_command(traffic_report_args);
+        if (cli.traffic_report->parsed()) {
+            return traffic_report_command(cli.traffic_report_args);
         }
-        if (convert->parsed()) {
-            return convert_command(convert_args);
+        if (cli.convert->parsed()) {
+            return convert_command(cli.convert_args);
         }
-        for (auto* sub : phases) {
+        for (auto* sub : cli.phases) {
             if (sub->parsed()) {
-                return phase_command(common, sub->get_name(), file, phase_args);
+                return phase_command(cli.common, sub->get_name(), cli.file, cli.phase_args);
             }
         }
-        if (verify->parsed()) {
-            return verify_command(common, file);
+        if (cli.verify->parsed()) {
+            return verify_command(cli.common, cli.file);
         }
-        if (pause->parsed() || resume->parsed() || tune->parsed()) {
+        if (cli.pause->parsed() || cli.resume->parsed() || cli.tune->parsed()) {
             std::optional<planners::Milliseconds> batch_time;
-            if (!tune_batch_time.empty()) {
-                batch_time = planners::parse_duration(tune_batch_time);
+            if (!cli.tune_batch_time.empty()) {
+                batch_time = planners::parse_duration(cli.tune_batch_time);
                 if (!batch_time || batch_time->count() <= 0) {
                     throw CommandError(ExitCode::bad_input,
                                        "--target-batch-time must be a duration, e.g. 200ms");
                 }
             }
             Controls tuning;
-            if (tune_rows_per_second >= 0) {
-                tuning.max_rows_per_second = tune_rows_per_second;
+            if (cli.tune_rows_per_second >= 0) {
+                tuning.max_rows_per_second = cli.tune_rows_per_second;
             }
-            if (tune_batch_size >= 0) {
-                tuning.max_batch_size = std::max<std::int64_t>(tune_batch_size, 10);
+            if (cli.tune_batch_size >= 0) {
+                tuning.max_batch_size = std::max<std::int64_t>(cli.tune_batch_size, 10);
             }
             if (batch_time) {
                 tuning.target_batch_time_ms = batch_time->count();
             }
-            const std::string command = pause->parsed()    ? "pause"
-                                        : resume->parsed() ? "resume"
-                                                           : "tune";
-            control_backfill(require_dsn(common), common.state_schema, actor(common), control_name,
-                             command, tuning);
-            std::cout << control_name << ": " << command << " recorded; a running backfill "
+            const std::string command = cli.pause->parsed()    ? "pause"
+                                        : cli.resume->parsed() ? "resume"
+                                                               : "tune";
+            control_backfill(require_dsn(cli.common), cli.common.state_schema, actor(cli.common),
+                             cli.control_name, command, tuning);
+            std::cout << cli.control_name << ": " << command << " recorded; a running backfill "
                       << "applies it within a second\n";
             return 0;
         }
-        if (history->parsed()) {
-            const auto events =
-                read_history(require_dsn(common), common.state_schema, history_name, history_steps);
-            if (history_as_json) {
+        if (cli.history->parsed()) {
+            const auto events = read_history(require_dsn(cli.common), cli.common.state_schema,
+                                             cli.history_name, cli.history_steps);
+            if (cli.history_as_json) {
                 std::cout << history_json(events).dump(2) << "\n";
             } else {
                 std::cout << history_text(events);
             }
             return 0;
         }
-        if (status->parsed()) {
-            const Dsn dsn = require_dsn(common);
-            if (status_as_json) {
-                std::cout << status_json(dsn, common.state_schema, status_name).dump(2) << "\n";
+        if (cli.status->parsed()) {
+            const Dsn dsn = require_dsn(cli.common);
+            if (cli.status_as_json) {
+                std::cout << status_json(dsn, cli.common.state_schema, cli.status_name).dump(2)
+                          << "\n";
             } else {
-                std::cout << status_text(dsn, common.state_schema, status_name);
+                std::cout << status_text(dsn, cli.common.state_schema, cli.status_name);
             }
             return 0;
         }

@@ -2,7 +2,70 @@
 // the documented exit codes. main() only calls run().
 #pragma once
 
+#include "orchestrator/cli/common.hpp"
+#include "orchestrator/cli/convert_command.hpp"
+#include "orchestrator/cli/lint_command.hpp"
+#include "orchestrator/cli/traffic_command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
 namespace pgphase::orchestrator::cli {
+
+// The options of start, backfill, complete, rollback and advance.
+struct PhaseArgs {
+    std::int64_t max_batches = 0;
+    std::string min_soak; // a duration; "" = the plan's contract_after alone
+    bool force = false;
+    std::string to = "complete";
+    std::string prisma_migration; // "" = the plan's prisma_migration, if any
+};
+
+// Every command and option of the pgphase binary: the CLI11 app and the values it fills in.
+// Parsing runs nothing, so a test can check that a command line the docs show is one pgphase
+// accepts (tests/unit/docs). Neither copyable nor movable: the app points into it.
+struct CommandLine {
+    CommandLine();
+    CommandLine(const CommandLine&) = delete;
+    CommandLine(CommandLine&&) = delete;
+    CommandLine& operator=(const CommandLine&) = delete;
+    CommandLine& operator=(CommandLine&&) = delete;
+    ~CommandLine() = default;
+
+    CLI::App app{"pgphase: zero-downtime PostgreSQL migrations (expand, backfill, contract)"};
+    Common common;
+    std::string file;
+    std::string format = "text";
+    std::string status_name;
+    bool status_as_json = false;
+    PhaseArgs phase_args;
+    std::string history_name;
+    bool history_as_json = false;
+    bool history_steps = false;
+    LintArgs lint_args;
+    TrafficArgs traffic_args;
+    TrafficReportArgs traffic_report_args;
+    ConvertArgs convert_args;
+    std::string control_name; // pause, resume, tune
+    std::int64_t tune_rows_per_second = -1;
+    std::int64_t tune_batch_size = -1;
+    std::string tune_batch_time;
+
+    CLI::App* plan = nullptr;
+    std::vector<CLI::App*> phases; // start, backfill, complete, rollback, advance
+    CLI::App* status = nullptr;
+    CLI::App* history = nullptr;
+    CLI::App* lint = nullptr;
+    CLI::App* traffic = nullptr;
+    CLI::App* traffic_report = nullptr;
+    CLI::App* convert = nullptr;
+    CLI::App* verify = nullptr;
+    CLI::App* pause = nullptr;
+    CLI::App* resume = nullptr;
+    CLI::App* tune = nullptr;
+};
 
 int run(int argc, char** argv);
 

@@ -201,6 +201,9 @@ public:
         if (!text) {
             return std::nullopt;
         }
+        if (text->find_first_not_of(" \t\n") == std::string::npos) {
+            return std::string(); // "" is the default: no query
+        }
         if (auto problem = query_problem(*text)) {
             m_loader.error(get(key), "invalid query for \"" + key + "\": " + *problem,
                            "\"" + key + "\" must be one SELECT returning one boolean");

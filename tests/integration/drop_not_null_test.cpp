@@ -2,6 +2,7 @@
 // NOT NULL only when no NULL was written, and otherwise fails naming the rows, then succeeds
 // once they are fixed.
 #include "tests/integration/support.hpp"
+#include "tests/support/doc_blocks.hpp"
 
 namespace pgphase::testing {
 namespace {
@@ -66,6 +67,8 @@ TEST_F(DropNotNull, RollbackAfterNullsWereWrittenFailsNamingTheRowsThenSucceedsO
     EXPECT_NE(refused.err.find("2 rows of public.users violate it, e.g.\n    id=7\n    id=1001"),
               std::string::npos)
         << refused.err;
+    EXPECT_TRUE(
+        holds_doc_output(refused.err, doc_block("docs/operations.md", "drop-not-null-undo")));
     // Nothing was silently restored, and no new NULL gets in meanwhile.
     EXPECT_EQ(not_null(), "f");
     EXPECT_THROW(new_app->execute("INSERT INTO users (id) VALUES (1002)"),

@@ -1,7 +1,8 @@
-// docs/getting-started.md's walkthrough, run as written: every ```sh block in order, with
+// docs/getting-started.md's walkthrough, run as written: its `sh run` blocks in order, with
 // pgphase on the PATH and DATABASE_URL at this test's database, so the first thing a new user
 // copies cannot rot.
 #include "tests/integration/support.hpp"
+#include "tests/support/doc_blocks.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -11,31 +12,13 @@
 namespace pgphase::testing {
 namespace {
 
-std::vector<std::string> shell_blocks(const std::string& path) {
-    std::ifstream in(path);
-    std::vector<std::string> blocks;
-    std::string line;
-    std::string block;
-    bool inside = false;
-    while (std::getline(in, line)) {
-        if (!inside && line == "```sh") {
-            inside = true;
-            block.clear();
-        } else if (inside && line == "```") {
-            inside = false;
-            blocks.push_back(block);
-        } else if (inside) {
-            block += line + "\n";
-        }
-    }
-    return blocks;
-}
-
 class GettingStarted : public DatabaseTest {};
 
 TEST_F(GettingStarted, TheWalkthroughRunsAsWritten) {
-    const auto blocks = shell_blocks(std::string(PGPHASE_SOURCE_DIR) + "/docs/getting-started.md");
-    ASSERT_EQ(blocks.size(), 5U) << "table, plan, start+backfill, both apps, complete";
+    std::vector<std::string> blocks;
+    for (const auto* id : {"walk-table", "walk-plan", "walk-start", "walk-apps", "walk-complete"}) {
+        blocks.push_back(doc_block("docs/getting-started.md", id).text);
+    }
     const auto dir = std::filesystem::path(write_plan("unused", "")).parent_path() / "walk";
     std::filesystem::create_directories(dir);
     const std::string bin = std::filesystem::path(PGPHASE_BINARY).parent_path().string();

@@ -3,6 +3,7 @@
 // several migrations in flight on different tables while an overlapping one is refused, and a
 // failed complete or rollback rerun to the end.
 #include "tests/integration/support.hpp"
+#include "tests/support/doc_blocks.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -446,22 +447,11 @@ TEST_F(Pipeline, AVersion2StateStoreIsUpgradedInPlace) {
 // The `run:` scripts of the GitHub Actions example in docs/pipelines.md, in order, so the
 // example a team copies is the one a test runs.
 std::vector<std::string> workflow_scripts() {
-    std::ifstream in(std::string(PGPHASE_SOURCE_DIR) + "/docs/pipelines.md");
+    std::istringstream in(doc_block("docs/pipelines.md", "release-workflow").text);
     std::vector<std::string> scripts;
     std::string line;
-    bool in_workflow = false;
     std::size_t block_indent = std::string::npos;
     while (std::getline(in, line)) {
-        if (line.rfind("```yaml", 0) == 0 && scripts.empty()) {
-            in_workflow = true;
-            continue;
-        }
-        if (!in_workflow) {
-            continue;
-        }
-        if (line.rfind("```", 0) == 0) {
-            break;
-        }
         const std::size_t indent = line.find_first_not_of(' ');
         if (block_indent != std::string::npos) {
             if (indent != std::string::npos && indent >= block_indent) {

@@ -3,6 +3,7 @@
 // with the count and the keys of the NULL rows; empty tables work; changes on one column
 // compose; rollback restores the original with every row.
 #include "tests/integration/support.hpp"
+#include "tests/support/doc_blocks.hpp"
 
 namespace pgphase::testing {
 namespace {
@@ -107,6 +108,8 @@ TEST_F(SetNotNull, WithoutUpExistingNullsStopValidateWithTheirCountAndKeys) {
                                 "id=20\n    id=30\n    id=40\n    id=50"),
               std::string::npos)
         << backfill.err;
+    EXPECT_TRUE(
+        holds_doc_output(backfill.err, doc_block("docs/operations.md", "set-not-null-validate")));
     const CommandResult complete = pgphase({"complete", without_up});
     EXPECT_EQ(complete.exit_code, 3) << complete.err;
 

@@ -367,6 +367,30 @@ TEST(PlanLoader, ReportsAnUnknownKeyInBackfillSettings) {
                              "did you mean \"batch_size\"?"));
 }
 
+// The health query is parsed at load; "" is its default (none), as docs/plan-format.md shows.
+TEST(PlanLoader, ReadsTheHealthQueryAndTakesAnEmptyOneAsNone) {
+    auto with = [](const std::string& query) {
+        return load("name: m\n"
+                    "settings:\n"
+                    "  backfill: {health_query: " +
+                    query +
+                    "}\n"
+                    "changes:\n"
+                    "  - rename_column: {table: t, from: a, to: b}\n");
+    };
+    const LoadResult given = with("\"SELECT pg_is_in_recovery() = false\"");
+    ASSERT_TRUE(given.plan) << describe(given);
+    EXPECT_EQ(given.plan->settings.backfill.health_query, "SELECT pg_is_in_recovery() = false");
+    for (const std::string empty : {"\"\"", "\"  \""}) {
+        const LoadResult none = with(empty);
+        ASSERT_TRUE(none.plan) << empty << ": " << describe(none);
+        EXPECT_EQ(none.plan->settings.backfill.health_query, "") << empty;
+    }
+    EXPECT_TRUE(HasOnlyError(with("\"SELECT 1; SELECT 2\""), 3, 28,
+                             "invalid query for \"health_query\": expected one statement, found 2",
+                             "\"health_query\" must be one SELECT returning one boolean"));
+}
+
 TEST(PlanLoader, ReportsADuplicateKeyInsideAnOperation) {
     EXPECT_TRUE(HasOnlyError(load("name: m\n"
                                   "changes:\n"

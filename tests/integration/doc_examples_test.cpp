@@ -1,0 +1,301 @@
+// The examples of docs/ that need a database, run as written: the commands a reader copies
+// (`sh run` blocks), the SQL they paste, and the messages the docs promise pgphase prints
+// (`text output` blocks, matched with holds_doc_output). Each test plays one story of the docs
+// with the names the docs use, from a directory holding the files the docs name.
+// tests/unit/docs checks every other block, and that each id here is used.
+#include "tests/integration/support.hpp"
+#include "tests/support/doc_blocks.hpp"
+
+#include <csignal>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace pgphase::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Shell {
+    int code = -1;
+    std::string out; // stdout and stderr, interleaved
+};
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+class DocExamples : public DatabaseTest {
+protected:
+    void SetUp() override {
+        DatabaseTest::SetUp();
+        m_dir = fs::path(write_plan("unused", "")).parent_path() / "docs";
+        fs::create_directories(m_dir / "plans");
+    }
+
+    const fs::path& dir() const { return m_dir; }
+
+    void write(const std::string& relative, const std::string& text) {
+        fs::create_directories((m_dir / relative).parent_path());
+        std::ofstream(m_dir / relative, std::ios::binary) << text;
+    }
+
+    // The environment a reader's shell has: pgphase on PATH, DATABASE_URL set, in dir().
+    std::string environment() const {
+        return "cd '" + m_dir.string() + "' && export PATH='" +
+               fs::path(PGPHASE_BINARY).parent_path().string() + "':\"$PATH\" DATABASE_URL='" +
+               dsn() + "' && ";
+    }
+
+    // Runs `script` with bash -e as a reader would paste it.
+    Shell run(const std::string& script, const std::string& variables = "") {
+        std::ofstream(m_dir / ".block.sh") << script;
+        const std::string command =
+            environment() + variables + " bash -e .block.sh >.block.out 2>&1 </dev/null";
+        const int status = std::system(command.c_str());
+        return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+                read_text(m_dir / ".block.out")};
+    }
+
+    // Starts one command in the background (exec'd, so the pid is the command's own).
+    int spawn(const std::string& command) {
+        const std::string script = environment() + "exec " + command;
+        const std::string log = (m_dir / ".spawned.out").string();
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (fd >= 0) {
+                ::dup2(fd, 1);
+                ::dup2(fd, 2);
+            }
+            ::execl("/bin/bash", "bash", "-c", script.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        return pid;
+    }
+    std::string spawned() const { return read_text(m_dir / ".spawned.out"); }
+
+    // Runs a `sql` block with psql, as a reader would.
+    Shell psql(const DocBlock& block) {
+        std::ofstream(m_dir / ".block.sql") << block.text;
+        return run("psql -X -q -v ON_ERROR_STOP=1 \"$DATABASE_URL\" -f .block.sql\n");
+    }
+
+private:
+    fs::path m_dir;
+};
+
+const std::string rename_plan = R"(name: 20261123_rename_users_email
+settings: {contract_after: 7d}
+changes:
+  - rename_column: {table: users, from: email, to: email_address}
+)";
+
+// docs/pipelines.md's story: release N expands and backfills from CI, the version schema
+// serves the new version (docs/versioned-schemas.md), complete is held by the soak guard, a
+// second migration on the table is refused, an on-call engineer forces complete, and history
+// shows who did what.
+TEST_F(DocExamples, ThePipelineStoryPrintsWhatTheDocsShow) {
+    db().execute("CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                 "email text NOT NULL, name text)");
+    db().execute("INSERT INTO users (email, name) VALUES ('grace@example.com', 'Grace')");
+    write("plans/rename.yaml", rename_plan);
+    write("plans/index.yaml", "name: 20261124_index_users_name\nchanges:\n"
+                              "  - create_index: {table: users, name: users_name_idx, "
+                              "columns: [name]}\n");
+    const std::string ci = "GITHUB_ACTOR=alice GITHUB_RUN_ID=7712";
+
+    const Shell expand = run("pgphase advance plans/rename.yaml --to backfill\n", ci);
+    ASSERT_EQ(expand.code, 0) << expand.out;
+
+    const Shell new_version = psql(doc_block("docs/versioned-schemas.md", "new-version"));
+    EXPECT_EQ(new_version.code, 0) << new_version.out;
+    EXPECT_NE(new_version.out.find("ada@example.com"), std::string::npos) << new_version.out;
+    const Shell old_version = psql(doc_block("docs/versioned-schemas.md", "old-version"));
+    EXPECT_EQ(old_version.code, 0) << old_version.out;
+    EXPECT_NE(old_version.out.find("ada@example.com"), std::string::npos) << old_version.out;
+
+    // An hour after expand (the soak counts from it, on the database's clock).
+    db().execute("UPDATE pgphase.migrations SET expanded_at = expanded_at - interval '1 hour'");
+    const Shell held = run("pgphase complete plans/rename.yaml\n");
+    EXPECT_EQ(held.code, 3) << held.out;
+    EXPECT_TRUE(holds_doc_output(held.out, doc_block("docs/pipelines.md", "soak-guard")));
+
+    const Shell overlap = run("pgphase start plans/index.yaml\n");
+    EXPECT_EQ(overlap.code, 3) << overlap.out;
+    EXPECT_TRUE(holds_doc_output(overlap.out, doc_block("docs/pipelines.md", "overlap")));
+    EXPECT_TRUE(holds_doc_output(overlap.out, doc_block("docs/troubleshooting.md", "overlap")));
+
+    const Shell forced =
+        run("pgphase complete plans/rename.yaml --force\n", "PGPHASE_ACTOR=oncall-bob");
+    ASSERT_EQ(forced.code, 0) << forced.out;
+    const Shell history = run("pgphase history 20261123_rename_users_email\n");
+    EXPECT_EQ(history.code, 0) << history.out;
+    EXPECT_TRUE(holds_doc_output(history.out, doc_block("docs/pipelines.md", "history")));
+}
+
+const std::string currency_plan = R"(name: 20261124_add_orders_currency
+settings:
+  lock_timeout: 200ms
+  lock_retries: 3
+  backfill: {batch_size: 100, max_rows_per_second: RATE}
+changes:
+  - add_column:
+      table: orders
+      column: {name: currency, type: text, nullable: false, default: "'EUR'"}
+      up: "'EUR'"
+)";
+
+std::string with_rate(const std::string& rate) {
+    std::string plan = currency_plan;
+    plan.replace(plan.find("RATE"), 4, rate);
+    return plan;
+}
+
+// docs/troubleshooting.md: a second runner is refused naming the first; a complete that
+// cannot get its lock gives up with exit 4, and the query the page gives finds the session in
+// its way while it waits.
+TEST_F(DocExamples, TroubleshootingShowsTheMessagesPgphasePrints) {
+    db().execute("CREATE TABLE orders (id bigint PRIMARY KEY, total numeric NOT NULL)");
+    db().execute("INSERT INTO orders SELECT g, g FROM generate_series(1, 2000) g");
+    write("plans/currency.yaml", with_rate("200"));
+    ASSERT_EQ(run("pgphase start plans/currency.yaml\n").code, 0);
+
+    const int first = spawn("pgphase backfill plans/currency.yaml");
+    ASSERT_TRUE(eventually([&] {
+        return scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                      "'pgphase[" +
+                      std::to_string(first) + "] backfill 20261124_add_orders_currency'") == "1";
+    })) << spawned();
+    const Shell second = run("pgphase backfill plans/currency.yaml\n");
+    EXPECT_EQ(second.code, 3) << second.out;
+    EXPECT_TRUE(
+        holds_doc_output(second.out, doc_block("docs/troubleshooting.md", "second-runner")));
+
+    // docs/backfill.md's control commands, from another shell, on the running backfill.
+    const Shell control = run(doc_block("docs/backfill.md", "control").text);
+    EXPECT_EQ(control.code, 0) << control.out;
+    EXPECT_NE(control.out.find("20261124_add_orders_currency: tune recorded"), std::string::npos)
+        << control.out;
+    EXPECT_TRUE(eventually([&] {
+        return scalar("SELECT count(*) FROM pgphase.events WHERE event = 'backfill.tuned'") == "1";
+    }));
+    ::kill(first, SIGINT);
+    EXPECT_EQ(wait_for_exit(first, std::chrono::seconds(30)), 130) << spawned();
+
+    write("plans/currency.yaml", with_rate("0")); // settings may change after start
+    const Shell backfill = run("pgphase backfill plans/currency.yaml\n");
+    ASSERT_EQ(backfill.code, 0) << backfill.out;
+
+    // An open transaction that has read orders holds ACCESS SHARE until it ends.
+    auto holder = connect("report");
+    holder->execute("BEGIN");
+    holder->execute("SELECT count(*) FROM orders");
+    const int complete = spawn("pgphase complete plans/currency.yaml");
+    const DocBlock query = doc_block("docs/troubleshooting.md", "blocking-sessions");
+    bool found = false;
+    eventually([&] {
+        const Shell listed = psql(query);
+        found = listed.out.find(std::to_string(holder->backend_pid())) != std::string::npos;
+        return found;
+    });
+    EXPECT_TRUE(found) << "the blocking-sessions query never listed the holder";
+    EXPECT_EQ(wait_for_exit(complete, std::chrono::seconds(60)), 4) << spawned();
+    EXPECT_TRUE(holds_doc_output(spawned(), doc_block("docs/troubleshooting.md", "lock-timeout")));
+    holder->execute("COMMIT");
+    EXPECT_EQ(run("pgphase complete plans/currency.yaml\n").code, 0);
+}
+
+// docs/prisma.md's workflow from a Prisma project: lint flags the generated migration,
+// convert turns it into a plan, the plan the page shows runs in two releases and records the
+// migration; a conflicting row in _prisma_migrations stops complete with the message shown.
+TEST_F(DocExamples, ThePrismaWorkflowRunsAsWritten) {
+    const std::string init = "CREATE TABLE \"User\" (\n"
+                             "    \"id\" SERIAL NOT NULL,\n"
+                             "    \"email\" TEXT NOT NULL,\n"
+                             "    CONSTRAINT \"User_pkey\" PRIMARY KEY (\"id\")\n"
+                             ");\n";
+    write("prisma/migrations/20261101000000_init/migration.sql", init);
+    // As generated, then edited into a rename as the page says (Prisma writes a drop + add).
+    write("prisma/migrations/20261125093000_rename_user_email/migration.sql",
+          doc_block("docs/prisma.md", "prisma-edited").text);
+    db().execute(init);
+    db().execute("INSERT INTO \"User\" (email) VALUES ('ada@example.com')");
+
+    const Shell lint = run(doc_block("docs/prisma.md", "prisma-lint").text);
+    EXPECT_EQ(lint.code, 1) << "lint flags the rename:\n" << lint.out;
+    EXPECT_NE(lint.out.find("[rename-column]"), std::string::npos) << lint.out;
+
+    const Shell convert = run(doc_block("docs/prisma.md", "prisma-convert").text);
+    EXPECT_EQ(convert.code, 0) << convert.out;
+    const std::string converted = read_text(dir() / "plans/rename_user_email.yaml");
+    EXPECT_NE(
+        converted.find("  - rename_column:\n      table: \"User\"\n      from: email\n      to: "
+                       "\"emailAddress\"\n"),
+        std::string::npos)
+        << converted;
+
+    // The page's plan: the converted change, named like the migration, with its directory.
+    write("plans/rename_user_email.yaml", doc_block("docs/prisma.md", "prisma-plan").text);
+    const Shell expand = run(doc_block("docs/prisma.md", "prisma-expand").text);
+    ASSERT_EQ(expand.code, 0) << expand.out;
+
+    db().execute(
+        "CREATE TABLE _prisma_migrations (id VARCHAR(36) PRIMARY KEY NOT NULL, checksum "
+        "VARCHAR(64) NOT NULL, finished_at TIMESTAMPTZ, migration_name VARCHAR(255) NOT NULL, "
+        "logs TEXT, rolled_back_at TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+        "applied_steps_count INTEGER NOT NULL DEFAULT 0)");
+    db().execute("INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs) "
+                 "VALUES ('11111111-1111-1111-1111-111111111111', repeat('f', 64), now(), "
+                 "'20261125093000_rename_user_email', '')");
+    const Shell conflict = run(doc_block("docs/prisma.md", "prisma-contract").text);
+    EXPECT_EQ(conflict.code, 2) << conflict.out;
+    EXPECT_TRUE(holds_doc_output(conflict.out, doc_block("docs/prisma.md", "prisma-conflict")));
+
+    db().execute("DELETE FROM _prisma_migrations");
+    const Shell contract = run(doc_block("docs/prisma.md", "prisma-contract").text);
+    ASSERT_EQ(contract.code, 0) << contract.out;
+    EXPECT_EQ(column_names("\"User\""), (std::vector<std::string>{"id", "emailAddress"}));
+    EXPECT_EQ(scalar("SELECT \"emailAddress\" FROM \"User\""), "ada@example.com");
+    const Shell sum =
+        run("sha256sum prisma/migrations/20261125093000_rename_user_email/migration.sql\n");
+    EXPECT_EQ(scalar("SELECT checksum FROM _prisma_migrations"), sum.out.substr(0, 64));
+}
+
+// docs/lint.md's example output, from the two migrations it describes.
+TEST_F(DocExamples, LintPrintsTheExampleOutput) {
+    write("prisma/migrations/20240101000000_init/migration.sql",
+          "CREATE TABLE \"User\" (\n"
+          "    \"id\" SERIAL NOT NULL,\n"
+          "    \"email\" VARCHAR(80) NOT NULL,\n"
+          "    \"name\" TEXT,\n"
+          "    CONSTRAINT \"User_pkey\" PRIMARY KEY (\"id\")\n"
+          ");\n");
+    write("prisma/migrations/20240201000000_profile/migration.sql",
+          "/*\n"
+          "  Warnings:\n"
+          "\n"
+          "  - You are about to drop the column `name` on the `User` table. All the data in the "
+          "column will be lost.\n"
+          "\n"
+          "*/\n"
+          "-- AlterTable\n"
+          "ALTER TABLE \"User\" DROP COLUMN \"name\",\n"
+          "ADD COLUMN     \"displayName\" TEXT,\n"
+          "ALTER COLUMN \"email\" SET DATA TYPE VARCHAR(200);\n"
+          "\n"
+          "-- CreateIndex\n"
+          "CREATE INDEX \"User_displayName_idx\" ON \"User\"(\"displayName\");\n");
+    const Shell lint = run("pgphase lint prisma/migrations\n");
+    EXPECT_EQ(lint.code, 1) << lint.out;
+    EXPECT_TRUE(holds_doc_output(lint.out, doc_block("docs/lint.md", "lint-profile")));
+}
+
+} // namespace
+} // namespace pgphase::testing
