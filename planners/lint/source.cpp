@@ -99,14 +99,31 @@ void SourceFile::split() {
         // parse reports where.
         add_statement(0, m_text.size());
     } else {
+        // The scanner's splitter silently drops a statement that does not start with a
+        // keyword (`SELEC 1;`), so text between the pieces it returns is linted too: its
+        // parse then reports the error (add_statement ignores blanks and comments).
+        std::size_t covered = 0;
+        auto add_gap = [&](std::size_t until) {
+            std::size_t from = covered;
+            while (from < until && (is_space(m_text[from]) || m_text[from] == ';')) {
+                ++from;
+            }
+            if (from < until) {
+                add_statement(from, until);
+            }
+        };
         for (int i = 0; i < result.n_stmts; ++i) {
             const PgQuerySplitStmt* piece = result.stmts[i];
-            const auto begin = static_cast<std::size_t>(piece->stmt_location);
+            const auto begin =
+                std::min(static_cast<std::size_t>(piece->stmt_location), m_text.size());
             const std::size_t end = piece->stmt_len == 0
                                         ? m_text.size()
                                         : begin + static_cast<std::size_t>(piece->stmt_len);
+            add_gap(begin);
             add_statement(begin, std::min(end, m_text.size()));
+            covered = std::max(covered, std::min(end, m_text.size()));
         }
+        add_gap(m_text.size());
     }
     pg_query_free_split_result(result);
 }

@@ -39,6 +39,25 @@ TEST(LintSource, ReportsASyntaxErrorWhereTheParserStoppedAndKeepsTheOtherStateme
     EXPECT_EQ(file.statements()[2].kind, "DropStmt");
 }
 
+// The scanner's splitter drops a statement that does not start with a keyword; lint must
+// still see it, and report it where it stands, not count 0 statements.
+TEST(LintSource, KeepsAStatementThatDoesNotStartWithAKeyword) {
+    const SourceFile alone("a.sql", "SELEC 2;\n");
+    ASSERT_EQ(alone.statements().size(), 1U);
+    EXPECT_EQ(alone.statements()[0].parse_error, "syntax error at or near \"SELEC\"");
+    EXPECT_EQ(alone.statements()[0].mark.line, 1);
+
+    const SourceFile among("a.sql", "SELECT 1;\n-- typo\nSELEC 2;\nSELECT 3;\nfoo bar\n");
+    ASSERT_EQ(among.statements().size(), 4U);
+    EXPECT_EQ(among.statements()[0].kind, "SelectStmt");
+    EXPECT_EQ(among.statements()[1].text, "SELEC 2");
+    EXPECT_EQ(among.statements()[1].mark.line, 3);
+    EXPECT_FALSE(among.statements()[1].parse_error.empty());
+    EXPECT_EQ(among.statements()[2].kind, "SelectStmt");
+    EXPECT_EQ(among.statements()[3].text, "foo bar");
+    EXPECT_EQ(among.statements()[3].mark.line, 5);
+}
+
 TEST(LintSource, CountsColumnsInCharactersNotBytes) {
     const SourceFile file("a.sql", "-- é\nSELECT 'é', ;");
     ASSERT_EQ(file.statements().size(), 1U);
