@@ -5,6 +5,7 @@
 
 #include "planners/convert/node_text.hpp"
 #include "planners/convert/yaml_text.hpp"
+#include "planners/lint/schema.hpp"
 #include "planners/lint/source.hpp"
 #include "planners/lint/sql_tree.hpp"
 #include "planners/sql/expression.hpp"
@@ -36,27 +37,6 @@ constexpr int body_indent = 6;
 struct Refusal {
     std::string why;
 };
-
-std::string folded(const std::string& name) {
-    std::string out;
-    for (char c : name) {
-        if (c != '_') {
-            out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-    }
-    return out;
-}
-
-// As lint's probable-rename rule: equal but for case and underscores, or one holding the other
-// where the shorter is at least four characters and half the longer.
-bool similar_names(const std::string& a, const std::string& b) {
-    const std::string x = folded(a);
-    const std::string y = folded(b);
-    const std::string& shorter = x.size() <= y.size() ? x : y;
-    const std::string& longer = x.size() <= y.size() ? y : x;
-    return shorter == longer || (shorter.size() >= 4 && shorter.size() * 2 >= longer.size() &&
-                                 longer.find(shorter) != std::string::npos);
-}
 
 void find_schemas(const json& node, std::vector<std::string>& out) {
     if (node.is_object()) {
@@ -116,8 +96,9 @@ std::string serial_base(const std::string& name) {
 
 class Converter {
 public:
-    Converter(const lint::SourceFile& file, ConvertResult& result)
+    Converter(const lint::SourceFile& file, const lint::SchemaModel* before, ConvertResult& result)
         : m_file(file)
+        , m_before(before)
         , m_result(result) {}
 
     std::string run() {
@@ -134,7 +115,8 @@ private:
     void prescan() {
         std::vector<std::string> schemas;
         std::map<std::string, std::vector<std::string>> drops;
-        std::map<std::string, std::vector<std::string>> adds;
+        std::map<std::string, std::vector<std::pair<std::string, lint::ColumnType>>> adds;
+        std::map<std::string, lint::TableName> qualified; // table -> as the model keys it
         std::set<std::string> created;
         for (const Statement& statement : m_file.statements()) {
             find_schemas(statement.node, schemas);
@@ -158,28 +140,42 @@ private:
                 if (created.count(table) != 0) {
                     continue;
                 }
+                qualified[table] = lint::table_from_range_var(alter["relation"]);
                 for (const json& item : alter.value("cmds", json::array())) {
                     const json& cmd = item.value("AlterTableCmd", json::object());
                     const std::string subtype = string_field(cmd, "subtype");
                     if (subtype == "AT_DropColumn") {
                         drops[table].push_back(string_field(cmd, "name"));
                     } else if (subtype == "AT_AddColumn") {
-                        adds[table].push_back(string_field(cmd["def"]["ColumnDef"], "colname"));
+                        const json& def = cmd["def"]["ColumnDef"];
+                        adds[table].emplace_back(
+                            string_field(def, "colname"),
+                            lint::column_type(def.value("typeName", json::object())));
                     }
                 }
             }
         }
         m_schema = schemas.empty() ? "public" : schemas.front();
+        // A drop and an add on one table read as a rename, as lint's probable-rename rule
+        // reads them: of the same type when earlier migrations say the dropped column's type,
+        // else of alike names.
         for (const auto& [table, dropped] : drops) {
             std::set<std::string> taken;
             for (const std::string& from : dropped) {
-                for (const std::string& to : adds[table]) {
-                    if (taken.count(to) == 0 && from != to && similar_names(from, to)) {
-                        m_renames[table + "/" + to] = from;
-                        m_renamed_away.insert(table + "/" + from);
-                        taken.insert(to);
-                        break;
+                const lint::ColumnType* known =
+                    m_before != nullptr ? m_before->column_type(qualified[table], from) : nullptr;
+                for (const auto& [to, type] : adds[table]) {
+                    if (taken.count(to) != 0 || from == to ||
+                        !(known != nullptr ? type == *known : lint::similar_names(from, to))) {
+                        continue;
                     }
+                    m_renames[table + "/" + to] = from;
+                    m_renamed_away.insert(table + "/" + from);
+                    if (known != nullptr) {
+                        m_same_type[table + "/" + to] = known->display();
+                    }
+                    taken.insert(to);
+                    break;
                 }
             }
         }
@@ -951,12 +947,15 @@ private:
         change.fields.push_back("table: " + yaml_scalar(table));
         if (renamed != m_renames.end()) {
             change.operation = "rename_column";
-            change.comments.push_back("CONFIRM: line " + std::to_string(statement.mark.line) +
-                                      ": the migration drops column " +
-                                      lint::quote_name(renamed->second) + " and adds " +
-                                      lint::quote_name(name) +
-                                      " on the same table, which loses the data. Read as a "
-                                      "rename (Prisma's way of renaming a field);");
+            const auto same_type = m_same_type.find(table + "/" + name);
+            change.comments.push_back(
+                "CONFIRM: line " + std::to_string(statement.mark.line) +
+                ": the migration drops column " + lint::quote_name(renamed->second) + " and adds " +
+                lint::quote_name(name) +
+                (same_type != m_same_type.end() ? " of the same type (" + same_type->second + ")"
+                                                : std::string()) +
+                " on the same table, which loses the data. Read as a rename (Prisma's way of "
+                "renaming a field);");
             change.comments.emplace_back(
                 "CONFIRM: the new column keeps the old one's type, nullability and default. If "
                 "it is really a new column, replace this change with drop_column + add_column.");
@@ -1109,12 +1108,14 @@ private:
     }
 
     const lint::SourceFile& m_file;
+    const lint::SchemaModel* m_before; // column types from earlier migrations; may be null
     ConvertResult& m_result;
     std::string m_schema = "public";
     std::set<std::string> m_created;
     std::set<std::string> m_dance_types;
-    std::map<std::string, std::string> m_renames; // "table/new" -> old
-    std::set<std::string> m_renamed_away;         // "table/old"
+    std::map<std::string, std::string> m_renames;   // "table/new" -> old
+    std::set<std::string> m_renamed_away;           // "table/old"
+    std::map<std::string, std::string> m_same_type; // "table/new" -> the type both have
     std::vector<Change> m_changes;
     std::vector<std::string> m_notes;            // file-level remarks, at the top
     std::map<std::size_t, std::string> m_forced; // statement index -> why it stays SQL
@@ -1158,10 +1159,11 @@ std::string migration_name_for(const std::string& path) {
     return out.empty() ? "converted" : out;
 }
 
-ConvertResult convert_sql(const std::string& path, const std::string& text) {
+ConvertResult convert_sql(const std::string& path, const std::string& text,
+                          const lint::SchemaModel* before) {
     ConvertResult result;
     const lint::SourceFile file(path, text);
-    Converter converter(file, result);
+    Converter converter(file, before, result);
     std::string yaml = converter.run();
     if (result.errors.has_errors()) {
         return result;

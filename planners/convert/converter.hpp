@@ -3,6 +3,7 @@
 // `pgphase plan` loads unchanged. Pure: takes the text, reads no file, knows no database.
 #pragma once
 
+#include "planners/lint/schema.hpp"
 #include "planners/model/diagnostic.hpp"
 
 #include <string>
@@ -18,8 +19,12 @@ struct ConvertResult {
     int to_fill = 0;    // NOT NULL columns whose `up` the user must write
 };
 
-// `path` names the input in messages and gives the migration's name.
-ConvertResult convert_sql(const std::string& path, const std::string& text);
+// `path` names the input in messages and gives the migration's name. `before`, when given,
+// holds the column types earlier migrations created (lint's replay of them): a DROP COLUMN
+// and an ADD COLUMN of the same type on one table then read as a rename, as lint's
+// probable-rename rule reads them; without it, only alike names do.
+ConvertResult convert_sql(const std::string& path, const std::string& text,
+                          const lint::SchemaModel* before = nullptr);
 
 // A valid migration name from a file or Prisma folder name: `.../20220707120437_from_app_to
 // _resource/migration.sql` -> 20220707120437_from_app_to_resource; lowercase, [a-z0-9_],

@@ -187,6 +187,24 @@ bool needs_quotes(const std::string& name) {
 
 } // namespace
 
+bool similar_names(const std::string& a, const std::string& b) {
+    auto folded = [](const std::string& name) {
+        std::string out;
+        for (char c : name) {
+            if (c != '_') {
+                out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            }
+        }
+        return out;
+    };
+    const std::string x = folded(a);
+    const std::string y = folded(b);
+    const std::string& shorter = x.size() <= y.size() ? x : y;
+    const std::string& longer = x.size() <= y.size() ? y : x;
+    return shorter == longer || (shorter.size() >= 4 && shorter.size() * 2 >= longer.size() &&
+                                 longer.find(shorter) != std::string::npos);
+}
+
 std::string quote_name(const std::string& name) {
     if (!needs_quotes(name)) {
         return name;

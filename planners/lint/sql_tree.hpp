@@ -46,6 +46,12 @@ ColumnType column_type(const json& type_name);
 // The identifier quoted only when it needs to be, as in messages.
 std::string quote_name(const std::string& name);
 
+// Column names a rename plausibly connects: equal but for case and underscores (userId,
+// user_id), or one holding the other where the shorter is at least four characters and half
+// the longer (value, valueJson; clientSecre, clientSecret). For a dropped column whose type is
+// unknown (lint's probable-rename, convert's rename guess).
+bool similar_names(const std::string& a, const std::string& b);
+
 enum class Volatility { constant, stable, volatile_, unknown };
 
 struct VolatilityVerdict {

@@ -88,6 +88,29 @@ TEST_F(ConvertCli, PrismaFolderBecomesAPlanThatPlanLoads) {
     EXPECT_NE(planned.output.find("emailAddress"), std::string::npos) << planned.output;
 }
 
+// Prisma writes a renamed field as a drop and an add; the earlier migrations of the folder
+// say both columns are text, so convert reads it as a rename to confirm (unless --no-replay).
+TEST_F(ConvertCli, ReadsTheEarlierMigrationsOfTheFolderForColumnTypes) {
+    write("migrations/20261101000000_init/migration.sql",
+          "CREATE TABLE \"User\" (\"id\" SERIAL NOT NULL, \"email\" TEXT NOT NULL);\n");
+    const std::string rename = write("migrations/20261125093000_rename_user_email/migration.sql",
+                                     "ALTER TABLE \"User\" DROP COLUMN \"email\",\n"
+                                     "ADD COLUMN     \"emailAddress\" TEXT NOT NULL;\n");
+    write("migrations/20261201000000_later/migration.sql", "DROP TABLE \"User\";\n");
+    const CliRun run = pgphase({"convert", rename});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("- rename_column:"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("1 rename(s) to confirm, 0 NOT NULL column(s) to fill, column types "
+                              "from 1 earlier migration(s)"),
+              std::string::npos)
+        << run.output;
+
+    const CliRun alone = pgphase({"convert", rename, "--no-replay"});
+    ASSERT_EQ(alone.exit_code, 0) << alone.output;
+    EXPECT_EQ(alone.output.find("- rename_column:"), std::string::npos) << alone.output;
+    EXPECT_NE(alone.output.find("- drop_column:"), std::string::npos) << alone.output;
+}
+
 TEST_F(ConvertCli, PrintsThePlanOnStdoutWithoutOutput) {
     const std::string sql = write("m.sql", "DROP INDEX \"a\";\n");
     const CliRun run = pgphase({"convert", sql}, false);

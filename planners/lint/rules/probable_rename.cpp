@@ -12,28 +12,6 @@ namespace pgphase::planners::lint {
 
 namespace {
 
-std::string folded(const std::string& name) {
-    std::string out;
-    for (char c : name) {
-        if (c != '_') {
-            out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-    }
-    return out;
-}
-
-// Names a rename plausibly connects: equal but for case and underscores (userId, user_id),
-// or one holding the other where the shorter is at least four characters and half the longer
-// (value, valueJson; clientSecre, clientSecret). Used only when the dropped type is unknown.
-bool similar_names(const std::string& a, const std::string& b) {
-    const std::string x = folded(a);
-    const std::string y = folded(b);
-    const std::string& shorter = x.size() <= y.size() ? x : y;
-    const std::string& longer = x.size() <= y.size() ? y : x;
-    return shorter == longer || (shorter.size() >= 4 && shorter.size() * 2 >= longer.size() &&
-                                 longer.find(shorter) != std::string::npos);
-}
-
 void collect_column_refs(const json& node, std::set<std::string>& out) {
     if (node.is_object()) {
         for (const auto& [key, value] : node.items()) {

@@ -1,5 +1,6 @@
 // Each statement kind `pgphase convert` maps, checked on the plan the real loader reads back.
 #include "convert_test_support.hpp"
+#include "planners/lint/source.hpp"
 
 namespace pgphase::planners::convert {
 namespace {
@@ -212,6 +213,40 @@ ADD COLUMN "score" INTEGER;)");
     ASSERT_EQ(changes.size(), 2U);
     EXPECT_TRUE(std::holds_alternative<DropColumn>(changes[0].operation));
     EXPECT_TRUE(std::holds_alternative<AddColumn>(changes[1].operation));
+}
+
+// With the types earlier migrations created (lint's replay of them), a drop and an add of
+// the same type read as a rename whatever their names, as lint's probable-rename reads them;
+// another type stays a drop and an add, alike names or not.
+TEST(ConvertRename, KnownSameTypeReadsAsARenameWhateverTheNames) {
+    lint::SchemaModel before;
+    before.apply(lint::SourceFile("0_init.sql", R"(CREATE TABLE "User" ("id" SERIAL NOT NULL,
+"email" TEXT NOT NULL, "age" INTEGER, "title" TEXT);)")
+                     .statements()
+                     .at(0));
+    const std::string sql = R"(ALTER TABLE "User" DROP COLUMN "email",
+ADD COLUMN "emailAddress" TEXT NOT NULL;)";
+    const ConvertResult without = convert_sql("m.sql", sql);
+    EXPECT_EQ(without.to_confirm, 0) << "email and emailAddress are not alike:\n" << without.yaml;
+
+    const ConvertResult with = convert_sql("m.sql", sql, &before);
+    const LoadResult loaded = load_plan_text(with.yaml, "converted.yaml");
+    ASSERT_TRUE(loaded.plan.has_value()) << loaded.diagnostics.to_string() << with.yaml;
+    const auto& op = only<RenameColumn>(loaded.plan->changes);
+    EXPECT_EQ(op.from, "email");
+    EXPECT_EQ(op.to, "emailAddress");
+    EXPECT_EQ(with.to_confirm, 1);
+    EXPECT_NE(with.yaml.find("drops column email and adds \"emailAddress\" of the same type "
+                             "(text) on the same table"),
+              std::string::npos)
+        << with.yaml;
+
+    // Known types that differ: not a rename, even for alike names.
+    const ConvertResult retyped = convert_sql("m.sql", R"(ALTER TABLE "User" DROP COLUMN "age",
+ADD COLUMN "ageYears" TEXT;)",
+                                              &before);
+    EXPECT_EQ(retyped.to_confirm, 0) << retyped.yaml;
+    EXPECT_NE(retyped.yaml.find("- drop_column:"), std::string::npos) << retyped.yaml;
 }
 
 TEST(ConvertBackfill, UpdateWithWhereBecomesBackfill) {
