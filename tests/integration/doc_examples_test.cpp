@@ -7,12 +7,10 @@
 #include "tests/support/doc_blocks.hpp"
 
 #include <csignal>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <sys/wait.h>
-#include <unistd.h>
 
 namespace pgphase::testing {
 namespace {
@@ -63,23 +61,8 @@ protected:
                 read_text(m_dir / ".block.out")};
     }
 
-    // Starts one command in the background (exec'd, so the pid is the command's own).
-    int spawn(const std::string& command) {
-        const std::string script = environment() + "exec " + command;
-        const std::string log = (m_dir / ".spawned.out").string();
-        const pid_t pid = ::fork();
-        if (pid == 0) {
-            const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (fd >= 0) {
-                ::dup2(fd, 1);
-                ::dup2(fd, 2);
-            }
-            ::execl("/bin/bash", "bash", "-c", script.c_str(), static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        return pid;
-    }
-    std::string spawned() const { return read_text(m_dir / ".spawned.out"); }
+    // Starts one command in the background, from dir() (exec'd: the pid is the command's).
+    int spawn(const std::string& command) { return spawn_shell(environment() + "exec " + command); }
 
     // Runs a `sql` block with psql, as a reader would.
     Shell psql(const DocBlock& block) {
@@ -172,7 +155,7 @@ TEST_F(DocExamples, TroubleshootingShowsTheMessagesPgphasePrints) {
         return scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
                       "'pgphase[" +
                       std::to_string(first) + "] backfill 20261124_add_orders_currency'") == "1";
-    })) << spawned();
+    })) << spawned_output();
     const Shell second = run("pgphase backfill plans/currency.yaml\n");
     EXPECT_EQ(second.code, 3) << second.out;
     EXPECT_TRUE(
@@ -187,7 +170,7 @@ TEST_F(DocExamples, TroubleshootingShowsTheMessagesPgphasePrints) {
         return scalar("SELECT count(*) FROM pgphase.events WHERE event = 'backfill.tuned'") == "1";
     }));
     ::kill(first, SIGINT);
-    EXPECT_EQ(wait_for_exit(first, std::chrono::seconds(30)), 130) << spawned();
+    EXPECT_EQ(wait_for_exit(first, std::chrono::seconds(30)), 130) << spawned_output();
 
     write("plans/currency.yaml", with_rate("0")); // settings may change after start
     const Shell backfill = run("pgphase backfill plans/currency.yaml\n");
@@ -206,8 +189,9 @@ TEST_F(DocExamples, TroubleshootingShowsTheMessagesPgphasePrints) {
         return found;
     });
     EXPECT_TRUE(found) << "the blocking-sessions query never listed the holder";
-    EXPECT_EQ(wait_for_exit(complete, std::chrono::seconds(60)), 4) << spawned();
-    EXPECT_TRUE(holds_doc_output(spawned(), doc_block("docs/troubleshooting.md", "lock-timeout")));
+    EXPECT_EQ(wait_for_exit(complete, std::chrono::seconds(60)), 4) << spawned_output();
+    EXPECT_TRUE(
+        holds_doc_output(spawned_output(), doc_block("docs/troubleshooting.md", "lock-timeout")));
     holder->execute("COMMIT");
     EXPECT_EQ(run("pgphase complete plans/currency.yaml\n").code, 0);
 }

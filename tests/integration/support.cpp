@@ -142,10 +142,18 @@ CommandResult DatabaseTest::pgphase(const std::vector<std::string>& args) {
 }
 
 int DatabaseTest::spawn_pgphase(const std::vector<std::string>& args) {
-    std::vector<std::string> argv_storage = {PGPHASE_BINARY};
-    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-    argv_storage.push_back("--dsn");
-    argv_storage.push_back(m_dsn);
+    std::vector<std::string> argv = {PGPHASE_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--dsn");
+    argv.push_back(m_dsn);
+    return spawn(argv);
+}
+
+int DatabaseTest::spawn_shell(const std::string& script) {
+    return spawn({"/bin/bash", "-c", script});
+}
+
+int DatabaseTest::spawn(std::vector<std::string> argv_storage) {
     const std::string log = m_dir + "/spawned.log";
     const pid_t pid = ::fork();
     if (pid == 0) {

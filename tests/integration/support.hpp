@@ -43,6 +43,9 @@ protected:
     CommandResult pgphase(const std::vector<std::string>& args);
     // Starts it in the background; returns the pid.
     int spawn_pgphase(const std::vector<std::string>& args);
+    // Starts `bash -c script` in the background; returns the pid (the command's own when the
+    // script ends in `exec command`).
+    int spawn_shell(const std::string& script);
 
     // Waits for a spawned process; its exit code (128+signal if killed), or nullopt on timeout.
     static std::optional<int> wait_for_exit(int pid, std::chrono::milliseconds deadline);
@@ -54,6 +57,9 @@ protected:
                            std::chrono::milliseconds deadline = std::chrono::seconds(30));
 
 private:
+    // Runs argv[0] with stdout and stderr to spawned.log.
+    int spawn(std::vector<std::string> argv_storage);
+
     std::string m_server_dsn;
     std::string m_database;
     std::string m_dsn;
