@@ -1,0 +1,166 @@
+// The converter's insides, shared by its files: converter.cpp drives it (what becomes what,
+// conflicts between statements, the YAML written out), statement_parts.cpp reads the parts of
+// a parse tree (names, expressions, types, columns, references), mappings.cpp maps each kind
+// of statement to its operation. Not for use outside planners/convert. Pure.
+#pragma once
+
+#include "planners/convert/converter.hpp"
+#include "planners/lint/schema.hpp"
+#include "planners/lint/source.hpp"
+#include "planners/lint/sql_tree.hpp"
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pgphase::planners::convert::internal {
+
+using lint::Statement;
+using lint::string_field;
+using lint::string_list;
+using nlohmann::json;
+
+// One change of the plan, before it is written out.
+struct Change {
+    std::vector<std::string> comments;
+    std::string operation;
+    std::vector<std::string> fields; // "key: value", at the operation's body indentation
+};
+
+inline constexpr int body_indent = 6; // spaces before an operation's fields
+
+// Why a statement could not become an operation; it then runs as written.
+struct Refusal {
+    std::string why;
+};
+
+// Every schema name a parse tree mentions, in order.
+void find_schemas(const json& node, std::vector<std::string>& out);
+
+// pg_constraint's action letter ("r", "c", "n", "d", "a") as the plan's word.
+std::string on_delete_word(const std::string& action);
+
+// `{a: 1, b: 2}` from key/value pairs written as YAML already.
+std::string flow_map(const std::vector<std::pair<std::string, std::string>>& entries);
+
+const std::set<std::string>& serial_types();
+
+// The integer type under a serial type: bigserial -> bigint.
+std::string serial_base(const std::string& name);
+
+class Converter {
+public:
+    Converter(const lint::SourceFile& file, const lint::SchemaModel* before, ConvertResult& result)
+        : m_file(file)
+        , m_before(before)
+        , m_result(result) {}
+
+    std::string run();
+
+private:
+    // The plan's schema, the types an enum dance renames, and probable renames.
+    void prescan();
+
+    // Every table a statement names (relation, referenced table, dropped or renamed table).
+    static void relation_names(const json& node, std::set<std::string>& out);
+
+    void force(const std::vector<std::size_t>& indexes, const std::string& why);
+
+    // Statements that map one by one but not together, as pgphase allows one change per
+    // object per plan and drops only at contract: all of them stay SQL, in order.
+    void find_conflicts();
+
+    void convert(std::size_t index, const Statement& statement);
+
+    void keep_as_sql(const Statement& statement, const std::string& why);
+
+    std::vector<Change> map_statement(const Statement& statement);
+
+    static std::string no_rewrite_reason(const std::string& kind);
+
+    // --- names --------------------------------------------------------------------------
+
+    std::string table_of(const json& range_var) const;
+
+    // The object name of a DROP/RENAME list (`[schema,] name`), in the plan's schema.
+    std::string object_name(const json& list) const;
+
+    void refuse_if_created_here(const std::string& table) const;
+
+    // --- expressions and types ----------------------------------------------------------
+
+    std::string expression(const Statement& statement, const json& node) const;
+
+    std::string type(const Statement& statement, const json& type_name) const;
+
+    static std::string type_last_name(const json& type_name);
+
+    // --- columns ------------------------------------------------------------------------
+
+    struct Column {
+        std::vector<std::pair<std::string, std::string>> entries; // flow mapping fields
+        bool not_null = false;
+        bool has_default = false;
+        bool primary_key = false;
+        std::string type;
+    };
+
+    // A ColumnDef as add_column / create_table column fields. `in_create` allows primary
+    // keys, identity and serial (as identity).
+    Column column(const Statement& statement, const json& def, const std::string& table,
+                  bool in_create) const;
+
+    // `{table, column?, on_delete?}` of a column-level foreign key; refuses what the
+    // operation cannot say (ON UPDATE, MATCH FULL, several columns).
+    std::string references(const json& constraint) const;
+
+    // --- statements ---------------------------------------------------------------------
+
+    Change create_table(const Statement& statement, const json& body);
+
+    std::string references_of_table_key(const json& constraint) const;
+
+    Change create_index(const Statement& statement, const json& body);
+
+    std::vector<Change> drop(const json& body);
+
+    Change rename(const Statement& statement, const json& body);
+
+    std::vector<Change> alter_table(const Statement& statement, const json& body);
+
+    std::optional<Change> alter_command(const Statement& statement, const std::string& table,
+                                        const json& cmd);
+
+    Change add_column(const Statement& statement, const std::string& table, const json& def);
+
+    Change add_constraint(const Statement& statement, const std::string& table,
+                          const json& constraint);
+
+    Change backfill(const Statement& statement, const json& body);
+
+    // --- output -------------------------------------------------------------------------
+
+    std::string render() const;
+
+    static std::string one_line(const std::string& text);
+
+    const lint::SourceFile& m_file;
+    const lint::SchemaModel* m_before; // column types from earlier migrations; may be null
+    ConvertResult& m_result;
+    std::string m_schema = "public";
+    std::set<std::string> m_created;
+    std::set<std::string> m_dance_types;
+    std::map<std::string, std::string> m_renames;   // "table/new" -> old
+    std::set<std::string> m_renamed_away;           // "table/old"
+    std::map<std::string, std::string> m_same_type; // "table/new" -> the type both have
+    std::vector<Change> m_changes;
+    std::vector<std::string> m_notes;            // file-level remarks, at the top
+    std::map<std::size_t, std::string> m_forced; // statement index -> why it stays SQL
+    std::set<std::string> m_sql_created;         // tables only SQL changes know
+};
+
+} // namespace pgphase::planners::convert::internal
