@@ -10,6 +10,7 @@
 // Step 1 has nothing to do going forward; it exists to carry that undo. Its VALIDATE runs only
 // if step 2's undo added the check, so a crash between the two forward steps rolls back too.
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
@@ -55,6 +56,7 @@ const CatalogTable* check_against_catalog(OpContext& context, const DropNotNull&
 } // namespace
 
 void plan_drop_not_null(OpContext& context, const DropNotNull& op) {
+    check_not_replaced_earlier(context, op.table, {op.column});
     const QualifiedName table = context.table_name(op.table);
     const CatalogTable* found = check_against_catalog(context, op);
     const std::string check = not_null_check_name(op.table, op.column);

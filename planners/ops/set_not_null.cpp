@@ -8,6 +8,7 @@
 // it) from expand on, a backfill fixes existing NULLs, and only then is the check added and
 // validated, so no other change's backfill trips over a NULL not yet fixed.
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
@@ -114,6 +115,7 @@ const CatalogTable* check_against_catalog(OpContext& context, const SetNotNull& 
 } // namespace
 
 void plan_set_not_null(OpContext& context, const SetNotNull& op) {
+    check_not_replaced_earlier(context, op.table, {op.column});
     const QualifiedName table = context.table_name(op.table);
     const std::string check = not_null_check_name(op.table, op.column);
     const CatalogTable* found = check_against_catalog(context, op, check);
