@@ -97,8 +97,8 @@ struct ColumnConstraints {
     std::string check; // constraint names; empty when the column has none
     std::string foreign_key;
     std::string unique;
-    std::vector<std::string> referenced; // the foreign key's target columns
-    std::vector<std::string> key;        // the table's primary key, for violation examples
+    std::vector<std::string> referenced;                 // the foreign key's target columns
+    std::vector<std::string> key = example_key(nullptr); // names rows in violation examples
 };
 
 ColumnConstraints column_constraints(OpContext& context, const AddColumn& op) {
@@ -125,7 +125,7 @@ ColumnConstraints column_constraints(OpContext& context, const AddColumn& op) {
     if (table == nullptr) {
         return out;
     }
-    out.key = table->primary_key;
+    out.key = example_key(table);
     for (const auto& name : {out.check, out.unique}) {
         if (!name.empty() && (context.catalog->relation(context.plan.schema, name) != nullptr ||
                               std::any_of(table->constraints.begin(), table->constraints.end(),
@@ -181,8 +181,8 @@ void add_constraint_steps(OpContext& context, const AddColumn& op,
         validate.sql.push_back("ALTER TABLE " + table.sql() + " VALIDATE CONSTRAINT " +
                                quote_ident(constraints.check));
         validate.violation_count_sql = check_violation_count_sql(table, op.column.check->sql);
-        validate.violation_examples_sql =
-            check_violation_examples_sql(table, op.column.check->sql, constraints.key);
+        validate.violation_examples_sql = check_violation_examples_sql(
+            table, op.column.check->sql, constraints.key, op.column.check->column_refs);
     }
     if (op.column.references) {
         Step& validate =
