@@ -12,6 +12,7 @@
 // expand (new writes are checked at once) and validated after the backfill; `unique` is a
 // concurrent unique index built after the backfill, attached as a constraint at contract.
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/table_constraints.hpp"
 #include "planners/sql/quote.hpp"
@@ -228,6 +229,14 @@ void add_constraint_steps(OpContext& context, const AddColumn& op,
 void plan_add_column(OpContext& context, const AddColumn& op) {
     check_against_catalog(context, op);
     const ColumnConstraints constraints = column_constraints(context, op);
+    // A constraint on a column an earlier change replaces goes with it (reading it in `up` is
+    // fine: the old column is there until contract).
+    if (op.column.check) {
+        check_not_replaced_earlier(context, op.table, op.column.check->column_refs);
+    }
+    if (op.column.references) {
+        check_not_replaced_earlier(context, op.column.references->table, constraints.referenced);
+    }
     const QualifiedName table = context.table_name(op.table);
     const std::string column = quote_ident(op.column.name);
     const std::string add =

@@ -43,6 +43,7 @@ const char* laters[] = {
     "create_index: {table: orders, name: ref_idx, columns: [reference]}",
     "create_index: {table: orders, name: ref_idx, columns: [status], where: reference IS NULL}",
     "drop_column: {table: orders, column: reference}",
+    "add_column: {table: orders, column: {name: c, type: int, check: \"reference <> ''\"}}",
 };
 
 TEST(EarlierChanges, RefusesEveryChangeOfAColumnAnEarlierRenameReplaces) {
@@ -89,6 +90,17 @@ name: a
 changes:
   - rename_column: {table: users, from: email, to: email_address}
   - add_foreign_key: {table: orders, columns: [reference], references: {table: users, columns: [email]}}
+)yaml");
+    EXPECT_NE(refusal(planned, R"("users"."email")", "rename_column"), nullptr)
+        << planned.diagnostics.to_string();
+}
+
+TEST(EarlierChanges, RefusesANewColumnReferencingAColumnAnEarlierChangeRenames) {
+    const PlannedMigration planned = plan_with_catalog(R"yaml(
+name: a
+changes:
+  - rename_column: {table: users, from: email, to: email_address}
+  - add_column: {table: orders, column: {name: buyer, type: text, references: {table: users, column: email}}}
 )yaml");
     EXPECT_NE(refusal(planned, R"("users"."email")", "rename_column"), nullptr)
         << planned.diagnostics.to_string();
