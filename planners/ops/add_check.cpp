@@ -8,6 +8,7 @@
 // VALIDATE. Without `up`, existing violators make VALIDATE fail with a count and examples.
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/constraint_blocks.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
@@ -58,6 +59,7 @@ std::vector<std::string> shown_columns(const AddCheck& op) {
 } // namespace
 
 void plan_add_check(OpContext& context, const AddCheck& op) {
+    check_not_replaced_earlier(context, op.table, op.check.column_refs);
     CatalogTable* found = context.find_table(op.table);
     if (found != nullptr) {
         for (const auto& column : op.check.column_refs) {

@@ -12,6 +12,7 @@
 // expand (new writes are checked at once) and validated after the backfill; `unique` is a
 // concurrent unique index built after the backfill, attached as a constraint at contract.
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/table_constraints.hpp"
 #include "planners/sql/quote.hpp"
@@ -97,8 +98,8 @@ struct ColumnConstraints {
     std::string check; // constraint names; empty when the column has none
     std::string foreign_key;
     std::string unique;
-    std::vector<std::string> referenced; // the foreign key's target columns
-    std::vector<std::string> key;        // the table's primary key, for violation examples
+    std::vector<std::string> referenced;                 // the foreign key's target columns
+    std::vector<std::string> key = example_key(nullptr); // names rows in violation examples
 };
 
 ColumnConstraints column_constraints(OpContext& context, const AddColumn& op) {
@@ -125,7 +126,7 @@ ColumnConstraints column_constraints(OpContext& context, const AddColumn& op) {
     if (table == nullptr) {
         return out;
     }
-    out.key = table->primary_key;
+    out.key = example_key(table);
     for (const auto& name : {out.check, out.unique}) {
         if (!name.empty() && (context.catalog->relation(context.plan.schema, name) != nullptr ||
                               std::any_of(table->constraints.begin(), table->constraints.end(),
@@ -181,8 +182,8 @@ void add_constraint_steps(OpContext& context, const AddColumn& op,
         validate.sql.push_back("ALTER TABLE " + table.sql() + " VALIDATE CONSTRAINT " +
                                quote_ident(constraints.check));
         validate.violation_count_sql = check_violation_count_sql(table, op.column.check->sql);
-        validate.violation_examples_sql =
-            check_violation_examples_sql(table, op.column.check->sql, constraints.key);
+        validate.violation_examples_sql = check_violation_examples_sql(
+            table, op.column.check->sql, constraints.key, op.column.check->column_refs);
     }
     if (op.column.references) {
         Step& validate =
@@ -228,6 +229,14 @@ void add_constraint_steps(OpContext& context, const AddColumn& op,
 void plan_add_column(OpContext& context, const AddColumn& op) {
     check_against_catalog(context, op);
     const ColumnConstraints constraints = column_constraints(context, op);
+    // A constraint on a column an earlier change replaces goes with it (reading it in `up` is
+    // fine: the old column is there until contract).
+    if (op.column.check) {
+        check_not_replaced_earlier(context, op.table, op.column.check->column_refs);
+    }
+    if (op.column.references) {
+        check_not_replaced_earlier(context, op.column.references->table, constraints.referenced);
+    }
     const QualifiedName table = context.table_name(op.table);
     const std::string column = quote_ident(op.column.name);
     const std::string add =

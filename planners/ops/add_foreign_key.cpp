@@ -3,6 +3,7 @@
 // not wait for). With `index: true` an index on the referencing columns is built concurrently
 // first, so ON DELETE checks on the referenced table and joins do not scan. Pure.
 #include "planners/ops/constraint_blocks.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
@@ -90,6 +91,10 @@ std::vector<std::string> referenced_columns(OpContext& context, const AddForeign
 void plan_add_foreign_key(OpContext& context, const AddForeignKey& op) {
     CatalogTable* found = context.find_table(op.table);
     const std::vector<std::string> parent_columns = referenced_columns(context, op);
+    check_not_replaced_earlier(context, op.table, op.columns);
+    check_not_replaced_earlier(context, op.references_table,
+                               op.references_columns.empty() ? parent_columns
+                                                             : op.references_columns);
     const std::string index_name = derived_name({op.table, joined(op.columns), "idx"});
     if (found != nullptr) {
         for (const auto& column : op.columns) {

@@ -9,6 +9,7 @@
 // at expand, VALIDATE in backfill, SET NOT NULL at contract (no scan, the check proves it).
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/constraint_blocks.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
@@ -93,6 +94,7 @@ void describe_duplicates(Step& step, const QualifiedName& table, const KeyedCons
 }
 
 void plan_keyed_constraint(OpContext& context, const KeyedConstraint& op) {
+    check_not_replaced_earlier(context, op.table, op.columns);
     const CatalogTable* found = check_against_catalog(context, op);
     const QualifiedName table = context.table_name(op.table);
     const QualifiedName index{context.plan.schema, op.name};

@@ -80,20 +80,44 @@ std::vector<std::string> promote_not_null_check(const QualifiedName& table,
 
 namespace pgphase::planners {
 
-std::string rows_by_key(const QualifiedName& table, const std::vector<std::string>& key,
-                        const std::string& predicate) {
-    const std::vector<std::string> columns = key.empty() ? std::vector<std::string>{"ctid"} : key;
-    std::string text;
-    std::string order;
+std::string quoted_columns(const std::vector<std::string>& columns, const std::string& alias) {
+    std::string out;
     for (const auto& column : columns) {
-        text += text.empty() ? "" : " || ";
-        text += quote_literal((text.empty() ? "" : ", ") + column + "=") + " || coalesce(" +
-                (key.empty() ? std::string("ctid") : quote_ident(column)) + "::text, 'NULL')";
-        order += order.empty() ? "" : ", ";
-        order += key.empty() ? std::string("ctid") : quote_ident(column);
+        out += out.empty() ? "" : ", ";
+        out += (alias.empty() ? "" : alias + ".") + quote_ident(column);
     }
-    return "SELECT " + text + " FROM " + table.sql() + " WHERE " + predicate + " ORDER BY " +
-           order + " LIMIT 5";
+    return out;
+}
+
+std::string describe_values_sql(const std::vector<std::string>& columns, const std::string& alias) {
+    std::string names;
+    std::string values;
+    for (const auto& column : columns) {
+        names += names.empty() ? "" : ", ";
+        names += column;
+        values += values.empty() ? "" : ", ";
+        values += "COALESCE(" + (alias.empty() ? "" : alias + ".") + quote_ident(column) +
+                  "::text, 'NULL')";
+    }
+    return quote_literal("(" + names + ")=(") + " || concat_ws(', ', " + values + ") || ')'";
+}
+
+std::vector<std::string> example_key(const CatalogTable* table) {
+    if (table != nullptr && !table->primary_key.empty()) {
+        return table->primary_key;
+    }
+    return {"ctid"};
+}
+
+std::string examples_by_key_sql(const QualifiedName& table, const std::vector<std::string>& key,
+                                const std::string& violators,
+                                const std::vector<std::string>& shown) {
+    std::string described = describe_values_sql(key, "pgphase_row");
+    if (!shown.empty()) {
+        described += " || ': ' || " + describe_values_sql(shown, "pgphase_row");
+    }
+    return "SELECT " + described + " FROM " + table.sql() + " AS pgphase_row WHERE " + violators +
+           " ORDER BY " + quoted_columns(key, "pgphase_row") + " LIMIT 5";
 }
 
 } // namespace pgphase::planners

@@ -1,12 +1,15 @@
 // Shared pieces that operation rewrites compose: a BEFORE trigger that keeps columns in step
-// during expand, NOT NULL through a NOT VALID check, and comparisons that work for every type.
-// Pure: they return SQL text, built with the quoting helpers.
+// during expand, NOT NULL through a NOT VALID check, comparisons that work for every type, and
+// offending rows described by their key. Pure: they return SQL text, built with the quoting
+// helpers.
 #pragma once
 
+#include "planners/model/catalog.hpp"
 #include "planners/model/step.hpp"
 #include "planners/ops/op_context.hpp"
 
 #include <string>
+#include <vector>
 
 namespace pgphase::planners {
 
@@ -53,10 +56,22 @@ std::vector<std::string> promote_not_null_check(const QualifiedName& table,
 
 namespace pgphase::planners {
 
-// A query returning up to 5 rows of `table` matching `predicate`, each as one text naming the
-// row by `key` (`id=42`, `tenant=3, id=7`; `ctid=(0,1)` without a key), for
-// Step::violation_examples_sql.
-std::string rows_by_key(const QualifiedName& table, const std::vector<std::string>& key,
-                        const std::string& predicate);
+// "a", "b" — each quoted, optionally prefixed with `alias.`.
+std::string quoted_columns(const std::vector<std::string>& columns, const std::string& alias = {});
+
+// An SQL text expression rendering `columns` of a row as PostgreSQL's error details do:
+// `(id, tenant)=(42, 7)`; NULL shows as NULL. `alias` qualifies the columns when non-empty.
+std::string describe_values_sql(const std::vector<std::string>& columns,
+                                const std::string& alias = {});
+
+// The key that identifies a row in examples: the primary key, else ctid (always there).
+std::vector<std::string> example_key(const CatalogTable* table);
+
+// A query for Step::violation_examples_sql: up to 5 rows of `table` (aliased pgphase_row) for
+// which `violators` holds, in key order, each as one text `(id)=(42)`, followed by
+// `: (a, b)=(1, NULL)` when `shown` names columns.
+std::string examples_by_key_sql(const QualifiedName& table, const std::vector<std::string>& key,
+                                const std::string& violators,
+                                const std::vector<std::string>& shown = {});
 
 } // namespace pgphase::planners

@@ -37,10 +37,4 @@ bool check_carry_over(OpContext& context, const CatalogTable& table, const std::
 std::vector<std::string> carry_over_dependents(OpContext& context, const CatalogTable& table,
                                                const std::string& from, const std::string& to);
 
-// Two changes of one plan on the same column cannot both keep the old and the new app version
-// working (their sync triggers would have to run in both orders). Reports it, naming the
-// earlier change, and returns false.
-bool check_not_changed_earlier(OpContext& context, const CatalogTable* table,
-                               const std::string& table_name, const std::string& column);
-
 } // namespace pgphase::planners

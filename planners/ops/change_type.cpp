@@ -13,6 +13,7 @@
 #include "planners/lint/type_change.hpp"
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/carry_over.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
@@ -230,7 +231,7 @@ void plan_in_place(OpContext& context, const ChangeType& op, CatalogColumn* colu
 
 void plan_change_type(OpContext& context, const ChangeType& op) {
     CatalogTable* found = context.find_table(op.table);
-    if (!check_not_changed_earlier(context, found, op.table, op.column)) {
+    if (!check_not_changed_earlier(context, op.table, op.column)) {
         return;
     }
     const std::string shadow_name = derived_name({"_pgphase_new", op.column});

@@ -1,5 +1,4 @@
-// Shared pieces of the constraint operations: quoted column lists, example rows by key, and
-// constraint lookups. Pure.
+// Shared pieces of the constraint operations: the VALIDATE step and constraint lookups. Pure.
 #include "planners/ops/constraint_blocks.hpp"
 
 #include "planners/model/suggest.hpp"
@@ -8,35 +7,6 @@
 #include <variant>
 
 namespace pgphase::planners {
-
-std::string quoted_columns(const std::vector<std::string>& columns, const std::string& alias) {
-    std::string out;
-    for (const auto& column : columns) {
-        out += out.empty() ? "" : ", ";
-        out += (alias.empty() ? "" : alias + ".") + quote_ident(column);
-    }
-    return out;
-}
-
-std::string describe_values_sql(const std::vector<std::string>& columns, const std::string& alias) {
-    std::string names;
-    std::string values;
-    for (const auto& column : columns) {
-        names += names.empty() ? "" : ", ";
-        names += column;
-        values += values.empty() ? "" : ", ";
-        values += "COALESCE(" + (alias.empty() ? "" : alias + ".") + quote_ident(column) +
-                  "::text, 'NULL')";
-    }
-    return quote_literal("(" + names + ")=(") + " || concat_ws(', ', " + values + ") || ')'";
-}
-
-std::vector<std::string> example_key(const CatalogTable* table) {
-    if (table != nullptr && !table->primary_key.empty()) {
-        return table->primary_key;
-    }
-    return {"ctid"};
-}
 
 const CatalogConstraint* find_constraint(const CatalogTable& table, const std::string& name) {
     for (const auto& constraint : table.constraints) {
@@ -118,13 +88,10 @@ Step& add_validate_constraint(OpContext& context, const std::string& table,
     validate.lock = LockLevel::share_update_exclusive;
     validate.sql.push_back("ALTER TABLE " + name.sql() + " VALIDATE CONSTRAINT " +
                            quote_ident(constraint));
-    const std::string from = " FROM " + name.sql() + " AS pgphase_row WHERE " + violators;
-    validate.violation_count_sql = "SELECT count(*)" + from;
-    const std::vector<std::string> key = example_key(found);
-    validate.violation_examples_sql = "SELECT " + describe_values_sql(key, "pgphase_row") +
-                                      " || ': ' || " + describe_values_sql(shown, "pgphase_row") +
-                                      from + " ORDER BY " + quoted_columns(key, "pgphase_row") +
-                                      " LIMIT 5";
+    validate.violation_count_sql =
+        "SELECT count(*) FROM " + name.sql() + " AS pgphase_row WHERE " + violators;
+    validate.violation_examples_sql =
+        examples_by_key_sql(name, example_key(found), violators, shown);
     return validate;
 }
 

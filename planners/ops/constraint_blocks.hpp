@@ -1,26 +1,16 @@
-// Pieces the constraint operations share: column lists, the SQL that describes an offending
-// row by its key for a failed VALIDATE or unique build, and constraint lookups with "did you
-// mean". Pure: they return SQL text built with the quoting helpers.
+// Pieces the constraint operations share: the VALIDATE step with examples of offending rows,
+// and constraint lookups with "did you mean". Pure: they return SQL text built with the quoting
+// helpers (column lists and row descriptions live in building_blocks).
 #pragma once
 
 #include "planners/model/catalog.hpp"
+#include "planners/ops/building_blocks.hpp"
 #include "planners/ops/op_context.hpp"
 
 #include <string>
 #include <vector>
 
 namespace pgphase::planners {
-
-// "a", "b" — each quoted, optionally prefixed with `alias.`.
-std::string quoted_columns(const std::vector<std::string>& columns, const std::string& alias = {});
-
-// An SQL text expression rendering `columns` of a row as PostgreSQL's error details do:
-// `(id, tenant)=(42, 7)`; NULL shows as NULL. `alias` qualifies the columns when non-empty.
-std::string describe_values_sql(const std::vector<std::string>& columns,
-                                const std::string& alias = {});
-
-// The key that identifies a row in examples: the primary key, else ctid (always there).
-std::vector<std::string> example_key(const CatalogTable* table);
 
 // The constraint, or nullptr.
 const CatalogConstraint* find_constraint(const CatalogTable& table, const std::string& name);

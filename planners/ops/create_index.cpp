@@ -1,12 +1,17 @@
 // Plans CREATE INDEX as CREATE INDEX CONCURRENTLY outside a transaction: writes continue while
 // it builds. A failed build leaves an INVALID index; the step names it so the engine drops and
 // rebuilds it on resume. Pure.
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
 namespace pgphase::planners {
 
 void plan_create_index(OpContext& context, const CreateIndex& op) {
+    check_not_replaced_earlier(context, op.table, op.columns);
+    if (op.where) {
+        check_not_replaced_earlier(context, op.table, op.where->column_refs);
+    }
     if (CatalogTable* table = context.find_table(op.table)) {
         for (const auto& column : op.columns) {
             context.find_column(*table, column, "indexed");

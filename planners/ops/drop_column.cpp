@@ -5,6 +5,7 @@
 // from what the write changed, never from search_path). Rollback drops the trigger and keeps
 // every row: the column was never touched. Pure.
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/table_constraints.hpp"
 #include "planners/sql/quote.hpp"
@@ -50,11 +51,6 @@ void check_against_catalog(OpContext& context, const DropColumn& op, CatalogTabl
         return;
     }
     const std::string name = "column \"" + op.table + "\".\"" + op.column + "\"";
-    if (uses(table.new_version.hidden_columns, op.column)) {
-        context.diagnostics.error(context.change.mark,
-                                  name + " is already hidden from the new version by an earlier "
-                                         "change (a rename or a drop)");
-    }
     if (uses(table.primary_key, op.column)) {
         context.diagnostics.error(context.change.mark, name + " is part of the primary key",
                                   "dropping a primary key column is not supported; add a new "
@@ -116,6 +112,7 @@ void check_against_catalog(OpContext& context, const DropColumn& op, CatalogTabl
 } // namespace
 
 void plan_drop_column(OpContext& context, const DropColumn& op) {
+    check_not_replaced_earlier(context, op.table, {op.column});
     const QualifiedName table = context.table_name(op.table);
     if (CatalogTable* found = context.find_table(op.table)) {
         check_against_catalog(context, op, *found);

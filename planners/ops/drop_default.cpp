@@ -1,12 +1,14 @@
 // Plans DROP DEFAULT at contract. The old app version may rely on the default (an insert that
 // omits a NOT NULL column), and a new version that no longer relies on it is not hurt by it
 // staying until every old instance is gone. Catalog metadata only. Pure.
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
 namespace pgphase::planners {
 
 void plan_drop_default(OpContext& context, const DropDefault& op) {
+    check_not_replaced_earlier(context, op.table, {op.column});
     const QualifiedName table = context.table_name(op.table);
     if (CatalogTable* found = context.find_table(op.table)) {
         if (const CatalogColumn* column = context.find_column(*found, op.column, "drop default")) {

@@ -10,6 +10,7 @@
 // Step 1 has nothing to do going forward; it exists to carry that undo. Its VALIDATE runs only
 // if step 2's undo added the check, so a crash between the two forward steps rolls back too.
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
@@ -19,15 +20,17 @@ namespace pgphase::planners {
 
 namespace {
 
-std::vector<std::string> check_against_catalog(OpContext& context, const DropNotNull& op) {
+// Checks the change against the catalog and records the column as nullable for later changes.
+// Returns the table (nullptr when unknown).
+const CatalogTable* check_against_catalog(OpContext& context, const DropNotNull& op) {
     CatalogTable* table = context.find_table(op.table);
     if (table == nullptr) {
-        return {};
+        return nullptr;
     }
     const std::string name = "\"" + op.table + "\".\"" + op.column + "\"";
     const CatalogColumn* column = context.find_column(*table, op.column, "drop NOT NULL");
     if (column == nullptr) {
-        return table->primary_key;
+        return table;
     }
     if (std::find(table->primary_key.begin(), table->primary_key.end(), op.column) !=
         table->primary_key.end()) {
@@ -47,14 +50,15 @@ std::vector<std::string> check_against_catalog(OpContext& context, const DropNot
             candidate.not_null = false;
         }
     }
-    return table->primary_key;
+    return table;
 }
 
 } // namespace
 
 void plan_drop_not_null(OpContext& context, const DropNotNull& op) {
+    check_not_replaced_earlier(context, op.table, {op.column});
     const QualifiedName table = context.table_name(op.table);
-    const std::vector<std::string> key = check_against_catalog(context, op);
+    const CatalogTable* found = check_against_catalog(context, op);
     const std::string check = not_null_check_name(op.table, op.column);
     const std::string column = quote_ident(op.column);
     const std::string alter = "ALTER TABLE " + table.sql() + " ";
@@ -74,7 +78,8 @@ void plan_drop_not_null(OpContext& context, const DropNotNull& op) {
     // Asked when that VALIDATE fails: which rows hold the NULLs that block the rollback.
     restore.violation_count_sql =
         "SELECT count(*) FROM " + table.sql() + " WHERE " + column + " IS NULL";
-    restore.violation_examples_sql = rows_by_key(table, key, column + " IS NULL");
+    restore.violation_examples_sql =
+        examples_by_key_sql(table, example_key(found), column + " IS NULL");
 
     Step& drop =
         context.add_step(Phase::expand, op.table, "allow NULLs in " + op.table + "." + op.column);

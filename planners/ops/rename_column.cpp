@@ -13,6 +13,7 @@
 // VALIDATE; contract only renames them back to their names.
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/carry_over.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
@@ -89,7 +90,7 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
     std::optional<std::string> default_expression;
 
     CatalogTable* found = context.find_table(op.table);
-    if (!check_not_changed_earlier(context, found, op.table, op.from)) {
+    if (!check_not_changed_earlier(context, op.table, op.from)) {
         return;
     }
     if (found != nullptr) {

@@ -3,12 +3,14 @@
 // table's defaults, so the new default must be there before it runs. The old version keeps
 // working: its inserts that omit the column get the new default instead of the old one. Undo
 // puts the old default back (or drops it if there was none). Pure.
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
 namespace pgphase::planners {
 
 void plan_set_default(OpContext& context, const SetDefault& op) {
+    check_not_replaced_earlier(context, op.table, {op.column});
     const QualifiedName table = context.table_name(op.table);
     const std::string alter =
         "ALTER TABLE " + table.sql() + " ALTER COLUMN " + quote_ident(op.column) + " ";

@@ -8,6 +8,7 @@
 // it) from expand on, a backfill fixes existing NULLs, and only then is the check added and
 // validated, so no other change's backfill trips over a NULL not yet fixed.
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/sql/quote.hpp"
 
@@ -60,12 +61,12 @@ std::optional<int> made_not_null_earlier(const OpContext& context, const Catalog
 }
 
 // Checks the change against the catalog and records the column as NOT NULL for later changes.
-// Returns the table's key (empty when unknown).
-std::vector<std::string> check_against_catalog(OpContext& context, const SetNotNull& op,
-                                               const std::string& check) {
+// Returns the table (nullptr when unknown).
+const CatalogTable* check_against_catalog(OpContext& context, const SetNotNull& op,
+                                          const std::string& check) {
     CatalogTable* table = context.find_table(op.table);
     if (table == nullptr) {
-        return {};
+        return nullptr;
     }
     const std::string name = "\"" + op.table + "\".\"" + op.column + "\"";
     if (op.up) {
@@ -89,34 +90,35 @@ std::vector<std::string> check_against_catalog(OpContext& context, const SetNotN
     }
     const CatalogColumn* column = context.find_column(*table, op.column, "set NOT NULL");
     if (column == nullptr) {
-        return table->primary_key;
+        return table;
     }
     if (column->not_null) {
         context.diagnostics.error(context.change.mark, "column " + name + " is already NOT NULL",
                                   "nothing to do; remove this change");
-        return table->primary_key;
+        return table;
     }
     if (auto earlier = made_not_null_earlier(context, *table, op)) {
         context.diagnostics.error(context.change.mark,
                                   "column " + name + " is made NOT NULL by change " +
                                       std::to_string(*earlier + 1) + " of this plan already",
                                   "nothing to do; remove this change");
-        return table->primary_key;
+        return table;
     }
     for (auto& candidate : table->columns) {
         if (candidate.name == op.column) {
             candidate.not_null = true;
         }
     }
-    return table->primary_key;
+    return table;
 }
 
 } // namespace
 
 void plan_set_not_null(OpContext& context, const SetNotNull& op) {
+    check_not_replaced_earlier(context, op.table, {op.column});
     const QualifiedName table = context.table_name(op.table);
     const std::string check = not_null_check_name(op.table, op.column);
-    const std::vector<std::string> key = check_against_catalog(context, op, check);
+    const CatalogTable* found = check_against_catalog(context, op, check);
     const SyncTrigger fill = sync_trigger_names(context);
 
     const std::string drop_check =
@@ -158,7 +160,8 @@ void plan_set_not_null(OpContext& context, const SetNotNull& op) {
     }
 
     Step& validate = add_validate_not_null(context, op.table, op.column, check);
-    validate.violation_examples_sql = rows_by_key(table, key, quote_ident(op.column) + " IS NULL");
+    validate.violation_examples_sql =
+        examples_by_key_sql(table, example_key(found), quote_ident(op.column) + " IS NULL");
 
     Step& contract = context.add_step(Phase::contract, op.table,
                                       "make " + op.table + "." + op.column +

@@ -1,6 +1,7 @@
 // Shared constraint pieces for create_table and add_column. Pure.
 #include "planners/ops/table_constraints.hpp"
 
+#include "planners/ops/building_blocks.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
@@ -85,16 +86,6 @@ std::string foreign_key_clause(const OpContext& context, const std::vector<std::
     return out;
 }
 
-std::string row_key_text(const std::vector<std::string>& key) {
-    std::string out;
-    for (const auto& column : key) {
-        out += out.empty() ? "" : " || ', ' || ";
-        out += quote_literal(column + " = ") + " || pg_catalog.quote_nullable(pgphase_t." +
-               quote_ident(column) + "::text)";
-    }
-    return out;
-}
-
 namespace {
 
 std::string all_not_null(const std::vector<std::string>& columns, const std::string& prefix) {
@@ -106,16 +97,18 @@ std::string all_not_null(const std::vector<std::string>& columns, const std::str
     return out;
 }
 
+// Over the table's rows as `alias`.
 std::string orphan_condition(const OpContext& context, const std::vector<std::string>& columns,
                              const ForeignKeyReference& reference,
-                             const std::vector<std::string>& referenced_columns) {
+                             const std::vector<std::string>& referenced_columns,
+                             const std::string& alias) {
     std::string match;
     for (std::size_t i = 0; i < columns.size(); ++i) {
         match += match.empty() ? "" : " AND ";
-        match += "pgphase_r." + quote_ident(referenced_columns[i]) + " = pgphase_t." +
+        match += "pgphase_r." + quote_ident(referenced_columns[i]) + " = " + alias + "." +
                  quote_ident(columns[i]);
     }
-    return all_not_null(columns, "pgphase_t.") + " AND NOT EXISTS (SELECT 1 FROM " +
+    return all_not_null(columns, alias + ".") + " AND NOT EXISTS (SELECT 1 FROM " +
            context.table_name(reference.table).sql() + " AS pgphase_r WHERE " + match + ")";
 }
 
@@ -126,12 +119,15 @@ std::string check_violation_count_sql(const QualifiedName& table, const std::str
 }
 
 std::string check_violation_examples_sql(const QualifiedName& table, const std::string& expression,
-                                         const std::vector<std::string>& key) {
-    if (key.empty()) {
-        return {};
+                                         const std::vector<std::string>& key,
+                                         const std::vector<std::string>& shown) {
+    std::vector<std::string> distinct;
+    for (const auto& column : shown) {
+        if (std::find(distinct.begin(), distinct.end(), column) == distinct.end()) {
+            distinct.push_back(column);
+        }
     }
-    return "SELECT " + row_key_text(key) + " FROM " + table.sql() + " AS pgphase_t WHERE NOT (" +
-           expression + ") LIMIT 5";
+    return examples_by_key_sql(table, key, "NOT (" + expression + ")", distinct);
 }
 
 std::string orphan_count_sql(const OpContext& context, const QualifiedName& table,
@@ -142,7 +138,7 @@ std::string orphan_count_sql(const OpContext& context, const QualifiedName& tabl
         return {};
     }
     return "SELECT count(*) FROM " + table.sql() + " AS pgphase_t WHERE " +
-           orphan_condition(context, columns, reference, referenced_columns);
+           orphan_condition(context, columns, reference, referenced_columns, "pgphase_t");
 }
 
 std::string orphan_examples_sql(const OpContext& context, const QualifiedName& table,
@@ -150,13 +146,12 @@ std::string orphan_examples_sql(const OpContext& context, const QualifiedName& t
                                 const ForeignKeyReference& reference,
                                 const std::vector<std::string>& referenced_columns,
                                 const std::vector<std::string>& key) {
-    if (referenced_columns.size() != columns.size() || key.empty()) {
+    if (referenced_columns.size() != columns.size()) {
         return {};
     }
-    return "SELECT " + row_key_text(key) + " || ': ' || " + row_key_text(columns) + " || " +
-           quote_literal(" has no row in " + reference.table) + " FROM " + table.sql() +
-           " AS pgphase_t WHERE " +
-           orphan_condition(context, columns, reference, referenced_columns) + " LIMIT 5";
+    return examples_by_key_sql(
+        table, key,
+        orphan_condition(context, columns, reference, referenced_columns, "pgphase_row"), columns);
 }
 
 std::string duplicate_count_sql(const QualifiedName& table,
@@ -168,9 +163,9 @@ std::string duplicate_count_sql(const QualifiedName& table,
 
 std::string duplicate_examples_sql(const QualifiedName& table,
                                    const std::vector<std::string>& columns) {
-    return "SELECT " + row_key_text(columns) + " || ' appears ' || count(*) || ' times' FROM " +
-           table.sql() + " AS pgphase_t WHERE " + all_not_null(columns, "pgphase_t.") +
-           " GROUP BY " + column_list(columns) +
+    return "SELECT " + describe_values_sql(columns, "pgphase_t") +
+           " || ' appears ' || count(*) || ' times' FROM " + table.sql() + " AS pgphase_t WHERE " +
+           all_not_null(columns, "pgphase_t.") + " GROUP BY " + column_list(columns) +
            " HAVING count(*) > 1 ORDER BY count(*) DESC "
            "LIMIT 5";
 }

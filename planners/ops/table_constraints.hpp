@@ -31,16 +31,15 @@ std::string foreign_key_clause(const OpContext& context, const std::vector<std::
                                const ForeignKeyReference& reference,
                                const std::vector<std::string>& referenced_columns);
 
-// An expression describing a row by its key, for violation examples: 'id = 42'. Empty when
-// the key is unknown.
-std::string row_key_text(const std::vector<std::string>& key);
-
-// Count and examples of rows that break CHECK (expression), NULL counting as passing.
+// Count and examples of rows that break CHECK (expression), NULL counting as passing. Examples
+// name each row by `key` (see example_key) and show the `shown` columns: (id)=(7): (a)=(-1).
 std::string check_violation_count_sql(const QualifiedName& table, const std::string& expression);
 std::string check_violation_examples_sql(const QualifiedName& table, const std::string& expression,
-                                         const std::vector<std::string>& key);
+                                         const std::vector<std::string>& key,
+                                         const std::vector<std::string>& shown);
 
-// Rows whose non-NULL foreign key finds no referenced row (orphans), and examples.
+// Rows whose non-NULL foreign key finds no referenced row (orphans), and examples by `key`
+// showing the referencing columns.
 std::string orphan_count_sql(const OpContext& context, const QualifiedName& table,
                              const std::vector<std::string>& columns,
                              const ForeignKeyReference& reference,
@@ -51,7 +50,8 @@ std::string orphan_examples_sql(const OpContext& context, const QualifiedName& t
                                 const std::vector<std::string>& referenced_columns,
                                 const std::vector<std::string>& key);
 
-// Rows sharing a non-NULL value of `columns` with another row, and the most repeated values.
+// Rows sharing a non-NULL value of `columns` with another row, and the most repeated values:
+// (a)=(7) appears 4 times.
 std::string duplicate_count_sql(const QualifiedName& table,
                                 const std::vector<std::string>& columns);
 std::string duplicate_examples_sql(const QualifiedName& table,

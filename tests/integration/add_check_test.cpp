@@ -1,19 +1,10 @@
 // add_check against a real PostgreSQL: NOT VALID at start (old and new writers go on), VALIDATE
 // in backfill, existing violators reported by key, `up` fixing violating rows and writes, and
 // rollback dropping everything without losing a row.
-#include "tests/integration/support.hpp"
+#include "tests/integration/constraint_support.hpp"
 
 namespace pgphase::testing {
 namespace {
-
-std::string sqlstate_of(orchestrator::Session& session, const std::string& sql) {
-    try {
-        session.execute(sql);
-    } catch (const orchestrator::DatabaseError& e) {
-        return e.sqlstate();
-    }
-    return "ok";
-}
 
 class AddCheck : public DatabaseTest {
 protected:
@@ -39,10 +30,7 @@ changes:
 )yaml");
     }
 
-    std::string constraint_state() {
-        return scalar("SELECT coalesce((SELECT convalidated::text FROM pg_constraint WHERE conname "
-                      "= 'orders_price_positive'), 'absent')");
-    }
+    std::string constraint_state() { return constraint_validity(db(), "orders_price_positive"); }
 
     std::string strict;
     std::string fixing;

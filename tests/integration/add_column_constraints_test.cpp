@@ -73,7 +73,7 @@ TEST_F(AddColumnConstraints, DuplicatesStopTheUniqueIndexWithCountAndExamples) {
     EXPECT_NE(backfill.err.find("SQLSTATE 23505"), std::string::npos) << backfill.err;
     EXPECT_NE(backfill.err.find("4 rows of public.orders violate it"), std::string::npos)
         << backfill.err;
-    EXPECT_NE(backfill.err.find("buyer_id = '7' appears 4 times"), std::string::npos)
+    EXPECT_NE(backfill.err.find("(buyer_id)=(7) appears 4 times"), std::string::npos)
         << backfill.err;
     ASSERT_EQ(pgphase({"rollback", plan}).exit_code, 0);
     EXPECT_EQ(column_names("orders"), (std::vector<std::string>{"id", "user_id", "code"}));
@@ -124,14 +124,15 @@ changes:
     ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
     const CommandResult check = pgphase({"backfill", plan});
     EXPECT_EQ(check.exit_code, 1) << check.err;
-    EXPECT_NE(check.err.find("10 rows of public.orders violate it, e.g.\n    id = '1'"),
+    EXPECT_NE(check.err.find(
+                  "10 rows of public.orders violate it, e.g.\n    (id)=(1): (qty, id)=(0, 1)\n"),
               std::string::npos)
         << check.err;
     db().execute("UPDATE orders SET qty = 1");
     const CommandResult fk = pgphase({"backfill", plan});
     EXPECT_EQ(fk.exit_code, 1) << fk.err;
-    EXPECT_NE(fk.err.find("100 rows of public.orders violate it, e.g.\n    id = '1': "
-                          "buyer_id = '0' has no row in users"),
+    EXPECT_NE(fk.err.find("100 rows of public.orders violate it, e.g.\n    (id)=(1): "
+                          "(buyer_id)=(0)\n"),
               std::string::npos)
         << fk.err;
     db().execute("UPDATE orders SET buyer_id = NULL");

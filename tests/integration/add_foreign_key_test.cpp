@@ -1,18 +1,9 @@
 // add_foreign_key against a real PostgreSQL: index built concurrently, NOT VALID at start,
 // VALIDATE in backfill, orphans reported by key, rollback dropping both without losing a row.
-#include "tests/integration/support.hpp"
+#include "tests/integration/constraint_support.hpp"
 
 namespace pgphase::testing {
 namespace {
-
-std::string sqlstate_of(orchestrator::Session& session, const std::string& sql) {
-    try {
-        session.execute(sql);
-    } catch (const orchestrator::DatabaseError& e) {
-        return e.sqlstate();
-    }
-    return "ok";
-}
 
 class AddForeignKey : public DatabaseTest {
 protected:
@@ -38,14 +29,8 @@ changes:
 )yaml");
     }
 
-    std::string constraint_state() {
-        return scalar("SELECT coalesce((SELECT convalidated::text FROM pg_constraint WHERE conname "
-                      "= 'orders_user_id_fkey'), 'absent')");
-    }
-    std::string index_state() {
-        return scalar("SELECT coalesce((SELECT indisvalid::text FROM pg_index WHERE indexrelid = "
-                      "to_regclass('orders_user_id_idx')), 'absent')");
-    }
+    std::string constraint_state() { return constraint_validity(db(), "orders_user_id_fkey"); }
+    std::string index_state() { return index_validity(db(), "orders_user_id_idx"); }
 
     std::string plan;
 };

@@ -6,15 +6,6 @@
 namespace pgphase::testing {
 namespace {
 
-std::string sqlstate_of(orchestrator::Session& session, const std::string& sql) {
-    try {
-        session.execute(sql);
-    } catch (const orchestrator::DatabaseError& e) {
-        return e.sqlstate();
-    }
-    return "ok";
-}
-
 class AddPrimaryKey : public DatabaseTest {
 protected:
     void SetUp() override {

@@ -1,20 +1,11 @@
 // add_unique against a real PostgreSQL: a unique index built concurrently at start (enforced
 // from then on), attached as the constraint at complete; duplicates reported with their
 // values, counts and keys; rollback drops the index without losing a row.
-#include "tests/integration/support.hpp"
+#include "tests/integration/constraint_support.hpp"
 #include "tests/support/doc_blocks.hpp"
 
 namespace pgphase::testing {
 namespace {
-
-std::string sqlstate_of(orchestrator::Session& session, const std::string& sql) {
-    try {
-        session.execute(sql);
-    } catch (const orchestrator::DatabaseError& e) {
-        return e.sqlstate();
-    }
-    return "ok";
-}
 
 class AddUnique : public DatabaseTest {
 protected:
@@ -33,10 +24,7 @@ changes:
 )yaml");
     }
 
-    std::string index_state() {
-        return scalar("SELECT coalesce((SELECT indisvalid::text FROM pg_index WHERE indexrelid = "
-                      "to_regclass('orders_reference_key')), 'absent')");
-    }
+    std::string index_state() { return index_validity(db(), "orders_reference_key"); }
     std::string constraint_type() {
         return scalar("SELECT coalesce((SELECT contype::text FROM pg_constraint WHERE conname = "
                       "'orders_reference_key'), 'absent')");

@@ -1,7 +1,7 @@
 // The backfill engine against a real PostgreSQL, as an operator sees it: interrupted runs
 // checkpoint and resume with every row written exactly once, pause/resume from another shell,
 // a health query that holds the work, composite keys, and a worker connection killed mid-run.
-#include "tests/integration/support.hpp"
+#include "tests/integration/backfill_support.hpp"
 
 #include <csignal>
 
@@ -10,53 +10,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// `touched` counts UPDATEs per row: after the backfill every row must say exactly 1.
-class BackfillEngine : public DatabaseTest {
+// A users table with a primary key whose `touched` column counts the backfill's UPDATEs per
+// row: after the backfill every row must say exactly 1 (backfill_support).
+class BackfillEngine : public BackfillTest {
 protected:
     void SetUp() override {
-        DatabaseTest::SetUp();
+        BackfillTest::SetUp();
         if (IsSkipped() || HasFatalFailure()) {
             return;
         }
-        db().execute("CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, "
-                     "touched integer NOT NULL DEFAULT 0)");
-        db().execute("INSERT INTO users SELECT i, 'user' || i || '@example.com' "
-                     "FROM generate_series(1, 20000) i");
-        db().execute("CREATE FUNCTION count_touch() RETURNS trigger LANGUAGE plpgsql AS "
-                     "$$ BEGIN NEW.touched := OLD.touched + 1; RETURN NEW; END $$");
-        db().execute("CREATE TRIGGER a_count_touch BEFORE UPDATE ON users FOR EACH ROW "
-                     "EXECUTE FUNCTION count_touch()");
-    }
-
-    // A rename whose backfill takes about 4 s: 20000 rows at 5000 rows/s in batches of 500.
-    std::string slow_plan(const std::string& extra_settings = "") {
-        return write_plan("slow", R"(
-name: slow_rename
-settings:
-  backfill:
-    batch_size: 500
-    max_batch_size: 500
-    max_rows_per_second: 5000
-)" + extra_settings + R"(
-changes:
-  - rename_column: {table: users, from: email, to: email_address}
-)");
-    }
-
-    std::int64_t rows_done() {
-        const std::string text =
-            scalar("SELECT coalesce(max(rows_done), 0) FROM pgphase.backfill_checkpoints");
-        return text.empty() ? 0 : std::stoll(text);
-    }
-
-    void expect_every_row_written_once() {
-        EXPECT_EQ(scalar("SELECT count(*) FROM users WHERE email_address IS DISTINCT FROM email"),
-                  "0");
-        EXPECT_EQ(scalar("SELECT count(*) FROM users WHERE touched <> 1"), "0")
-            << "rows written more than once (or never): "
-            << scalar("SELECT string_agg(id || ':' || touched, ' ') FROM (SELECT id, touched FROM "
-                      "users WHERE touched <> 1 LIMIT 10) s");
-        EXPECT_EQ(scalar("SELECT rows_done FROM pgphase.backfill_checkpoints"), "20000");
+        create_counted_users(", PRIMARY KEY (id)");
     }
 };
 
@@ -82,26 +45,23 @@ TEST_F(BackfillEngine, SigintCheckpointsExits130AndTheResumedRunWritesEveryRowOn
     ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
     EXPECT_NE(resumed.err.find("backfill.resumed"), std::string::npos) << resumed.err;
     expect_every_row_written_once();
+    EXPECT_EQ(rows_done(), 20000);
 }
 
 TEST_F(BackfillEngine, KilledAtSeveralPointsResumesWithoutGapsOrRepeats) {
     const std::string plan = slow_plan();
     ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
     for (const std::int64_t point : {1000, 6000, 12000}) {
-        const int pid = spawn_pgphase({"backfill", plan});
-        ASSERT_TRUE(eventually([&] { return rows_done() >= point; })) << spawned_output();
-        ::kill(pid, SIGKILL);
-        ASSERT_TRUE(wait_for_exit(pid, 10s));
-        // The dead process's connections end with it; its batch in flight rolls back.
-        ASSERT_TRUE(eventually([&] {
-            return scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE "
-                          "'pgphase[%'") == "0";
-        }));
+        kill_at(plan, point);
+        if (HasFatalFailure()) {
+            return;
+        }
         EXPECT_LT(rows_done(), 20000);
     }
     const CommandResult resumed = pgphase({"backfill", plan});
     ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
     expect_every_row_written_once();
+    EXPECT_EQ(rows_done(), 20000);
 }
 
 TEST_F(BackfillEngine, PauseAndResumeFromAnotherShell) {
@@ -127,6 +87,7 @@ TEST_F(BackfillEngine, PauseAndResumeFromAnotherShell) {
     EXPECT_EQ(*code, 0) << spawned_output();
     EXPECT_NE(spawned_output().find("backfill.waiting"), std::string::npos);
     expect_every_row_written_once();
+    EXPECT_EQ(rows_done(), 20000);
     EXPECT_EQ(scalar("SELECT string_agg(event, ',' ORDER BY id) FROM pgphase.events WHERE event "
                      "LIKE 'backfill.%'"),
               "backfill.paused,backfill.resumed");
@@ -152,6 +113,7 @@ TEST_F(BackfillEngine, AFalseHealthQueryHoldsTheWorkUntilItTurnsTrue) {
     ASSERT_TRUE(code);
     EXPECT_EQ(*code, 0) << spawned_output();
     expect_every_row_written_once();
+    EXPECT_EQ(rows_done(), 20000);
 }
 
 TEST_F(BackfillEngine, AHealthQueryThatFailsHoldsTheWorkToo) {
@@ -169,6 +131,7 @@ TEST_F(BackfillEngine, AHealthQueryThatFailsHoldsTheWorkToo) {
     ASSERT_TRUE(code);
     EXPECT_EQ(*code, 0) << spawned_output();
     expect_every_row_written_once();
+    EXPECT_EQ(rows_done(), 20000);
 }
 
 TEST_F(BackfillEngine, AWorkerConnectionKilledMidRunIsReconnectedAndTheBatchRetried) {
@@ -183,6 +146,7 @@ TEST_F(BackfillEngine, AWorkerConnectionKilledMidRunIsReconnectedAndTheBatchRetr
     EXPECT_EQ(*code, 0) << spawned_output();
     EXPECT_NE(spawned_output().find("backfill.reconnected"), std::string::npos) << spawned_output();
     expect_every_row_written_once();
+    EXPECT_EQ(rows_done(), 20000);
 }
 
 TEST_F(DatabaseTest, BackfillWalksACompositePrimaryKey) {

@@ -1,7 +1,7 @@
 // The backfill's two other walks against a real PostgreSQL: tables without a primary key by
 // ctid page ranges, and `workers: N` key ranges in parallel. Killed runs resume with every row
 // written exactly once (a trigger counts the UPDATEs each row received).
-#include "tests/integration/support.hpp"
+#include "tests/integration/backfill_support.hpp"
 
 #include <csignal>
 
@@ -10,71 +10,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class BackfillWalks : public DatabaseTest {
-protected:
-    // `touched` counts the backfill's UPDATEs per row (the app's do not count); `primary_key`
-    // empty = a table without one.
-    void create_users(const std::string& primary_key, int rows = 20000) {
-        db().execute("CREATE TABLE users (id bigint NOT NULL, email text NOT NULL, amount integer "
-                     "NOT NULL DEFAULT 7, touched integer NOT NULL DEFAULT 0" +
-                     primary_key + ")");
-        db().execute("INSERT INTO users (id, email) SELECT i, 'user' || i || '@example.com' "
-                     "FROM generate_series(1, " +
-                     std::to_string(rows) + ") i");
-        db().execute(
-            "CREATE FUNCTION count_touch() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN IF coalesce(current_setting('pgphase.backfill', true), '') <> '' THEN "
-            "NEW.touched := OLD.touched + 1; END IF; RETURN NEW; END $$");
-        db().execute("CREATE TRIGGER a_count_touch BEFORE UPDATE ON users FOR EACH ROW "
-                     "EXECUTE FUNCTION count_touch()");
-    }
-
-    // A rename whose backfill takes about 4 s: 20000 rows at 5000 rows/s in batches of 500.
-    std::string slow_plan(const std::string& extra_settings = "") {
-        return write_plan("slow", R"(
-name: slow_rename
-settings:
-  backfill:
-    batch_size: 500
-    max_batch_size: 500
-    max_rows_per_second: 5000
-)" + extra_settings + R"(
-changes:
-  - rename_column: {table: users, from: email, to: email_address}
-)");
-    }
-
-    std::int64_t rows_done() {
-        const std::string text =
-            scalar("SELECT coalesce(sum(rows_done), 0) FROM pgphase.backfill_checkpoints");
-        return text.empty() ? 0 : std::stoll(text);
-    }
-
-    void kill_at(const std::string& plan, std::int64_t point) {
-        const int pid = spawn_pgphase({"backfill", plan});
-        ASSERT_TRUE(eventually([&] { return rows_done() >= point; })) << spawned_output();
-        ::kill(pid, SIGKILL);
-        ASSERT_TRUE(wait_for_exit(pid, 10s));
-        // The dead process's connections end with it; its batches in flight roll back.
-        ASSERT_TRUE(eventually([&] {
-            return scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE "
-                          "'pgphase[%'") == "0";
-        }));
-    }
-
-    void expect_every_row_written_once(const std::string& rows = "20000") {
-        EXPECT_EQ(scalar("SELECT count(*) FROM users"), rows);
-        EXPECT_EQ(scalar("SELECT count(*) FROM users WHERE email_address IS DISTINCT FROM email"),
-                  "0");
-        EXPECT_EQ(scalar("SELECT count(*) FROM users WHERE touched <> 1"), "0")
-            << "rows written more than once (or never): "
-            << scalar("SELECT string_agg(id || ':' || touched, ' ') FROM (SELECT id, touched FROM "
-                      "users WHERE touched <> 1 LIMIT 10) s");
-    }
-};
+// The users table, plan, progress and kill helpers are backfill_support's.
+class BackfillWalks : public BackfillTest {};
 
 TEST_F(BackfillWalks, ATableWithoutAPrimaryKeyIsRenamedAndGivenAColumnByPageRanges) {
-    create_users("");
+    create_counted_users("");
     // Two migrations, one after the other (a plan with two backfills of one table where one
     // column is NOT NULL trips over the sync triggers skipping backfill writes: not this test).
     const std::string rename = write_plan("nopk_rename", R"(
@@ -124,7 +64,7 @@ changes:
 }
 
 TEST_F(BackfillWalks, ATableWithoutAPrimaryKeyKilledMidBackfillResumesWithEveryRowOnce) {
-    create_users("");
+    create_counted_users("");
     const std::string plan = slow_plan();
     ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
     // The app keeps writing: its inserts land beyond the pinned pages (already right through
@@ -157,7 +97,7 @@ TEST_F(BackfillWalks, ATableWithoutAPrimaryKeyKilledMidBackfillResumesWithEveryR
 }
 
 TEST_F(BackfillWalks, FourWorkersKilledMidBackfillResumeWithEveryRowOnce) {
-    create_users(", PRIMARY KEY (id)");
+    create_counted_users(", PRIMARY KEY (id)");
     const std::string plan = slow_plan("    workers: 4\n");
     ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
     const int pid = spawn_pgphase({"backfill", plan});
@@ -186,7 +126,7 @@ TEST_F(BackfillWalks, FourWorkersKilledMidBackfillResumeWithEveryRowOnce) {
 }
 
 TEST_F(BackfillWalks, WorkersStopOnSigintWithTheirCheckpointsAndExit130) {
-    create_users(", PRIMARY KEY (id)");
+    create_counted_users(", PRIMARY KEY (id)");
     const std::string plan = slow_plan("    workers: 3\n");
     ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
     const int pid = spawn_pgphase({"backfill", plan});
@@ -208,7 +148,7 @@ TEST_F(BackfillWalks, WorkersStopOnSigintWithTheirCheckpointsAndExit130) {
 }
 
 TEST_F(BackfillWalks, AFalseHealthQueryHoldsEveryWorkerAndAKilledWorkerConnectionReconnects) {
-    create_users(", PRIMARY KEY (id)");
+    create_counted_users(", PRIMARY KEY (id)");
     db().execute("CREATE TABLE replica_lag_stub (lagging boolean NOT NULL)");
     db().execute("INSERT INTO replica_lag_stub VALUES (true)");
     const std::string plan = slow_plan(
@@ -236,7 +176,7 @@ TEST_F(BackfillWalks, AFalseHealthQueryHoldsEveryWorkerAndAKilledWorkerConnectio
 }
 
 TEST_F(BackfillWalks, PauseFromAnotherShellHoldsEveryWorker) {
-    create_users(", PRIMARY KEY (id)");
+    create_counted_users(", PRIMARY KEY (id)");
     const std::string plan = slow_plan("    workers: 2\n");
     ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
     const int pid = spawn_pgphase({"backfill", plan});

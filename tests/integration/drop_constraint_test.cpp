@@ -1,37 +1,11 @@
 // drop_constraint against a real PostgreSQL: nothing changes at start (the old app version
 // keeps its constraint), the constraint goes at complete, rollback before that keeps it.
-#include "tests/integration/support.hpp"
+#include "tests/integration/constraint_support.hpp"
 
 namespace pgphase::testing {
 namespace {
 
-std::string sqlstate_of(orchestrator::Session& session, const std::string& sql) {
-    try {
-        session.execute(sql);
-    } catch (const orchestrator::DatabaseError& e) {
-        return e.sqlstate();
-    }
-    return "ok";
-}
-
-class DropConstraint : public DatabaseTest {
-protected:
-    void SetUp() override {
-        DatabaseTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) {
-            return;
-        }
-        db().execute("CREATE TABLE orders (id bigint PRIMARY KEY, reference text CONSTRAINT "
-                     "orders_reference_key UNIQUE, total int CONSTRAINT orders_total_check "
-                     "CHECK (total >= 0))");
-        db().execute("INSERT INTO orders SELECT i, 'r' || i, i FROM generate_series(1, 50) i");
-    }
-
-    std::string constraints() {
-        return scalar("SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint WHERE "
-                      "conrelid = 'orders'::regclass");
-    }
-};
+class DropConstraint : public OrdersWithConstraints {};
 
 TEST_F(DropConstraint, DropKeepsTheCheckUntilCompleteThenDropsIt) {
     const std::string plan = write_plan("drop", R"yaml(

@@ -64,8 +64,9 @@ TEST_F(DropNotNull, RollbackAfterNullsWereWrittenFailsNamingTheRowsThenSucceedsO
     EXPECT_EQ(refused.exit_code, 1) << refused.err;
     EXPECT_NE(refused.err.find("check constraint \"users_email_not_null\""), std::string::npos)
         << refused.err;
-    EXPECT_NE(refused.err.find("2 rows of public.users violate it, e.g.\n    id=7\n    id=1001"),
-              std::string::npos)
+    EXPECT_NE(
+        refused.err.find("2 rows of public.users violate it, e.g.\n    (id)=(7)\n    (id)=(1001)"),
+        std::string::npos)
         << refused.err;
     EXPECT_TRUE(
         holds_doc_output(refused.err, doc_block("docs/operations.md", "drop-not-null-undo")));

@@ -1,37 +1,11 @@
 // rename_constraint against a real PostgreSQL: the old name stays until complete (an old app
 // version's ON CONFLICT ON CONSTRAINT keeps working), rollback before that keeps it.
-#include "tests/integration/support.hpp"
+#include "tests/integration/constraint_support.hpp"
 
 namespace pgphase::testing {
 namespace {
 
-std::string sqlstate_of(orchestrator::Session& session, const std::string& sql) {
-    try {
-        session.execute(sql);
-    } catch (const orchestrator::DatabaseError& e) {
-        return e.sqlstate();
-    }
-    return "ok";
-}
-
-class RenameConstraint : public DatabaseTest {
-protected:
-    void SetUp() override {
-        DatabaseTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) {
-            return;
-        }
-        db().execute("CREATE TABLE orders (id bigint PRIMARY KEY, reference text CONSTRAINT "
-                     "orders_reference_key UNIQUE, total int CONSTRAINT orders_total_check "
-                     "CHECK (total >= 0))");
-        db().execute("INSERT INTO orders SELECT i, 'r' || i, i FROM generate_series(1, 50) i");
-    }
-
-    std::string constraints() {
-        return scalar("SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint WHERE "
-                      "conrelid = 'orders'::regclass");
-    }
-};
+class RenameConstraint : public OrdersWithConstraints {};
 
 TEST_F(RenameConstraint, RenameKeepsTheOldNameUntilCompleteAndRenamesAUniqueIndexWithIt) {
     const std::string plan = write_plan("rename", R"yaml(

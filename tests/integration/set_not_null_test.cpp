@@ -104,8 +104,8 @@ TEST_F(SetNotNull, WithoutUpExistingNullsStopValidateWithTheirCountAndKeys) {
     EXPECT_NE(backfill.err.find("check constraint \"orders_reference_not_null\""),
               std::string::npos)
         << backfill.err;
-    EXPECT_NE(backfill.err.find("30 rows of public.orders violate it, e.g.\n    id=10\n    "
-                                "id=20\n    id=30\n    id=40\n    id=50"),
+    EXPECT_NE(backfill.err.find("30 rows of public.orders violate it, e.g.\n    (id)=(10)\n    "
+                                "(id)=(20)\n    (id)=(30)\n    (id)=(40)\n    (id)=(50)"),
               std::string::npos)
         << backfill.err;
     EXPECT_TRUE(

@@ -51,6 +51,15 @@ std::string shell_quote(const std::string& arg) {
 
 } // namespace
 
+std::string sqlstate_of(orchestrator::Session& session, const std::string& sql) {
+    try {
+        session.execute(sql);
+    } catch (const orchestrator::DatabaseError& e) {
+        return e.sqlstate();
+    }
+    return "ok";
+}
+
 void DatabaseTest::SetUp() {
     const char* dsn = std::getenv("PGPHASE_TEST_DSN");
     if (dsn == nullptr || *dsn == '\0') {

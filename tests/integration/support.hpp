@@ -21,6 +21,9 @@ struct CommandResult {
     std::string err;
 };
 
+// Runs `sql` on `session`: "ok", or the SQLSTATE it failed with (what a client sees).
+std::string sqlstate_of(orchestrator::Session& session, const std::string& sql);
+
 class DatabaseTest : public ::testing::Test {
 protected:
     void SetUp() override;

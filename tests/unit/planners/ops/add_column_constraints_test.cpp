@@ -51,9 +51,13 @@ TEST(AddColumnConstraints, ValidatesAndBuildsTheUniqueIndexAfterTheBackfill) {
     EXPECT_EQ(backfill[1]->lock, LockLevel::share_update_exclusive);
     EXPECT_EQ(backfill[1]->violation_count_sql,
               R"(SELECT count(*) FROM "public"."orders" AS pgphase_t WHERE NOT (buyer_id > 0))");
-    EXPECT_NE(backfill[1]->violation_examples_sql.find(
-                  R"('id = ' || pg_catalog.quote_nullable(pgphase_t."id"::text))"),
-              std::string::npos);
+    // Rows named as PostgreSQL's details do, by key then the checked column: (id)=(7):
+    // (buyer_id)=(0).
+    EXPECT_EQ(backfill[1]->violation_examples_sql,
+              R"(SELECT '(id)=(' || concat_ws(', ', COALESCE(pgphase_row."id"::text, 'NULL')) )"
+              R"(|| ')' || ': ' || '(buyer_id)=(' || concat_ws(', ', )"
+              R"(COALESCE(pgphase_row."buyer_id"::text, 'NULL')) || ')' FROM "public"."orders" )"
+              R"(AS pgphase_row WHERE NOT (buyer_id > 0) ORDER BY pgphase_row."id" LIMIT 5)");
 
     EXPECT_EQ(backfill[2]->sql.at(0),
               R"(ALTER TABLE "public"."orders" VALIDATE CONSTRAINT "orders_buyer_id_fkey")");
@@ -72,8 +76,11 @@ TEST(AddColumnConstraints, ValidatesAndBuildsTheUniqueIndexAfterTheBackfill) {
     EXPECT_EQ(index.undo.at(0),
               R"(DROP INDEX CONCURRENTLY IF EXISTS "public"."orders_buyer_id_key")");
     EXPECT_FALSE(index.undo_transactional);
-    EXPECT_NE(index.violation_examples_sql.find("' appears ' || count(*) || ' times'"),
-              std::string::npos);
+    EXPECT_NE(
+        index.violation_examples_sql.find("'(buyer_id)=(' || concat_ws(', ', COALESCE(pgphase_t."
+                                          "\"buyer_id\"::text, 'NULL')) || ')' || ' appears ' "
+                                          "|| count(*) || ' times'"),
+        std::string::npos);
 }
 
 TEST(AddColumnConstraints, AttachesTheUniqueIndexAsAConstraintAtContract) {

@@ -148,7 +148,7 @@ changes:
   - drop_column: {table: orders, column: reference}
   - drop_column: {table: orders, column: reference}
 )yaml");
-    EXPECT_TRUE(has_error(twice, "is already hidden from the new version"));
+    EXPECT_TRUE(has_error(twice, "is already changed by drop_column at test.yaml:4"));
 }
 
 } // namespace

@@ -41,8 +41,10 @@ changes:
     // A rollback that finds NULLs says how many and which.
     EXPECT_EQ(restore.violation_count_sql,
               R"(SELECT count(*) FROM "public"."users" WHERE "email" IS NULL)");
-    EXPECT_NE(restore.violation_examples_sql.find(R"('id=' || coalesce("id"::text, 'NULL'))"),
-              std::string::npos);
+    EXPECT_NE(
+        restore.violation_examples_sql.find(
+            R"('(id)=(' || concat_ws(', ', COALESCE(pgphase_row."id"::text, 'NULL')) || ')')"),
+        std::string::npos);
 }
 
 TEST(DropNotNull, RefusesNullableIdentityAndPrimaryKeyColumns) {

@@ -34,10 +34,11 @@ changes:
                                                      R"(CONSTRAINT "orders_reference_not_null")"});
     EXPECT_EQ(validate.violation_count_sql,
               R"(SELECT count(*) FROM "public"."orders" WHERE "reference" IS NULL)");
-    // The failure names offending rows by primary key.
+    // The failure names offending rows by primary key, as PostgreSQL's details do: (id)=(42).
     EXPECT_EQ(validate.violation_examples_sql,
-              R"(SELECT 'id=' || coalesce("id"::text, 'NULL') FROM "public"."orders" WHERE )"
-              R"("reference" IS NULL ORDER BY "id" LIMIT 5)");
+              R"(SELECT '(id)=(' || concat_ws(', ', COALESCE(pgphase_row."id"::text, 'NULL')) )"
+              R"(|| ')' FROM "public"."orders" AS pgphase_row WHERE "reference" IS NULL )"
+              R"(ORDER BY pgphase_row."id" LIMIT 5)");
 
     const Step& contract = planned.steps[2];
     EXPECT_EQ(contract.phase, Phase::contract);
@@ -175,7 +176,9 @@ changes:
 )yaml"),
                                                               nullptr);
     ASSERT_FALSE(planned.diagnostics.has_errors());
-    EXPECT_NE(planned.steps.at(1).violation_examples_sql.find("ctid"), std::string::npos);
+    EXPECT_NE(planned.steps.at(1).violation_examples_sql.find(
+                  R"('(ctid)=(' || concat_ws(', ', COALESCE(pgphase_row."ctid"::text, 'NULL')))"),
+              std::string::npos);
 }
 
 } // namespace

@@ -1,0 +1,131 @@
+// Refuses changes to a column that an earlier change of the same plan renames, retypes, drops
+// (or, for the changes that rebuild a column, touches at all), naming that change. Pure.
+#include "planners/ops/earlier_changes.hpp"
+
+#include <algorithm>
+#include <set>
+#include <variant>
+
+namespace pgphase::planners {
+
+namespace {
+
+bool uses(const std::vector<std::string>& columns, const std::string& column) {
+    return std::find(columns.begin(), columns.end(), column) != columns.end();
+}
+
+std::string column_label(const std::string& table, const std::string& column) {
+    return "\"" + table + "\".\"" + column + "\"";
+}
+
+std::string already_changed(const std::string& table, const std::string& column,
+                            const Change& earlier) {
+    return "column " + column_label(table, column) + " is already changed by " +
+           operation_name(earlier.operation) + " at " + earlier.mark.file + ":" +
+           std::to_string(earlier.mark.line) + " in this plan";
+}
+
+// Whether `column` of `table` is hidden from the new version in the working catalog, as an
+// earlier change that replaces it leaves it; true without a catalog (nothing to tell by).
+bool hidden(const OpContext& context, const std::string& table, const std::string& column) {
+    if (context.catalog == nullptr) {
+        return true;
+    }
+    for (const auto& candidate : context.catalog->tables) {
+        if (candidate.schema == context.plan.schema && candidate.name == table) {
+            return uses(candidate.new_version.hidden_columns, column);
+        }
+    }
+    return true;
+}
+
+// Why a later change of `column` would be lost when `earlier` replaces it at contract, and what
+// to do instead; empty when `earlier` does not replace it.
+std::string replaced_by(const OpContext& context, const Operation& earlier,
+                        const std::string& table, const std::string& column) {
+    const std::string lost = ", and what this change adds to it goes with it";
+    const std::string later = "; run this change as a separate migration once that one is "
+                              "complete";
+    if (const auto* rename = std::get_if<RenameColumn>(&earlier)) {
+        if (rename->table == table && rename->from == column) {
+            return "contract drops the old column once \"" + rename->to + "\" has taken its place" +
+                   lost + later;
+        }
+    } else if (const auto* change = std::get_if<ChangeType>(&earlier)) {
+        // A binary-compatible change is made in place and keeps the column.
+        if (change->table == table && change->column == column && hidden(context, table, column)) {
+            return "contract drops the old column once a column of type " + change->type.sql +
+                   " has taken its place" + lost + later;
+        }
+    } else if (const auto* drop = std::get_if<DropColumn>(&earlier)) {
+        if (drop->table == table && drop->column == column) {
+            return "contract drops the column" + lost + "; remove this change";
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+bool check_not_replaced_earlier(OpContext& context, const std::string& table,
+                                const std::vector<std::string>& columns) {
+    bool ok = true;
+    std::set<std::string> reported;
+    for (const auto& column : columns) {
+        if (!reported.insert(column).second) {
+            continue;
+        }
+        for (int i = 0; i < context.change_index; ++i) {
+            const Change& earlier = context.plan.changes[static_cast<std::size_t>(i)];
+            const std::string hint = replaced_by(context, earlier.operation, table, column);
+            if (!hint.empty()) {
+                context.diagnostics.error(context.change.mark,
+                                          already_changed(table, column, earlier), hint);
+                ok = false;
+                break;
+            }
+        }
+    }
+    return ok;
+}
+
+bool check_not_changed_earlier(OpContext& context, const std::string& table,
+                               const std::string& column) {
+    for (int i = 0; i < context.change_index; ++i) {
+        const Change& earlier = context.plan.changes[static_cast<std::size_t>(i)];
+        bool touches = false;
+        if (const auto* rename = std::get_if<RenameColumn>(&earlier.operation)) {
+            touches = rename->table == table && (rename->from == column || rename->to == column);
+        } else if (const auto* change = std::get_if<ChangeType>(&earlier.operation)) {
+            touches = change->table == table && change->column == column;
+        } else if (const auto* drop = std::get_if<DropColumn>(&earlier.operation)) {
+            touches = drop->table == table && drop->column == column;
+        } else if (const auto* add = std::get_if<AddColumn>(&earlier.operation)) {
+            touches = add->table == table && add->column.name == column;
+        } else if (const auto* index = std::get_if<CreateIndex>(&earlier.operation)) {
+            if (index->table == table &&
+                (uses(index->columns, column) ||
+                 (index->where && uses(index->where->column_refs, column)))) {
+                context.diagnostics.error(
+                    context.change.mark,
+                    "column " + column_label(table, column) + " is used by index \"" + index->name +
+                        "\", which create_index at " + earlier.mark.file + ":" +
+                        std::to_string(earlier.mark.line) +
+                        " builds in this plan; contract would drop it with the old column",
+                    "create the index in a later migration, once this one is complete");
+                return false;
+            }
+        }
+        if (touches) {
+            context.diagnostics.error(
+                context.change.mark, already_changed(table, column, earlier),
+                "two changes of one column cannot run in one migration (the old and the new app "
+                "version could not both keep working); run them as two migrations, the second "
+                "after the first is complete, or fold them into one change");
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace pgphase::planners

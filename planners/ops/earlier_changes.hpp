@@ -1,0 +1,29 @@
+// What a change may not do to a column that an earlier change of the same plan already changes.
+// Decided from the plan's changes (and the working catalog only where it tells whether a type
+// change is made in place), so it holds without a database too. Pure.
+#pragma once
+
+#include "planners/ops/op_context.hpp"
+
+#include <string>
+#include <vector>
+
+namespace pgphase::planners {
+
+// Columns of `table` that an earlier change replaces at contract (rename_column from them,
+// change_type of them through a shadow column, drop_column of them) cannot be changed again:
+// contract drops the old column, and what this change adds to it (NOT NULL, a default, a
+// constraint, an index) goes with it. Reports each, naming the earlier change's file:line, and
+// returns false. Reading such a column (an `up`, a backfill) stays allowed: the old column and
+// its sync trigger are there until contract.
+bool check_not_replaced_earlier(OpContext& context, const std::string& table,
+                                const std::vector<std::string>& columns);
+
+// Two changes of one plan on the same column cannot both keep the old and the new app version
+// working (their sync triggers would have to run in both orders). For rename_column and
+// change_type, which rebuild the column: reports it, naming the earlier change, and returns
+// false.
+bool check_not_changed_earlier(OpContext& context, const std::string& table,
+                               const std::string& column);
+
+} // namespace pgphase::planners

@@ -1,0 +1,144 @@
+// A change of a column that an earlier change of the same plan renames away, retypes through a
+// shadow column or drops is refused, naming that change: contract drops the old column and what
+// the later change built on it. Compositions that keep working stay allowed.
+#include "tests/unit/planners/ops/ops_test_support.hpp"
+
+namespace pgphase::planners {
+namespace {
+
+using testing::plan_with_catalog;
+
+// The diagnostic naming `by` at test.yaml:4 for `column`, reported at line 5, or nullptr.
+const Diagnostic* refusal(const PlannedMigration& planned, const std::string& column,
+                          const std::string& by) {
+    const std::string message =
+        "column " + column + " is already changed by " + by + " at test.yaml:4 in this plan";
+    for (const auto& diagnostic : planned.diagnostics.all()) {
+        if (diagnostic.message == message && diagnostic.mark.line == 5) {
+            return &diagnostic;
+        }
+    }
+    return nullptr;
+}
+
+// `earlier` at test.yaml:4, `later` at test.yaml:5.
+std::string plan_of(const char* earlier, const char* later) {
+    return std::string("\nname: a\nchanges:\n  - ") + earlier + "\n  - " + later + "\n";
+}
+
+const char* rename = "rename_column: {table: orders, from: reference, to: ref}";
+const char* retype = "change_type: {table: orders, column: reference, type: varchar(100)}";
+const char* drop = "drop_column: {table: orders, column: reference}";
+
+const char* laters[] = {
+    "set_not_null: {table: orders, column: reference}",
+    "drop_not_null: {table: orders, column: reference}",
+    "set_default: {table: orders, column: reference, default: \"'x'\"}",
+    "drop_default: {table: orders, column: reference}",
+    "add_check: {table: orders, name: ref_not_empty, check: \"reference <> ''\"}",
+    "add_unique: {table: orders, columns: [user_id, reference]}",
+    "add_primary_key: {table: orders, name: orders_pk2, columns: [reference]}",
+    "add_foreign_key: {table: orders, columns: [reference], references: {table: users, columns: "
+    "[email]}}",
+    "create_index: {table: orders, name: ref_idx, columns: [reference]}",
+    "create_index: {table: orders, name: ref_idx, columns: [status], where: reference IS NULL}",
+    "drop_column: {table: orders, column: reference}",
+    "add_column: {table: orders, column: {name: c, type: int, check: \"reference <> ''\"}}",
+};
+
+TEST(EarlierChanges, RefusesEveryChangeOfAColumnAnEarlierRenameReplaces) {
+    for (const char* later : laters) {
+        const PlannedMigration planned = plan_with_catalog(plan_of(rename, later));
+        const Diagnostic* found = refusal(planned, R"("orders"."reference")", "rename_column");
+        ASSERT_NE(found, nullptr) << later << "\n" << planned.diagnostics.to_string();
+        EXPECT_NE(found->hint.find(R"(once "ref" has taken its place)"), std::string::npos);
+        EXPECT_NE(found->hint.find("run this change as a separate migration"), std::string::npos);
+    }
+}
+
+TEST(EarlierChanges, RefusesEveryChangeOfAColumnAnEarlierTypeChangeReplaces) {
+    for (const char* later : laters) {
+        const PlannedMigration planned = plan_with_catalog(plan_of(retype, later));
+        const Diagnostic* found = refusal(planned, R"("orders"."reference")", "change_type");
+        ASSERT_NE(found, nullptr) << later << "\n" << planned.diagnostics.to_string();
+        EXPECT_NE(found->hint.find("a column of type varchar(100)"), std::string::npos);
+    }
+}
+
+TEST(EarlierChanges, RefusesEveryChangeOfAColumnAnEarlierDropColumnDrops) {
+    for (const char* later : laters) {
+        const PlannedMigration planned = plan_with_catalog(plan_of(drop, later));
+        const Diagnostic* found = refusal(planned, R"("orders"."reference")", "drop_column");
+        ASSERT_NE(found, nullptr) << later << "\n" << planned.diagnostics.to_string();
+        EXPECT_NE(found->hint.find("remove this change"), std::string::npos);
+    }
+}
+
+TEST(EarlierChanges, RefusesTheSameWithoutADatabase) {
+    for (const char* earlier : {rename, retype, drop}) {
+        const PlannedMigration planned = planners::plan_migration(
+            testing::load(plan_of(earlier, "set_not_null: {table: orders, column: reference}")),
+            nullptr);
+        ASSERT_EQ(planned.diagnostics.all().size(), 1U) << planned.diagnostics.to_string();
+        EXPECT_EQ(planned.diagnostics.all()[0].mark.line, 5);
+    }
+}
+
+TEST(EarlierChanges, RefusesAForeignKeyToAColumnAnEarlierChangeRenames) {
+    const PlannedMigration planned = plan_with_catalog(R"yaml(
+name: a
+changes:
+  - rename_column: {table: users, from: email, to: email_address}
+  - add_foreign_key: {table: orders, columns: [reference], references: {table: users, columns: [email]}}
+)yaml");
+    EXPECT_NE(refusal(planned, R"("users"."email")", "rename_column"), nullptr)
+        << planned.diagnostics.to_string();
+}
+
+TEST(EarlierChanges, RefusesANewColumnReferencingAColumnAnEarlierChangeRenames) {
+    const PlannedMigration planned = plan_with_catalog(R"yaml(
+name: a
+changes:
+  - rename_column: {table: users, from: email, to: email_address}
+  - add_column: {table: orders, column: {name: buyer, type: text, references: {table: users, column: email}}}
+)yaml");
+    EXPECT_NE(refusal(planned, R"("users"."email")", "rename_column"), nullptr)
+        << planned.diagnostics.to_string();
+}
+
+TEST(EarlierChanges, RefusesRenamingOrRetypingAColumnAnEarlierChangeDrops) {
+    for (const char* later : {"rename_column: {table: orders, from: reference, to: ref}",
+                              "change_type: {table: orders, column: reference, type: integer}"}) {
+        const PlannedMigration planned = plan_with_catalog(plan_of(drop, later));
+        ASSERT_EQ(planned.diagnostics.all().size(), 1U) << planned.diagnostics.to_string();
+        EXPECT_NE(refusal(planned, R"("orders"."reference")", "drop_column"), nullptr)
+            << planned.diagnostics.to_string();
+    }
+}
+
+TEST(EarlierChanges, ReportsEachRefusedColumnOnce) {
+    const PlannedMigration planned = plan_with_catalog(R"yaml(
+name: a
+changes:
+  - drop_column: {table: orders, column: reference}
+  - add_check: {table: orders, name: c, check: "reference <> '' AND reference <> 'x'"}
+)yaml");
+    ASSERT_EQ(planned.diagnostics.all().size(), 1U) << planned.diagnostics.to_string();
+}
+
+TEST(EarlierChanges, StillAllowsChangesOfTheNewNameReadsOfTheOldOneAndInPlaceTypeChanges) {
+    const PlannedMigration planned = plan_with_catalog(R"yaml(
+name: a
+changes:
+  - rename_column: {table: orders, from: reference, to: ref}
+  - set_not_null: {table: orders, column: ref}
+  - add_column: {table: orders, column: {name: ref_length, type: integer}, up: length(reference)}
+  - backfill: {table: orders, set: {status: "'x'"}, where: reference IS NULL}
+  - change_type: {table: orders, column: legacy_currency, type: text}
+  - set_not_null: {table: orders, column: legacy_currency, up: "'USD'"}
+)yaml");
+    EXPECT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+}
+
+} // namespace
+} // namespace pgphase::planners
