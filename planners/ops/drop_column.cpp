@@ -112,7 +112,9 @@ void check_against_catalog(OpContext& context, const DropColumn& op, CatalogTabl
 } // namespace
 
 void plan_drop_column(OpContext& context, const DropColumn& op) {
-    check_not_replaced_earlier(context, op.table, {op.column});
+    if (check_not_replaced_earlier(context, op.table, {op.column})) {
+        check_not_changed_earlier(context, op.table, op.column);
+    }
     const QualifiedName table = context.table_name(op.table);
     if (CatalogTable* found = context.find_table(op.table)) {
         check_against_catalog(context, op, *found);

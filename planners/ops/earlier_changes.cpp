@@ -102,6 +102,28 @@ bool check_not_changed_earlier(OpContext& context, const std::string& table,
             touches = drop->table == table && drop->column == column;
         } else if (const auto* add = std::get_if<AddColumn>(&earlier.operation)) {
             touches = add->table == table && add->column.name == column;
+        } else if (const auto* set = std::get_if<SetNotNull>(&earlier.operation)) {
+            touches = set->table == table && set->column == column;
+        } else if (const auto* drop_nn = std::get_if<DropNotNull>(&earlier.operation)) {
+            touches = drop_nn->table == table && drop_nn->column == column;
+        } else if (const auto* set_default = std::get_if<SetDefault>(&earlier.operation)) {
+            touches = set_default->table == table && set_default->column == column;
+        } else if (const auto* drop_default = std::get_if<DropDefault>(&earlier.operation)) {
+            touches = drop_default->table == table && drop_default->column == column;
+        } else if (const auto* check = std::get_if<AddCheck>(&earlier.operation)) {
+            touches = check->table == table && uses(check->check.column_refs, column);
+        } else if (const auto* unique = std::get_if<AddUnique>(&earlier.operation)) {
+            touches = unique->table == table && uses(unique->columns, column);
+        } else if (const auto* key = std::get_if<AddPrimaryKey>(&earlier.operation)) {
+            touches = key->table == table && uses(key->columns, column);
+        } else if (const auto* fk = std::get_if<AddForeignKey>(&earlier.operation)) {
+            touches = (fk->table == table && uses(fk->columns, column)) ||
+                      (fk->references_table == table && uses(fk->references_columns, column));
+        } else if (const auto* backfill = std::get_if<BackfillData>(&earlier.operation)) {
+            touches =
+                backfill->table == table &&
+                std::any_of(backfill->set.begin(), backfill->set.end(),
+                            [&](const auto& assignment) { return assignment.first == column; });
         } else if (const auto* index = std::get_if<CreateIndex>(&earlier.operation)) {
             if (index->table == table &&
                 (uses(index->columns, column) ||

@@ -20,9 +20,10 @@ bool check_not_replaced_earlier(OpContext& context, const std::string& table,
                                 const std::vector<std::string>& columns);
 
 // Two changes of one plan on the same column cannot both keep the old and the new app version
-// working (their sync triggers would have to run in both orders). For rename_column and
-// change_type, which rebuild the column: reports it, naming the earlier change, and returns
-// false.
+// working (their sync triggers would have to run in both orders), and what an earlier change
+// adds to a column (NOT NULL, a default, a constraint, an index, backfilled values) would not
+// follow it into the column that rename_column or change_type rebuilds, nor survive
+// drop_column. For those three: reports the earlier change and returns false.
 bool check_not_changed_earlier(OpContext& context, const std::string& table,
                                const std::string& column);
 

@@ -126,6 +126,42 @@ changes:
     ASSERT_EQ(planned.diagnostics.all().size(), 1U) << planned.diagnostics.to_string();
 }
 
+// The other order: what an earlier change gives a column (NOT NULL, a default, a constraint,
+// backfilled values) would not follow it into the column a rename or a type change builds, nor
+// outlive a drop; refused naming the earlier change.
+TEST(EarlierChanges, RefusesRebuildingOrDroppingAColumnAnEarlierChangeChanged) {
+    const std::pair<const char*, const char*> earliers[] = {
+        {"set_not_null: {table: orders, column: reference}", "set_not_null"},
+        {"drop_not_null: {table: orders, column: reference}", "drop_not_null"},
+        {"set_default: {table: orders, column: reference, default: \"'x'\"}", "set_default"},
+        {"drop_default: {table: orders, column: reference}", "drop_default"},
+        {"add_check: {table: orders, name: ref_not_empty, check: \"reference <> ''\"}",
+         "add_check"},
+        {"add_unique: {table: orders, columns: [user_id, reference]}", "add_unique"},
+        {"add_primary_key: {table: orders, name: orders_pk2, columns: [reference]}",
+         "add_primary_key"},
+        {"add_foreign_key: {table: orders, columns: [reference], references: {table: users, "
+         "columns: [email]}}",
+         "add_foreign_key"},
+        {"backfill: {table: orders, set: {reference: upper(reference)}}", "backfill"},
+    };
+    for (const auto& [earlier, name] : earliers) {
+        for (const char* later : {rename, retype, drop}) {
+            const PlannedMigration planned = plan_with_catalog(plan_of(earlier, later));
+            EXPECT_NE(refusal(planned, R"("orders"."reference")", name), nullptr)
+                << earlier << " then " << later << "\n"
+                << planned.diagnostics.to_string();
+        }
+    }
+    // A foreign key to the column counts too.
+    const PlannedMigration referenced = plan_with_catalog(
+        plan_of("add_foreign_key: {table: orders, columns: [user_id], references: {table: users, "
+                "columns: [email]}}",
+                "rename_column: {table: users, from: email, to: email_address}"));
+    EXPECT_NE(refusal(referenced, R"("users"."email")", "add_foreign_key"), nullptr)
+        << referenced.diagnostics.to_string();
+}
+
 TEST(EarlierChanges, StillAllowsChangesOfTheNewNameReadsOfTheOldOneAndInPlaceTypeChanges) {
     const PlannedMigration planned = plan_with_catalog(R"yaml(
 name: a
