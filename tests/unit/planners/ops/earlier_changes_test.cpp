@@ -46,31 +46,31 @@ const char* laters[] = {
     "add_column: {table: orders, column: {name: c, type: int, check: \"reference <> ''\"}}",
 };
 
-TEST(EarlierChanges, RefusesEveryChangeOfAColumnAnEarlierRenameReplaces) {
-    for (const char* later : laters) {
-        const PlannedMigration planned = plan_with_catalog(plan_of(rename, later));
-        const Diagnostic* found = refusal(planned, R"("orders"."reference")", "rename_column");
-        ASSERT_NE(found, nullptr) << later << "\n" << planned.diagnostics.to_string();
-        EXPECT_NE(found->hint.find(R"(once "ref" has taken its place)"), std::string::npos);
-        EXPECT_NE(found->hint.find("run this change as a separate migration"), std::string::npos);
-    }
-}
+// Each replacing change, with what its hint says.
+struct Replacing {
+    const char* change;
+    const char* name;
+    std::vector<const char*> hint;
+};
 
-TEST(EarlierChanges, RefusesEveryChangeOfAColumnAnEarlierTypeChangeReplaces) {
-    for (const char* later : laters) {
-        const PlannedMigration planned = plan_with_catalog(plan_of(retype, later));
-        const Diagnostic* found = refusal(planned, R"("orders"."reference")", "change_type");
-        ASSERT_NE(found, nullptr) << later << "\n" << planned.diagnostics.to_string();
-        EXPECT_NE(found->hint.find("a column of type varchar(100)"), std::string::npos);
-    }
-}
-
-TEST(EarlierChanges, RefusesEveryChangeOfAColumnAnEarlierDropColumnDrops) {
-    for (const char* later : laters) {
-        const PlannedMigration planned = plan_with_catalog(plan_of(drop, later));
-        const Diagnostic* found = refusal(planned, R"("orders"."reference")", "drop_column");
-        ASSERT_NE(found, nullptr) << later << "\n" << planned.diagnostics.to_string();
-        EXPECT_NE(found->hint.find("remove this change"), std::string::npos);
+TEST(EarlierChanges, RefusesEveryChangeOfAColumnAnEarlierChangeReplaces) {
+    const Replacing replacing[] = {
+        {rename,
+         "rename_column",
+         {R"(once "ref" has taken its place)", "run this change as a separate migration"}},
+        {retype, "change_type", {"a column of type varchar(100)"}},
+        {drop, "drop_column", {"remove this change"}},
+    };
+    for (const auto& earlier : replacing) {
+        for (const char* later : laters) {
+            const PlannedMigration planned = plan_with_catalog(plan_of(earlier.change, later));
+            const Diagnostic* found = refusal(planned, R"("orders"."reference")", earlier.name);
+            ASSERT_NE(found, nullptr) << earlier.change << " then " << later << "\n"
+                                      << planned.diagnostics.to_string();
+            for (const char* words : earlier.hint) {
+                EXPECT_NE(found->hint.find(words), std::string::npos) << found->hint;
+            }
+        }
     }
 }
 
