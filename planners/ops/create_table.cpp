@@ -2,6 +2,7 @@
 // it) and usable by the new one at once; rollback drops it. One statement in one transaction,
 // constraints inline: the table is empty, so nothing is scanned. Pure.
 #include "planners/model/suggest.hpp"
+#include "planners/ops/building_blocks.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/table_constraints.hpp"
 #include "planners/sql/quote.hpp"
@@ -82,7 +83,7 @@ void plan_create_table(OpContext& context, const CreateTable& op) {
 
     if (!op.primary_key.empty()) {
         const std::string name = derived_name({op.table, "pkey"});
-        constraints.push_back({name, "PRIMARY KEY (" + column_list(op.primary_key) + ")"});
+        constraints.push_back({name, "PRIMARY KEY (" + quoted_columns(op.primary_key) + ")"});
         created.indexes.push_back({name, true, true, true, op.primary_key, ""});
         created.constraints.push_back({name, 'p', true, op.primary_key, ""});
         relations.push_back(name);
@@ -91,7 +92,7 @@ void plan_create_table(OpContext& context, const CreateTable& op) {
         if (name.empty()) {
             name = constraint_name(op.table, columns, "key");
         }
-        constraints.push_back({name, "UNIQUE (" + column_list(columns) + ")"});
+        constraints.push_back({name, "UNIQUE (" + quoted_columns(columns) + ")"});
         created.indexes.push_back({name, true, false, true, columns, ""});
         created.constraints.push_back({name, 'u', true, columns, ""});
         relations.push_back(name);

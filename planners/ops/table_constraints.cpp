@@ -8,15 +8,6 @@
 
 namespace pgphase::planners {
 
-std::string column_list(const std::vector<std::string>& columns) {
-    std::string out;
-    for (const auto& column : columns) {
-        out += out.empty() ? "" : ", ";
-        out += quote_ident(column);
-    }
-    return out;
-}
-
 std::string constraint_name(const std::string& table, const std::vector<std::string>& columns,
                             const std::string& suffix) {
     std::string joined;
@@ -75,10 +66,10 @@ std::vector<std::string> resolve_reference(OpContext& context, const ForeignKeyR
 std::string foreign_key_clause(const OpContext& context, const std::vector<std::string>& columns,
                                const ForeignKeyReference& reference,
                                const std::vector<std::string>& referenced_columns) {
-    std::string out = "FOREIGN KEY (" + column_list(columns) + ") REFERENCES " +
+    std::string out = "FOREIGN KEY (" + quoted_columns(columns) + ") REFERENCES " +
                       context.table_name(reference.table).sql();
     if (!referenced_columns.empty()) {
-        out += " (" + column_list(referenced_columns) + ")";
+        out += " (" + quoted_columns(referenced_columns) + ")";
     }
     if (reference.on_delete != "NO ACTION") {
         out += " ON DELETE " + reference.on_delete;
@@ -158,14 +149,14 @@ std::string duplicate_count_sql(const QualifiedName& table,
                                 const std::vector<std::string>& columns) {
     return "SELECT coalesce(sum(pgphase_n), 0) FROM (SELECT count(*) AS pgphase_n FROM " +
            table.sql() + " AS pgphase_t WHERE " + all_not_null(columns, "pgphase_t.") +
-           " GROUP BY " + column_list(columns) + " HAVING count(*) > 1) AS pgphase_d";
+           " GROUP BY " + quoted_columns(columns) + " HAVING count(*) > 1) AS pgphase_d";
 }
 
 std::string duplicate_examples_sql(const QualifiedName& table,
                                    const std::vector<std::string>& columns) {
     return "SELECT " + describe_values_sql(columns, "pgphase_t") +
            " || ' appears ' || count(*) || ' times' FROM " + table.sql() + " AS pgphase_t WHERE " +
-           all_not_null(columns, "pgphase_t.") + " GROUP BY " + column_list(columns) +
+           all_not_null(columns, "pgphase_t.") + " GROUP BY " + quoted_columns(columns) +
            " HAVING count(*) > 1 ORDER BY count(*) DESC "
            "LIMIT 5";
 }
@@ -174,9 +165,9 @@ void record_foreign_key(Catalog& catalog, const std::string& schema, const std::
                         const std::string& name, const std::vector<std::string>& columns,
                         const ForeignKeyReference& reference,
                         const std::vector<std::string>& referenced_columns) {
-    const std::string definition = "FOREIGN KEY (" + column_list(columns) + ") REFERENCES " +
+    const std::string definition = "FOREIGN KEY (" + quoted_columns(columns) + ") REFERENCES " +
                                    QualifiedName{schema, reference.table}.sql() + "(" +
-                                   column_list(referenced_columns) + ")";
+                                   quoted_columns(referenced_columns) + ")";
     for (auto& candidate : catalog.tables) {
         if (candidate.schema != schema) {
             continue;

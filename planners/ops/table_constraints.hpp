@@ -13,9 +13,6 @@
 
 namespace pgphase::planners {
 
-// "a", "b" -> "a", "b" (quoted, comma separated).
-std::string column_list(const std::vector<std::string>& columns);
-
 // <table>_<columns...>_<suffix>, at most 63 bytes: "orders_email_key", "orders_user_id_fkey".
 std::string constraint_name(const std::string& table, const std::vector<std::string>& columns,
                             const std::string& suffix);
