@@ -68,9 +68,13 @@ void check_against_catalog(OpContext& context, const DropColumn& op, CatalogTabl
         for (const auto& ref : op.down->column_refs) {
             if (context.find_column(table, ref, "read by down") != nullptr &&
                 uses(table.new_version.hidden_columns, ref)) {
-                context.diagnostics.error(context.change.mark,
-                                          R"("down" reads column ")" + op.table + "\".\"" + ref +
-                                              "\", which an earlier change hides or drops");
+                context.diagnostics.error(
+                    op.down->mark,
+                    R"("down" reads column ")" + op.table + "\".\"" + ref +
+                        "\", which an earlier change of this plan hides or drops",
+                    "the new app version's writes run \"down\" until contract, when that "
+                    "column is gone: read the column under its new name, or drop this column "
+                    "in a later migration");
             }
         }
     }

@@ -162,6 +162,23 @@ TEST(EarlierChanges, RefusesRebuildingOrDroppingAColumnAnEarlierChangeChanged) {
         << referenced.diagnostics.to_string();
 }
 
+// drop_column's `down` runs on the new version's writes until contract: it may not read a
+// column an earlier change hides, reported at the `down` itself.
+TEST(EarlierChanges, RefusesADropColumnDownReadingAColumnAnEarlierChangeRenames) {
+    const PlannedMigration planned = plan_with_catalog(plan_of(
+        rename,
+        "drop_column: {table: orders, column: status, down: \"coalesce(reference, 'x')\"}"));
+    const auto& all = planned.diagnostics.all();
+    const auto found = std::find_if(all.begin(), all.end(), [](const Diagnostic& d) {
+        return d.message == R"("down" reads column "orders"."reference", which an earlier change )"
+                            "of this plan hides or drops";
+    });
+    ASSERT_NE(found, all.end()) << planned.diagnostics.to_string();
+    EXPECT_EQ(found->mark.line, 5);
+    EXPECT_GT(found->mark.column, 50) << "at the down expression, not the change";
+    EXPECT_NE(found->hint.find("read the column under its new name"), std::string::npos);
+}
+
 TEST(EarlierChanges, StillAllowsChangesOfTheNewNameReadsOfTheOldOneAndInPlaceTypeChanges) {
     const PlannedMigration planned = plan_with_catalog(R"yaml(
 name: a
