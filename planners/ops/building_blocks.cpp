@@ -18,9 +18,15 @@ std::string not_backfill_write(const OpContext& context) {
            "', true) IS DISTINCT FROM " + quote_literal(backfill_tag(context));
 }
 
+std::string padded_change_number(const OpContext& context) {
+    const std::string number = std::to_string(context.change_index + 1);
+    const std::size_t width = std::to_string(context.plan.changes.size()).size();
+    return std::string(width > number.size() ? width - number.size() : 0, '0') + number;
+}
+
 SyncTrigger sync_trigger_names(const OpContext& context) {
     const std::string name =
-        derived_name({"pgphase", context.plan.name, std::to_string(context.change_index + 1)});
+        derived_name({"pgphase", context.plan.name, padded_change_number(context)});
     return {{context.options.state_schema, name}, name};
 }
 

@@ -28,6 +28,12 @@ struct SyncTrigger {
     std::string trigger;    // on the table
 };
 
+// The change's number, zero-padded to the width of the plan's last one (`07` of 12), so that
+// names built from it sort in plan order: PostgreSQL fires a table's BEFORE triggers in name
+// order, and a later change's trigger may build on what an earlier one's wrote.
+std::string padded_change_number(const OpContext& context);
+
+// The sync trigger of this change and its function: pgphase_<migration>_<number>.
 SyncTrigger sync_trigger_names(const OpContext& context);
 
 // CREATE FUNCTION + CREATE TRIGGER (BEFORE INSERT OR UPDATE, FOR EACH ROW) running `body`, a

@@ -323,7 +323,7 @@ void plan_change_type(OpContext& context, const ChangeType& op) {
     }
 
     const QualifiedName table = context.table_name(op.table);
-    const std::string change_number = std::to_string(context.change_index + 1);
+    const std::string change_number = padded_change_number(context);
     Names names{table,
                 quote_ident(op.column),
                 quote_ident(shadow_name),

@@ -52,5 +52,30 @@ TEST_F(ComposedChanges, TwoBackfillsOnOneTableFillEachOthersColumns) {
     EXPECT_EQ(scalar("SELECT count(*) FROM users"), "1001");
 }
 
+// PostgreSQL fires a table's BEFORE triggers in name order. With ten or more changes, the
+// triggers of changes 10 and 9 must still fire in plan order: here change 10 (set_not_null with
+// an up) only fills what change 9's trigger (the new column's up) left NULL.
+TEST_F(ComposedChanges, TenChangesOnOneTableFireTheirTriggersInPlanOrder) {
+    std::string yaml = "name: many_changes\nchanges:\n";
+    for (int i = 1; i <= 8; ++i) {
+        yaml += "  - add_column: {table: users, column: {name: extra" + std::to_string(i) +
+                ", type: text}}\n";
+    }
+    yaml += "  - add_column: {table: users, column: {name: domain, type: text}, "
+            "up: \"split_part(email, '@', 2)\"}\n"
+            "  - set_not_null: {table: users, column: domain, up: \"'unknown'\"}\n";
+    const std::string plan = write_plan("many", yaml);
+    const CommandResult started = pgphase({"start", plan});
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    connect("old app")->execute("INSERT INTO users (email) VALUES ('late@late.example')");
+    EXPECT_EQ(scalar("SELECT domain FROM users WHERE email = 'late@late.example'"), "late.example");
+
+    ASSERT_EQ(pgphase({"backfill", plan}).exit_code, 0);
+    ASSERT_EQ(pgphase({"complete", plan}).exit_code, 0);
+    EXPECT_EQ(scalar("SELECT count(*) FROM users WHERE domain IS DISTINCT FROM "
+                     "split_part(email, '@', 2)"),
+              "0");
+}
+
 } // namespace
 } // namespace pgphase::testing
