@@ -9,10 +9,8 @@
 #include "planners/lint/source.hpp"
 #include "planners/lint/sql_tree.hpp"
 #include "planners/sql/quote.hpp"
+#include "tests/integration/support.hpp"
 
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -21,7 +19,6 @@
 #include <regex>
 #include <set>
 #include <sstream>
-#include <sys/wait.h>
 
 namespace pgphase::testing {
 namespace {
@@ -29,55 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path corpus = fs::path(PGPHASE_SOURCE_DIR) / ".." / "shared" / "corpus" / "prisma";
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-std::string with_database(const std::string& dsn, const std::string& database) {
-    const auto query = dsn.find('?');
-    const std::string base = dsn.substr(0, query);
-    const std::string rest = query == std::string::npos ? "" : dsn.substr(query);
-    const auto slash = base.rfind('/');
-    if (base.find("://") == std::string::npos || slash < base.find("://") + 3) {
-        return dsn + " dbname=" + database;
-    }
-    return base.substr(0, slash + 1) + database + rest;
-}
-
-std::string shell_quote(const std::string& arg) {
-    std::string out = "'";
-    for (char c : arg) {
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return out + "'";
-}
-
-struct CommandRun {
-    int exit_code = -1;
-    std::string output;
-};
-
-CommandRun run_pgphase(const std::vector<std::string>& args) {
-    std::string command = shell_quote(PGPHASE_BINARY);
-    for (const std::string& arg : args) {
-        command += " " + shell_quote(arg);
-    }
-    command += " 2>&1";
-    CommandRun run;
-    FILE* pipe = ::popen(command.c_str(), "r"); // NOLINT(cert-env33-c): the test's own binary
-    std::array<char, 4096> buffer{};
-    std::size_t got = 0;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-        run.output.append(buffer.data(), got);
-    }
-    const int status = ::pclose(pipe);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return run;
-}
 
 // Everything both databases must agree on, one line per object, sorted. Left out on purpose
 // (docs/convert.md): column order (pgphase's shadow columns append), sequences and how a key
@@ -445,7 +393,7 @@ TEST_F(ConvertRoundTrip, CorpusMigrationsEndInTheSameSchema) {
     for (const fs::path& file : files) {
         const std::string name = file.filename().string();
         const std::string project = project_of(name);
-        const std::string sql = slurp(file);
+        const std::string sql = read_file(file.string());
         const auto converted = planners::convert::convert_sql(file.string(), sql);
         ASSERT_FALSE(converted.errors.has_errors()) << name;
 
@@ -484,10 +432,11 @@ TEST_F(ConvertRoundTrip, CorpusMigrationsEndInTheSameSchema) {
         std::ofstream(plan) << converted.yaml;
         std::string trouble;
         for (const char* command : {"start", "backfill", "complete"}) {
-            const CommandRun run = run_pgphase({command, plan.string(), "--dsn", dsn_b});
+            const CommandResult run =
+                run_pgphase({command, plan.string(), "--dsn", dsn_b}, m_dir.string());
             if (run.exit_code != 0) {
                 trouble = std::string(command) + " exited " + std::to_string(run.exit_code) +
-                          ":\n" + run.output;
+                          ":\n" + run.out + run.err;
                 break;
             }
         }

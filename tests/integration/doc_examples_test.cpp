@@ -10,17 +10,11 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
 
 namespace pgphase::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Shell {
-    int code = -1;
-    std::string out; // stdout and stderr, interleaved
-};
 
 std::string read_text(const fs::path& path) {
     std::ifstream in(path);
@@ -44,28 +38,18 @@ protected:
         std::ofstream(m_dir / relative, std::ios::binary) << text;
     }
 
-    // The environment a reader's shell has: pgphase on PATH, DATABASE_URL set, in dir().
-    std::string environment() const {
-        return "cd '" + m_dir.string() + "' && export PATH='" +
-               fs::path(PGPHASE_BINARY).parent_path().string() + "':\"$PATH\" DATABASE_URL='" +
-               dsn() + "' && ";
-    }
-
-    // Runs `script` with bash -e as a reader would paste it.
-    Shell run(const std::string& script, const std::string& variables = "") {
-        std::ofstream(m_dir / ".block.sh") << script;
-        const std::string command =
-            environment() + variables + " bash -e .block.sh >.block.out 2>&1 </dev/null";
-        const int status = std::system(command.c_str());
-        return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-                read_text(m_dir / ".block.out")};
+    // Runs `script` with bash -e from dir() as a reader would paste it.
+    CommandResult run(const std::string& script, const std::string& variables = "") {
+        return run_script(m_dir.string(), script, variables);
     }
 
     // Starts one command in the background, from dir() (exec'd: the pid is the command's).
-    int spawn(const std::string& command) { return spawn_shell(environment() + "exec " + command); }
+    int spawn(const std::string& command) {
+        return spawn_shell(user_shell(m_dir.string()) + "exec " + command);
+    }
 
     // Runs a `sql` block with psql, as a reader would.
-    Shell psql(const DocBlock& block) {
+    CommandResult psql(const DocBlock& block) {
         std::ofstream(m_dir / ".block.sql") << block.text;
         return run("psql -X -q -v ON_ERROR_STOP=1 \"$DATABASE_URL\" -f .block.sql\n");
     }
@@ -94,32 +78,32 @@ TEST_F(DocExamples, ThePipelineStoryPrintsWhatTheDocsShow) {
                               "columns: [name]}\n");
     const std::string ci = "GITHUB_ACTOR=alice GITHUB_RUN_ID=7712";
 
-    const Shell expand = run("pgphase advance plans/rename.yaml --to backfill\n", ci);
-    ASSERT_EQ(expand.code, 0) << expand.out;
+    const CommandResult expand = run("pgphase advance plans/rename.yaml --to backfill\n", ci);
+    ASSERT_EQ(expand.exit_code, 0) << expand.out;
 
-    const Shell new_version = psql(doc_block("docs/versioned-schemas.md", "new-version"));
-    EXPECT_EQ(new_version.code, 0) << new_version.out;
+    const CommandResult new_version = psql(doc_block("docs/versioned-schemas.md", "new-version"));
+    EXPECT_EQ(new_version.exit_code, 0) << new_version.out;
     EXPECT_NE(new_version.out.find("ada@example.com"), std::string::npos) << new_version.out;
-    const Shell old_version = psql(doc_block("docs/versioned-schemas.md", "old-version"));
-    EXPECT_EQ(old_version.code, 0) << old_version.out;
+    const CommandResult old_version = psql(doc_block("docs/versioned-schemas.md", "old-version"));
+    EXPECT_EQ(old_version.exit_code, 0) << old_version.out;
     EXPECT_NE(old_version.out.find("ada@example.com"), std::string::npos) << old_version.out;
 
     // An hour after expand (the soak counts from it, on the database's clock).
     db().execute("UPDATE pgphase.migrations SET expanded_at = expanded_at - interval '1 hour'");
-    const Shell held = run("pgphase complete plans/rename.yaml\n");
-    EXPECT_EQ(held.code, 3) << held.out;
+    const CommandResult held = run("pgphase complete plans/rename.yaml\n");
+    EXPECT_EQ(held.exit_code, 3) << held.out;
     EXPECT_TRUE(holds_doc_output(held.out, doc_block("docs/pipelines.md", "soak-guard")));
 
-    const Shell overlap = run("pgphase start plans/index.yaml\n");
-    EXPECT_EQ(overlap.code, 3) << overlap.out;
+    const CommandResult overlap = run("pgphase start plans/index.yaml\n");
+    EXPECT_EQ(overlap.exit_code, 3) << overlap.out;
     EXPECT_TRUE(holds_doc_output(overlap.out, doc_block("docs/pipelines.md", "overlap")));
     EXPECT_TRUE(holds_doc_output(overlap.out, doc_block("docs/troubleshooting.md", "overlap")));
 
-    const Shell forced =
+    const CommandResult forced =
         run("pgphase complete plans/rename.yaml --force\n", "PGPHASE_ACTOR=oncall-bob");
-    ASSERT_EQ(forced.code, 0) << forced.out;
-    const Shell history = run("pgphase history 20261123_rename_users_email\n");
-    EXPECT_EQ(history.code, 0) << history.out;
+    ASSERT_EQ(forced.exit_code, 0) << forced.out;
+    const CommandResult history = run("pgphase history 20261123_rename_users_email\n");
+    EXPECT_EQ(history.exit_code, 0) << history.out;
     EXPECT_TRUE(holds_doc_output(history.out, doc_block("docs/pipelines.md", "history")));
 }
 
@@ -148,7 +132,7 @@ TEST_F(DocExamples, TroubleshootingShowsTheMessagesPgphasePrints) {
     db().execute("CREATE TABLE orders (id bigint PRIMARY KEY, total numeric NOT NULL)");
     db().execute("INSERT INTO orders SELECT g, g FROM generate_series(1, 2000) g");
     write("plans/currency.yaml", with_rate("200"));
-    ASSERT_EQ(run("pgphase start plans/currency.yaml\n").code, 0);
+    ASSERT_EQ(run("pgphase start plans/currency.yaml\n").exit_code, 0);
 
     const int first = spawn("pgphase backfill plans/currency.yaml");
     ASSERT_TRUE(eventually([&] {
@@ -156,14 +140,14 @@ TEST_F(DocExamples, TroubleshootingShowsTheMessagesPgphasePrints) {
                       "'pgphase[" +
                       std::to_string(first) + "] backfill 20261124_add_orders_currency'") == "1";
     })) << spawned_output();
-    const Shell second = run("pgphase backfill plans/currency.yaml\n");
-    EXPECT_EQ(second.code, 3) << second.out;
+    const CommandResult second = run("pgphase backfill plans/currency.yaml\n");
+    EXPECT_EQ(second.exit_code, 3) << second.out;
     EXPECT_TRUE(
         holds_doc_output(second.out, doc_block("docs/troubleshooting.md", "second-runner")));
 
     // docs/backfill.md's control commands, from another shell, on the running backfill.
-    const Shell control = run(doc_block("docs/backfill.md", "control").text);
-    EXPECT_EQ(control.code, 0) << control.out;
+    const CommandResult control = run(doc_block("docs/backfill.md", "control").text);
+    EXPECT_EQ(control.exit_code, 0) << control.out;
     EXPECT_NE(control.out.find("20261124_add_orders_currency: tune recorded"), std::string::npos)
         << control.out;
     EXPECT_TRUE(eventually([&] {
@@ -173,8 +157,8 @@ TEST_F(DocExamples, TroubleshootingShowsTheMessagesPgphasePrints) {
     EXPECT_EQ(wait_for_exit(first, std::chrono::seconds(30)), 130) << spawned_output();
 
     write("plans/currency.yaml", with_rate("0")); // settings may change after start
-    const Shell backfill = run("pgphase backfill plans/currency.yaml\n");
-    ASSERT_EQ(backfill.code, 0) << backfill.out;
+    const CommandResult backfill = run("pgphase backfill plans/currency.yaml\n");
+    ASSERT_EQ(backfill.exit_code, 0) << backfill.out;
 
     // An open transaction that has read orders holds ACCESS SHARE until it ends.
     auto holder = connect("report");
@@ -184,7 +168,7 @@ TEST_F(DocExamples, TroubleshootingShowsTheMessagesPgphasePrints) {
     const DocBlock query = doc_block("docs/troubleshooting.md", "blocking-sessions");
     bool found = false;
     eventually([&] {
-        const Shell listed = psql(query);
+        const CommandResult listed = psql(query);
         found = listed.out.find(std::to_string(holder->backend_pid())) != std::string::npos;
         return found;
     });
@@ -193,7 +177,7 @@ TEST_F(DocExamples, TroubleshootingShowsTheMessagesPgphasePrints) {
     EXPECT_TRUE(
         holds_doc_output(spawned_output(), doc_block("docs/troubleshooting.md", "lock-timeout")));
     holder->execute("COMMIT");
-    EXPECT_EQ(run("pgphase complete plans/currency.yaml\n").code, 0);
+    EXPECT_EQ(run("pgphase complete plans/currency.yaml\n").exit_code, 0);
 }
 
 // docs/prisma.md's workflow from a Prisma project: lint flags the generated migration,
@@ -212,12 +196,12 @@ TEST_F(DocExamples, ThePrismaWorkflowRunsAsWritten) {
     db().execute(init);
     db().execute("INSERT INTO \"User\" (email) VALUES ('ada@example.com')");
 
-    const Shell lint = run(doc_block("docs/prisma.md", "prisma-lint").text);
-    EXPECT_EQ(lint.code, 1) << "lint flags the rename:\n" << lint.out;
+    const CommandResult lint = run(doc_block("docs/prisma.md", "prisma-lint").text);
+    EXPECT_EQ(lint.exit_code, 1) << "lint flags the rename:\n" << lint.out;
     EXPECT_NE(lint.out.find("[rename-column]"), std::string::npos) << lint.out;
 
-    const Shell convert = run(doc_block("docs/prisma.md", "prisma-convert").text);
-    EXPECT_EQ(convert.code, 0) << convert.out;
+    const CommandResult convert = run(doc_block("docs/prisma.md", "prisma-convert").text);
+    EXPECT_EQ(convert.exit_code, 0) << convert.out;
     const std::string converted = read_text(dir() / "plans/rename_user_email.yaml");
     EXPECT_NE(
         converted.find("  - rename_column:\n      table: \"User\"\n      from: email\n      to: "
@@ -227,8 +211,8 @@ TEST_F(DocExamples, ThePrismaWorkflowRunsAsWritten) {
 
     // The page's plan: the converted change, named like the migration, with its directory.
     write("plans/rename_user_email.yaml", doc_block("docs/prisma.md", "prisma-plan").text);
-    const Shell expand = run(doc_block("docs/prisma.md", "prisma-expand").text);
-    ASSERT_EQ(expand.code, 0) << expand.out;
+    const CommandResult expand = run(doc_block("docs/prisma.md", "prisma-expand").text);
+    ASSERT_EQ(expand.exit_code, 0) << expand.out;
 
     db().execute(
         "CREATE TABLE _prisma_migrations (id VARCHAR(36) PRIMARY KEY NOT NULL, checksum "
@@ -238,16 +222,16 @@ TEST_F(DocExamples, ThePrismaWorkflowRunsAsWritten) {
     db().execute("INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs) "
                  "VALUES ('11111111-1111-1111-1111-111111111111', repeat('f', 64), now(), "
                  "'20261125093000_rename_user_email', '')");
-    const Shell conflict = run(doc_block("docs/prisma.md", "prisma-contract").text);
-    EXPECT_EQ(conflict.code, 2) << conflict.out;
+    const CommandResult conflict = run(doc_block("docs/prisma.md", "prisma-contract").text);
+    EXPECT_EQ(conflict.exit_code, 2) << conflict.out;
     EXPECT_TRUE(holds_doc_output(conflict.out, doc_block("docs/prisma.md", "prisma-conflict")));
 
     db().execute("DELETE FROM _prisma_migrations");
-    const Shell contract = run(doc_block("docs/prisma.md", "prisma-contract").text);
-    ASSERT_EQ(contract.code, 0) << contract.out;
+    const CommandResult contract = run(doc_block("docs/prisma.md", "prisma-contract").text);
+    ASSERT_EQ(contract.exit_code, 0) << contract.out;
     EXPECT_EQ(column_names("\"User\""), (std::vector<std::string>{"id", "emailAddress"}));
     EXPECT_EQ(scalar("SELECT \"emailAddress\" FROM \"User\""), "ada@example.com");
-    const Shell sum =
+    const CommandResult sum =
         run("sha256sum prisma/migrations/20261125093000_rename_user_email/migration.sql\n");
     EXPECT_EQ(scalar("SELECT checksum FROM _prisma_migrations"), sum.out.substr(0, 64));
 }
@@ -276,8 +260,8 @@ TEST_F(DocExamples, LintPrintsTheExampleOutput) {
           "\n"
           "-- CreateIndex\n"
           "CREATE INDEX \"User_displayName_idx\" ON \"User\"(\"displayName\");\n");
-    const Shell lint = run("pgphase lint prisma/migrations\n");
-    EXPECT_EQ(lint.code, 1) << lint.out;
+    const CommandResult lint = run("pgphase lint prisma/migrations\n");
+    EXPECT_EQ(lint.exit_code, 1) << lint.out;
     EXPECT_TRUE(holds_doc_output(lint.out, doc_block("docs/lint.md", "lint-profile")));
 }
 

@@ -5,9 +5,6 @@
 #include "tests/support/doc_blocks.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <sys/wait.h>
 
 namespace pgphase::testing {
 namespace {
@@ -21,21 +18,13 @@ TEST_F(GettingStarted, TheWalkthroughRunsAsWritten) {
     }
     const auto dir = std::filesystem::path(write_plan("unused", "")).parent_path() / "walk";
     std::filesystem::create_directories(dir);
-    const std::string bin = std::filesystem::path(PGPHASE_BINARY).parent_path().string();
     for (std::size_t i = 0; i < blocks.size(); ++i) {
-        std::ofstream(dir / "block.sh") << blocks[i];
-        const std::string command = "cd '" + dir.string() + "' && PATH='" + bin +
-                                    "':\"$PATH\" DATABASE_URL='" + dsn() +
-                                    "' bash -e block.sh >block.out 2>&1";
-        const int status = std::system(command.c_str());
-        std::ifstream out(dir / "block.out");
-        std::stringstream text;
-        text << out.rdbuf();
-        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "block " << i + 1 << ":\n"
-                                                                   << blocks[i] << "printed:\n"
-                                                                   << text.str();
+        const CommandResult run = run_script(dir.string(), blocks[i]);
+        ASSERT_EQ(run.exit_code, 0) << "block " << i + 1 << ":\n"
+                                    << blocks[i] << "printed:\n"
+                                    << run.out;
         if (i == 3) {
-            EXPECT_NE(text.str().find("new app"), std::string::npos) << text.str();
+            EXPECT_NE(run.out.find("new app"), std::string::npos) << run.out;
         }
     }
     EXPECT_EQ(column_names("accounts"),

@@ -1,41 +1,20 @@
 // `pgphase lint` as a user runs it: exit codes, formats, --disable, ignore comments. Needs no
 // database, so these run without PGPHASE_TEST_DSN.
+#include "tests/integration/support.hpp"
+
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <vector>
 
 namespace pgphase::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct LintRun {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string quoted(const std::string& arg) {
-    std::string out = "'";
-    for (char c : arg) {
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return out + "'";
-}
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 class LintCli : public ::testing::Test {
 protected:
@@ -54,19 +33,10 @@ protected:
         return path.string();
     }
 
-    LintRun lint(const std::vector<std::string>& args) {
-        std::string command = quoted(PGPHASE_BINARY) + " lint";
-        for (const std::string& arg : args) {
-            command += " " + quoted(arg);
-        }
-        command +=
-            " >" + quoted((m_dir / "out").string()) + " 2>" + quoted((m_dir / "err").string());
-        const int status = std::system(command.c_str()); // NOLINT(concurrency-mt-unsafe)
-        LintRun run;
-        run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        run.out = slurp(m_dir / "out");
-        run.err = slurp(m_dir / "err");
-        return run;
+    CommandResult lint(const std::vector<std::string>& args) {
+        std::vector<std::string> command{"lint"};
+        command.insert(command.end(), args.begin(), args.end());
+        return run_pgphase(command, m_dir.string());
     }
 
     fs::path m_dir;
@@ -76,14 +46,14 @@ TEST_F(LintCli, ExitsZeroWhenNothingBlocks) {
     const std::string file = write("ok.sql", "SET lock_timeout = '2s';\n"
                                              "CREATE INDEX CONCURRENTLY i ON users (email);\n"
                                              "ALTER TABLE users ADD COLUMN note text;\n");
-    const LintRun run = lint({file});
+    const CommandResult run = lint({file});
     EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
     EXPECT_EQ(run.out, "0 errors, 0 warnings, 0 infos in 1 file (3 statements)\n");
 }
 
 TEST_F(LintCli, ExitsZeroOnWarningsOnly) {
     const std::string file = write("w.sql", "DROP INDEX users_email;\n");
-    const LintRun run = lint({file});
+    const CommandResult run = lint({file});
     EXPECT_EQ(run.exit_code, 0) << run.out;
     EXPECT_NE(run.out.find(":1:1: warning: [drop-index-non-concurrent]"), std::string::npos);
 }
@@ -91,7 +61,7 @@ TEST_F(LintCli, ExitsZeroOnWarningsOnly) {
 TEST_F(LintCli, ExitsOneWhenAnErrorRuleFiresAndPrintsWhereAndWhy) {
     const std::string file = write("e.sql", "SET lock_timeout = '2s';\n"
                                             "CREATE INDEX i ON users (email);\n");
-    const LintRun run = lint({file});
+    const CommandResult run = lint({file});
     EXPECT_EQ(run.exit_code, 1);
     EXPECT_NE(run.out.find(file + ":2:1: error: [create-index-non-concurrent] creating index i on "
                                   "users blocks writes to the table while the index is built\n"
@@ -104,7 +74,7 @@ TEST_F(LintCli, ExitsOneWhenAnErrorRuleFiresAndPrintsWhereAndWhy) {
 
 TEST_F(LintCli, ExitsTwoOnASyntaxErrorAndSaysWhere) {
     const std::string file = write("bad.sql", "SELECT 1;\nALTER TABLE users ADD COLUMN;\n");
-    const LintRun run = lint({file});
+    const CommandResult run = lint({file});
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_NE(run.out.find(file + ":2:29: error: [syntax-error] syntax error at or near \";\""),
               std::string::npos)
@@ -113,7 +83,7 @@ TEST_F(LintCli, ExitsTwoOnASyntaxErrorAndSaysWhere) {
 
 TEST_F(LintCli, ExitsTwoOnAnUnreadablePathButLintsTheOthers) {
     const std::string file = write("e.sql", "DROP TABLE users;\n");
-    const LintRun run = lint({(m_dir / "nope.sql").string(), file});
+    const CommandResult run = lint({(m_dir / "nope.sql").string(), file});
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_NE(run.out.find("error: could not read \"" + (m_dir / "nope.sql").string()),
               std::string::npos);
@@ -121,7 +91,7 @@ TEST_F(LintCli, ExitsTwoOnAnUnreadablePathButLintsTheOthers) {
 }
 
 TEST_F(LintCli, ExitsTwoOnAnUnknownDisabledRule) {
-    const LintRun run = lint({write("e.sql", "SELECT 1;"), "--disable", "drop-tabel"});
+    const CommandResult run = lint({write("e.sql", "SELECT 1;"), "--disable", "drop-tabel"});
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_NE(run.err.find("--disable names unknown rule \"drop-tabel\""), std::string::npos);
 }
@@ -130,7 +100,7 @@ TEST_F(LintCli, DisableAndIgnoreCommentsSilenceRules) {
     const std::string file = write("d.sql", "-- pgphase:ignore drop-column\n"
                                             "ALTER TABLE users DROP COLUMN legacy;\n"
                                             "DROP TABLE old_sessions;\n");
-    const LintRun run =
+    const CommandResult run =
         lint({file, "--disable", "drop-table", "--disable", "missing-lock-timeout"});
     EXPECT_EQ(run.exit_code, 0) << run.out;
     EXPECT_EQ(run.out.find("[drop-"), std::string::npos);
@@ -138,7 +108,7 @@ TEST_F(LintCli, DisableAndIgnoreCommentsSilenceRules) {
 
 TEST_F(LintCli, JsonFormat) {
     const std::string file = write("j.sql", "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n");
-    const LintRun run = lint({"--format", "json", file});
+    const CommandResult run = lint({"--format", "json", file});
     EXPECT_EQ(run.exit_code, 1);
     const nlohmann::json out = nlohmann::json::parse(run.out);
     ASSERT_EQ(out.at("findings").size(), 2U);
@@ -150,7 +120,7 @@ TEST_F(LintCli, JsonFormat) {
 
 TEST_F(LintCli, GithubFormat) {
     const std::string file = write("g.sql", "SET lock_timeout = '1s';\nDROP TABLE t;\n");
-    const LintRun run = lint({"--format", "github", file});
+    const CommandResult run = lint({"--format", "github", file});
     EXPECT_EQ(run.exit_code, 1);
     EXPECT_EQ(run.out.rfind("::error file=" + file +
                                 ",line=2,col=1,title=drop-table::dropping t "
@@ -165,7 +135,7 @@ TEST_F(LintCli, APrismaMigrationRunsInOneTransaction) {
     write("migrations/20240102_b/migration.sql",
           "-- CreateIndex\nCREATE INDEX CONCURRENTLY t_name ON t (name);\n"
           "-- AlterTable\nALTER TABLE t ALTER COLUMN name SET DATA TYPE VARCHAR(200);\n");
-    const LintRun run = lint({(m_dir / "migrations").string()});
+    const CommandResult run = lint({(m_dir / "migrations").string()});
     EXPECT_EQ(run.exit_code, 1) << run.out;
     EXPECT_NE(run.out.find("20240102_b/migration.sql:2:1: error: [concurrently-in-transaction]"),
               std::string::npos)
@@ -175,7 +145,7 @@ TEST_F(LintCli, APrismaMigrationRunsInOneTransaction) {
 }
 
 TEST_F(LintCli, ListRules) {
-    const LintRun run = lint({"--list-rules"});
+    const CommandResult run = lint({"--list-rules"});
     EXPECT_EQ(run.exit_code, 0);
     EXPECT_NE(run.out.find("create-index-non-concurrent"), std::string::npos);
 }

@@ -487,17 +487,9 @@ changes:
   - rename_column: {table: users, from: email, to: email_address}
 )";
     std::ofstream(dir / "migrations" / "pgphase" / "currency.yaml") << currency_plan;
-    const std::string bin = std::filesystem::path(PGPHASE_BINARY).parent_path().string();
     auto run_job = [&](const std::string& script) {
-        std::ofstream(dir / "job.sh") << script;
-        const std::string command = "cd '" + dir.string() + "' && PATH='" + bin +
-                                    "':\"$PATH\" DATABASE_URL='" + dsn() +
-                                    "' bash -e job.sh >job.out 2>&1";
-        const int status = std::system(command.c_str());
-        std::ifstream out(dir / "job.out");
-        std::stringstream text;
-        text << out.rdbuf();
-        return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str());
+        const CommandResult run = run_script(dir.string(), script);
+        return std::make_pair(run.exit_code, run.out);
     };
 
     // Release N: expand and backfill both, then status.

@@ -19,6 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+} // namespace
+
 std::string with_database(const std::string& dsn, const std::string& database) {
     const auto query = dsn.find('?');
     const std::string base = dsn.substr(0, query);
@@ -49,7 +51,21 @@ std::string shell_quote(const std::string& arg) {
     return out + "'";
 }
 
-} // namespace
+CommandResult run_pgphase(const std::vector<std::string>& args, const std::string& dir) {
+    std::string command = shell_quote(PGPHASE_BINARY);
+    for (const auto& arg : args) {
+        command += " " + shell_quote(arg);
+    }
+    const std::string out = dir + "/stdout";
+    const std::string err = dir + "/stderr";
+    command += " >" + shell_quote(out) + " 2>" + shell_quote(err);
+    const int status = std::system(command.c_str());
+    CommandResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = read_file(out);
+    result.err = read_file(err);
+    return result;
+}
 
 std::string sqlstate_of(orchestrator::Session& session, const std::string& sql) {
     try {
@@ -134,20 +150,10 @@ std::string DatabaseTest::write_plan(const std::string& name, const std::string&
 }
 
 CommandResult DatabaseTest::pgphase(const std::vector<std::string>& args) {
-    std::string command = shell_quote(PGPHASE_BINARY);
-    for (const auto& arg : args) {
-        command += " " + shell_quote(arg);
-    }
-    command += " --dsn " + shell_quote(m_dsn);
-    const std::string out = m_dir + "/stdout";
-    const std::string err = m_dir + "/stderr";
-    command += " >" + shell_quote(out) + " 2>" + shell_quote(err);
-    const int status = std::system(command.c_str());
-    CommandResult result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = read_file(out);
-    result.err = read_file(err);
-    return result;
+    std::vector<std::string> with_dsn = args;
+    with_dsn.push_back("--dsn");
+    with_dsn.push_back(m_dsn);
+    return run_pgphase(with_dsn, m_dir);
 }
 
 int DatabaseTest::spawn_pgphase(const std::vector<std::string>& args) {
@@ -160,6 +166,24 @@ int DatabaseTest::spawn_pgphase(const std::vector<std::string>& args) {
 
 int DatabaseTest::spawn_shell(const std::string& script) {
     return spawn({"/bin/bash", "-c", script});
+}
+
+std::string DatabaseTest::user_shell(const std::string& dir) const {
+    return "cd " + shell_quote(dir) +
+           " && export PATH=" + shell_quote(fs::path(PGPHASE_BINARY).parent_path().string()) +
+           ":\"$PATH\" DATABASE_URL=" + shell_quote(m_dsn) + " && ";
+}
+
+CommandResult DatabaseTest::run_script(const std::string& dir, const std::string& script,
+                                       const std::string& variables) {
+    std::ofstream(dir + "/.script.sh") << script;
+    const std::string command =
+        user_shell(dir) + variables + " bash -e .script.sh >.script.out 2>&1 </dev/null";
+    const int status = std::system(command.c_str());
+    CommandResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = read_file(dir + "/.script.out");
+    return result;
 }
 
 int DatabaseTest::spawn(std::vector<std::string> argv_storage) {

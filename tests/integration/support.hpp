@@ -24,6 +24,19 @@ struct CommandResult {
 // Runs `sql` on `session`: "ok", or the SQLSTATE it failed with (what a client sees).
 std::string sqlstate_of(orchestrator::Session& session, const std::string& sql);
 
+// `dsn` (a URL or a key=value string) naming `database` instead.
+std::string with_database(const std::string& dsn, const std::string& database);
+
+// A file's bytes, "" when it cannot be read.
+std::string read_file(const std::string& path);
+
+// `arg` in single quotes for sh.
+std::string shell_quote(const std::string& arg);
+
+// Runs build/pgphase with `args` as given (no --dsn added, for commands that need no database
+// or name their own), its stdout and stderr kept in files in `dir`.
+CommandResult run_pgphase(const std::vector<std::string>& args, const std::string& dir);
+
 class DatabaseTest : public ::testing::Test {
 protected:
     void SetUp() override;
@@ -49,6 +62,14 @@ protected:
     // Starts `bash -c script` in the background; returns the pid (the command's own when the
     // script ends in `exec command`).
     int spawn_shell(const std::string& script);
+
+    // The start of a command line as a user's shell would run it: in `dir`, with pgphase on
+    // PATH and DATABASE_URL at this test's database ("cd DIR && export ... && ").
+    std::string user_shell(const std::string& dir) const;
+    // Runs `script` with `bash -e` there, `variables` ("A=1 B=2") set for it; `out` holds what
+    // it printed on stdout and stderr, interleaved.
+    CommandResult run_script(const std::string& dir, const std::string& script,
+                             const std::string& variables = "");
 
     // Waits for a spawned process; its exit code (128+signal if killed), or nullopt on timeout.
     static std::optional<int> wait_for_exit(int pid, std::chrono::milliseconds deadline);
