@@ -258,12 +258,9 @@ std::vector<KeyColumn> resolve_key(Session& session, const planners::BackfillTas
             throw CommandError(ExitCode::failed,
                                "table " + task.table.display() + " does not exist");
         }
-        if (std::stoi(server.text(0, 0)) < 140000) {
+        if (std::stoi(server.text(0, 0)) < planners::tid_range_scan_version) {
             throw CommandError(ExitCode::failed,
-                               "table " + task.table.display() +
-                                   " has no primary key, and walking it by ctid page ranges "
-                                   "needs PostgreSQL 14 or later (the server is " +
-                                   server.text(0, 1) + ")",
+                               planners::keyless_walk_refusal(task.table, server.text(0, 1)),
                                "add a primary key to the table, or upgrade the server");
         }
         return {};

@@ -45,6 +45,13 @@ std::string QualifiedName::sql() const {
     return quote_ident(schema) + "." + quote_ident(name);
 }
 
+std::string keyless_walk_refusal(const QualifiedName& table, const std::string& server_version) {
+    return "table " + table.display() +
+           " has no primary key, and walking it by ctid page ranges needs PostgreSQL 14 or "
+           "later (the server is " +
+           server_version + ")";
+}
+
 std::string QualifiedName::display() const {
     return name.empty() ? schema : schema + "." + name;
 }

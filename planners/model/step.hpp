@@ -68,6 +68,14 @@ struct BackfillTask {
     std::string trigger_tag{};
 };
 
+// A table without a primary key is walked by ctid page ranges, which only the TID range scan
+// of PostgreSQL 14 makes cheap. The planner refuses such a backfill on an older server when it
+// knows the version, the engine again before its first batch (the key may have gone since).
+constexpr int tid_range_scan_version = 140000;
+
+// The refusal both give, naming the table and the server version.
+std::string keyless_walk_refusal(const QualifiedName& table, const std::string& server_version);
+
 // An index built CONCURRENTLY: a failed build leaves it INVALID, so the engine drops and
 // rebuilds such a leftover instead of trusting IF NOT EXISTS.
 struct ConcurrentIndex {

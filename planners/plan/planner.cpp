@@ -75,24 +75,21 @@ std::vector<const Step*> PlannedMigration::phase_steps(Phase phase) const {
 
 namespace {
 
-// A table without a primary key is walked by ctid page ranges, which only PostgreSQL 14's TID
-// range scan makes cheap: say so at plan time (and so at start), not once expand has run.
+// Refuses a backfill the engine could only walk by ctid on a server too old for that, at plan
+// time (and so at start), not once expand has run.
 void check_walkable(const Catalog* catalog, const BackfillTask& task, const Change& change,
                     Diagnostics& diagnostics) {
-    constexpr int tid_range_scan_version = 140000;
     if (catalog == nullptr || catalog->server_version_num == 0 ||
         catalog->server_version_num >= tid_range_scan_version || !task.key.empty()) {
         return;
     }
     const CatalogTable* table = catalog->table(task.table.schema, task.table.name);
     if (table != nullptr && table->primary_key.empty()) {
-        diagnostics.error(change.mark,
-                          "table " + task.table.display() +
-                              " has no primary key, and walking it by ctid page ranges needs "
-                              "PostgreSQL 14 or later (the server is " +
-                              std::to_string(catalog->server_version_num) + ")",
-                          "add a primary key to the table (in an earlier migration), or "
-                          "upgrade the server");
+        diagnostics.error(
+            change.mark,
+            keyless_walk_refusal(task.table, std::to_string(catalog->server_version_num)),
+            "add a primary key to the table (in an earlier migration), or "
+            "upgrade the server");
     }
 }
 
