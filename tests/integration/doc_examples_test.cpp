@@ -9,19 +9,11 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace pgphase::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 class DocExamples : public DatabaseTest {
 protected:
@@ -202,7 +194,7 @@ TEST_F(DocExamples, ThePrismaWorkflowRunsAsWritten) {
 
     const CommandResult convert = run(doc_block("docs/prisma.md", "prisma-convert").text);
     EXPECT_EQ(convert.exit_code, 0) << convert.out;
-    const std::string converted = read_text(dir() / "plans/rename_user_email.yaml");
+    const std::string converted = read_file((dir() / "plans/rename_user_email.yaml").string());
     EXPECT_NE(
         converted.find("  - rename_column:\n      table: \"User\"\n      from: email\n      to: "
                        "\"emailAddress\"\n"),
