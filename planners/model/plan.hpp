@@ -241,7 +241,8 @@ struct Change {
     SourceMark mark;
 };
 
-// The operation's name as written in a plan ("rename_column").
+// The operation's name as written in a plan ("rename_column"), from its unit
+// (planners/ops/registry.cpp).
 std::string operation_name(const Operation& operation);
 
 struct BackfillSettings {
@@ -283,6 +284,7 @@ struct Plan {
 
 // A stable fingerprint of what the plan changes (name, schema, changes; not settings, which
 // may be tuned while a migration is in flight). Hex, FNV-1a 64: detects edits, not tampering.
+// Each operation's unit gives its canonical text (planners/ops/registry.cpp).
 std::string checksum(const Plan& plan);
 
 } // namespace pgphase::planners

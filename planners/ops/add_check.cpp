@@ -6,13 +6,16 @@
 // that would break the check during expand (so an old app version that does not know the rule
 // keeps working), and a backfill applies it to existing rows where the check is false, before
 // VALIDATE. Without `up`, existing violators make VALIDATE fail with a count and examples.
+#include "planners/load/reader.hpp"
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/constraint_blocks.hpp"
 #include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -130,5 +133,86 @@ void plan_add_check(OpContext& context, const AddCheck& op) {
         contract.sql = drop_sync_trigger(fix, table);
     }
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_add_check(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "add_check", {"table", "name", "check", "up"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto name = reader.identifier("name", true);
+    auto check = reader.expression("check", true);
+    std::vector<std::pair<std::string, Expression>> up;
+    bool up_ok = true;
+    if (YAML::Node up_node = reader.get("up"); up_node.IsDefined()) {
+        if (up_node.IsScalar()) {
+            // One expression: the value of the one column the check reads.
+            auto value = reader.expression("up", false);
+            up_ok = value.has_value();
+            if (value && check) {
+                if (check->column_refs.size() != 1) {
+                    loader.error(up_node,
+                                 "\"up\" must name the column it sets: the check reads " +
+                                     std::to_string(check->column_refs.size()) + " columns",
+                                 "write up as a mapping, e.g. up: {price: \"abs(price)\"}");
+                    up_ok = false;
+                } else {
+                    up.emplace_back(check->column_refs.front(), *value);
+                }
+            }
+        } else if (up_node.IsMap() && up_node.size() > 0) {
+            std::vector<std::string> names;
+            for (const auto& item : up_node) {
+                names.push_back(item.first.Scalar());
+            }
+            MapReader columns(loader, up_node, "up", names);
+            for (const auto& column : names) {
+                if (auto problem = identifier_problem(column)) {
+                    loader.error(up_node, "bad column name in \"up\": " + *problem);
+                    up_ok = false;
+                } else if (auto value = columns.expression(column, true)) {
+                    up.emplace_back(column, *value);
+                } else {
+                    up_ok = false;
+                }
+            }
+            columns.finish();
+        } else {
+            loader.error(up_node,
+                         "\"up\" must be an expression or a mapping of column to "
+                         "expression",
+                         "write e.g. up: \"greatest(price, 0)\"");
+            up_ok = false;
+        }
+    }
+    reader.finish();
+    if (!table || !name || !check || !up_ok) {
+        return std::nullopt;
+    }
+    AddCheck op;
+    op.table = *table;
+    op.name = *name;
+    op.check = *check;
+    op.up = std::move(up);
+    return op;
+}
+
+std::string canonical_add_check(const AddCheck& op) {
+    std::string out = "add_check " + quote_ident(op.table) + " " + quote_ident(op.name) + " " +
+                      quote_literal(op.check.sql) + " up=";
+    for (const auto& [column, value] : op.up) {
+        out += " " + quote_ident(column) + "=" + quote_literal(value.sql);
+    }
+    return out;
+}
+
+} // namespace
+
+extern constinit const OperationUnit add_check_unit =
+    operation_unit<AddCheck, load_add_check, plan_add_check, canonical_add_check>("add_check");
 
 } // namespace pgphase::planners

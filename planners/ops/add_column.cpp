@@ -11,13 +11,18 @@
 // Column constraints follow the same rule: `check` and `references` are added NOT VALID at
 // expand (new writes are checked at once) and validated after the backfill; `unique` is a
 // concurrent unique index built after the backfill, attached as a constraint at contract.
+#include "planners/load/fields.hpp"
+#include "planners/load/reader.hpp"
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/canonical.hpp"
 #include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/ops/table_constraints.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -318,5 +323,57 @@ void plan_add_column(OpContext& context, const AddColumn& op) {
         }
     }
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_add_column(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "add_column", {"table", "column", "up"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    std::optional<ColumnDefinition> column;
+    if (YAML::Node column_node = reader.require("column"); column_node.IsDefined()) {
+        column = load_column(loader, column_node);
+    }
+    auto up = reader.expression("up", false);
+    reader.finish();
+    if (!table || !column) {
+        return std::nullopt;
+    }
+    if (!column->nullable && !column->default_value && !up) {
+        loader.error(node,
+                     "add_column of NOT NULL column \"" + column->name +
+                         R"(" needs a default or an "up" expression)",
+                     "existing rows need a value: give \"default\" (a constant is instant) or "
+                     "\"up\" (filled by backfill)");
+        return std::nullopt;
+    }
+    return AddColumn{*table, *column, up};
+}
+
+std::string canonical_add_column(const AddColumn& op) {
+    std::string out = "add_column " + quote_ident(op.table) + " " + quote_ident(op.column.name) +
+                      " " + quote_literal(op.column.type.sql) +
+                      (op.column.nullable ? " null" : " not_null");
+    out += " default=" + (op.column.default_value ? quote_literal(op.column.default_value->sql)
+                                                  : std::string("-"));
+    out += " up=" + (op.up ? quote_literal(op.up->sql) : std::string("-"));
+    out += canonical::column_constraints(op.column); // empty for plans without them: checksums hold
+    return out;
+}
+
+void claim_add_column(const AddColumn& op, NameClaims& claims) {
+    claims.claim("column:" + op.table + "." + op.column.name,
+                 "column \"" + op.table + "\".\"" + op.column.name + "\"");
+}
+
+} // namespace
+
+extern constinit const OperationUnit add_column_unit =
+    operation_unit<AddColumn, load_add_column, plan_add_column, canonical_add_column,
+                   claim_add_column>("add_column");
 
 } // namespace pgphase::planners

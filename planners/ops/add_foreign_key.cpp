@@ -2,26 +2,22 @@
 // checked from then on) and VALIDATE in the backfill phase (a scan that reads and writes do
 // not wait for). With `index: true` an index on the referencing columns is built concurrently
 // first, so ON DELETE checks on the referenced table and joins do not scan. Pure.
+#include "planners/load/fields.hpp"
+#include "planners/load/reader.hpp"
+#include "planners/ops/canonical.hpp"
 #include "planners/ops/constraint_blocks.hpp"
 #include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
 #include <set>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
 namespace {
-
-std::string joined(const std::vector<std::string>& parts) {
-    std::string out;
-    for (const auto& part : parts) {
-        out += out.empty() ? "" : "_";
-        out += part;
-    }
-    return out;
-}
 
 // Referenced columns need a unique or primary key constraint, or a unique index without a
 // predicate, on exactly those columns (in any order), as PostgreSQL requires.
@@ -166,5 +162,102 @@ void plan_add_foreign_key(OpContext& context, const AddForeignKey& op) {
     Step& validate = add_validate_constraint(context, op.table, op.name, orphan, op.columns, found);
     validate.summary += " (no orphan rows)";
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<std::string> referential_action(Loader& loader, MapReader& reader,
+                                              const std::string& key) {
+    static const std::vector<std::string> actions = {"no_action", "restrict", "cascade", "set_null",
+                                                     "set_default"};
+    auto text = reader.string(key, false);
+    if (!text) {
+        return "NO ACTION";
+    }
+    std::string word = *text;
+    std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) {
+        return c == ' ' ? '_' : static_cast<char>(std::tolower(c));
+    });
+    if (std::find(actions.begin(), actions.end(), word) == actions.end()) {
+        loader.error(reader.get(key), "unknown " + key + " action \"" + *text + "\"",
+                     did_you_mean(word, actions));
+        return std::nullopt;
+    }
+    std::string sql;
+    for (char c : word) {
+        sql += c == '_' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return sql;
+}
+
+std::optional<Operation> load_add_foreign_key(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "add_foreign_key",
+                     {"table", "name", "columns", "references", "on_delete", "on_update", "index"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto columns = column_list(loader, reader, "columns", true);
+    std::optional<std::string> references_table;
+    std::vector<std::string> references_columns;
+    bool references_ok = false;
+    if (YAML::Node references = reader.require("references"); references.IsDefined()) {
+        MapReader target(loader, references, "references", {"table", "columns"});
+        if (target.ok()) {
+            references_table = target.identifier("table", true);
+            references_ok = references_table.has_value();
+            if (target.get("columns").IsDefined()) {
+                auto listed = column_list(loader, target, "columns", false);
+                references_ok = references_ok && listed.has_value();
+                if (listed) {
+                    references_columns = *listed;
+                }
+            }
+            target.finish();
+        }
+    }
+    auto on_delete = referential_action(loader, reader, "on_delete");
+    auto on_update = referential_action(loader, reader, "on_update");
+    auto index = reader.boolean("index");
+    std::optional<std::string> name = reader.identifier("name", false);
+    if (!name && table && columns) {
+        name = derived_name({*table, joined(*columns), "fkey"}); // PostgreSQL's default
+    }
+    reader.finish();
+    if (!table || !columns || !references_ok || !on_delete || !on_update || !name) {
+        return std::nullopt;
+    }
+    if (!references_columns.empty() && references_columns.size() != columns->size()) {
+        loader.error(reader.get("references"),
+                     "foreign key \"" + *name + "\" has " + std::to_string(columns->size()) +
+                         " columns but references " + std::to_string(references_columns.size()),
+                     "list one referenced column for each column, in the same order");
+        return std::nullopt;
+    }
+    AddForeignKey op;
+    op.table = *table;
+    op.name = *name;
+    op.columns = *columns;
+    op.references_table = *references_table;
+    op.references_columns = references_columns;
+    op.on_delete = *on_delete;
+    op.on_update = *on_update;
+    op.index = index.value_or(false);
+    return op;
+}
+
+std::string canonical_add_foreign_key(const AddForeignKey& op) {
+    return "add_foreign_key " + quote_ident(op.table) + " " + quote_ident(op.name) +
+           canonical::columns(op.columns) + " " + quote_ident(op.references_table) +
+           canonical::columns(op.references_columns) + " " + quote_literal(op.on_delete) + " " +
+           quote_literal(op.on_update) + (op.index ? " index" : " no_index");
+}
+
+} // namespace
+
+extern constinit const OperationUnit add_foreign_key_unit =
+    operation_unit<AddForeignKey, load_add_foreign_key, plan_add_foreign_key,
+                   canonical_add_foreign_key>("add_foreign_key");
 
 } // namespace pgphase::planners

@@ -7,11 +7,18 @@
 // EXCLUSIVE lock), and the short ACCESS EXCLUSIVE lock the attach needs joins the others of
 // contract. A primary key first needs its columns NOT NULL: a CHECK (col IS NOT NULL) NOT VALID
 // at expand, VALIDATE in backfill, SET NOT NULL at contract (no scan, the check proves it).
+#include "planners/load/fields.hpp"
+#include "planners/load/reader.hpp"
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/canonical.hpp"
 #include "planners/ops/constraint_blocks.hpp"
 #include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
+
+#include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -165,5 +172,68 @@ void plan_add_unique(OpContext& context, const AddUnique& op) {
 void plan_add_primary_key(OpContext& context, const AddPrimaryKey& op) {
     plan_keyed_constraint(context, {op.table, op.name, op.columns, true});
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+// add_unique and add_primary_key: {table, name, columns}.
+template <typename Op>
+std::optional<Operation> load_keyed_constraint(Loader& loader, const YAML::Node& node,
+                                               const std::string& what, const std::string& suffix) {
+    MapReader reader(loader, node, what, {"table", "name", "columns"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto columns = column_list(loader, reader, "columns", true);
+    std::optional<std::string> name = reader.identifier("name", false);
+    if (!name && table && columns) {
+        // PostgreSQL's defaults: <table>_pkey, <table>_<columns>_key.
+        name = suffix == "pkey" ? derived_name({*table, suffix})
+                                : derived_name({*table, joined(*columns), suffix});
+    }
+    reader.finish();
+    if (!table || !columns || !name) {
+        return std::nullopt;
+    }
+    Op op;
+    op.table = *table;
+    op.name = *name;
+    op.columns = *columns;
+    return op;
+}
+
+std::optional<Operation> load_add_unique(Loader& loader, const YAML::Node& node) {
+    return load_keyed_constraint<AddUnique>(loader, node, "add_unique", "key");
+}
+
+std::string canonical_add_unique(const AddUnique& op) {
+    return "add_unique " + quote_ident(op.table) + " " + quote_ident(op.name) +
+           canonical::columns(op.columns);
+}
+
+std::optional<Operation> load_add_primary_key(Loader& loader, const YAML::Node& node) {
+    return load_keyed_constraint<AddPrimaryKey>(loader, node, "add_primary_key", "pkey");
+}
+
+std::string canonical_add_primary_key(const AddPrimaryKey& op) {
+    return "add_primary_key " + quote_ident(op.table) + " " + quote_ident(op.name) +
+           canonical::columns(op.columns);
+}
+
+void claim_add_primary_key(const AddPrimaryKey& op, NameClaims& claims) {
+    claims.claim("relation:" + op.name, "index \"" + op.name + "\"");
+    claims.claim("primary_key:" + op.table, "a primary key of \"" + op.table + "\"");
+}
+
+} // namespace
+
+extern constinit const OperationUnit add_unique_unit =
+    operation_unit<AddUnique, load_add_unique, plan_add_unique, canonical_add_unique,
+                   claim_relation<AddUnique, &AddUnique::name, RelationKind::index>>("add_unique");
+extern constinit const OperationUnit add_primary_key_unit =
+    operation_unit<AddPrimaryKey, load_add_primary_key, plan_add_primary_key,
+                   canonical_add_primary_key, claim_add_primary_key>("add_primary_key");
 
 } // namespace pgphase::planners

@@ -2,11 +2,14 @@
 // engine: keyset batches, checkpoints, throttling. Each assignment is written as "the value the
 // row should have" (the row's own value outside `where`), so the pending predicate selects only
 // rows that differ, reruns write nothing, and `verify` can compare every row. Pure.
+#include "planners/load/reader.hpp"
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -79,5 +82,74 @@ void plan_backfill_data(OpContext& context, const BackfillData& op) {
     step.lock = LockLevel::row_exclusive;
     step.backfill = std::move(task);
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_backfill_data(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "backfill", {"table", "set", "where"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    BackfillData out;
+    bool set_ok = false;
+    if (YAML::Node set = reader.require("set"); set.IsDefined()) {
+        if (!set.IsMap() || set.size() == 0) {
+            loader.error(set, "\"set\" must map one or more columns to expressions",
+                         "write e.g. set: {status: \"lower(status)\"}");
+        } else {
+            MapReader columns(loader, set, "set", {});
+            set_ok = true;
+            for (const auto& item : set) {
+                if (!item.first.IsScalar()) {
+                    set_ok = false; // reported by the reader
+                    continue;
+                }
+                const std::string column = item.first.Scalar();
+                if (std::any_of(out.set.begin(), out.set.end(),
+                                [&](const auto& done) { return done.first == column; })) {
+                    set_ok = false; // a duplicate key, reported by the reader
+                    continue;
+                }
+                if (auto problem = identifier_problem(column)) {
+                    loader.error(item.first, "bad column name in \"set\": " + *problem);
+                    set_ok = false;
+                    continue;
+                }
+                auto expression = columns.expression(column, true);
+                if (!expression) {
+                    set_ok = false;
+                    continue;
+                }
+                out.set.emplace_back(column, *expression);
+            }
+        }
+    }
+    auto where = reader.expression("where", false);
+    reader.finish();
+    if (!table || !set_ok) {
+        return std::nullopt;
+    }
+    out.table = *table;
+    out.where = where;
+    return out;
+}
+
+std::string canonical_backfill_data(const BackfillData& op) {
+    std::string out = "backfill " + quote_ident(op.table);
+    for (const auto& [column, expression] : op.set) {
+        out += " " + quote_ident(column) + "=" + quote_literal(expression.sql);
+    }
+    out += " where=" + (op.where ? quote_literal(op.where->sql) : std::string("-"));
+    return out;
+}
+
+} // namespace
+
+extern constinit const OperationUnit backfill_data_unit =
+    operation_unit<BackfillData, load_backfill_data, plan_backfill_data, canonical_backfill_data>(
+        "backfill");
 
 } // namespace pgphase::planners

@@ -11,14 +11,17 @@
 // failed backfill batch (rolled back whole) says which row to fix.
 #include "planners/lint/sql_tree.hpp"
 #include "planners/lint/type_change.hpp"
+#include "planners/load/reader.hpp"
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/carry_over.hpp"
 #include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
 #include <pg_query.h>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -416,5 +419,39 @@ void plan_change_type(OpContext& context, const ChangeType& op) {
         contract.sql.push_back(std::move(statement));
     }
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_change_type(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "change_type", {"table", "column", "type", "up", "down"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto column = reader.identifier("column", true);
+    auto type = reader.type_name("type", true);
+    auto up = reader.expression("up", false);
+    auto down = reader.expression("down", false);
+    reader.finish();
+    if (!table || !column || !type) {
+        return std::nullopt;
+    }
+    return ChangeType{*table, *column, *type, up, down};
+}
+
+std::string canonical_change_type(const ChangeType& op) {
+    return "change_type " + quote_ident(op.table) + " " + quote_ident(op.column) + " " +
+           quote_literal(op.type.sql) +
+           " up=" + (op.up ? quote_literal(op.up->sql) : std::string("-")) +
+           " down=" + (op.down ? quote_literal(op.down->sql) : std::string("-"));
+}
+
+} // namespace
+
+extern constinit const OperationUnit change_type_unit =
+    operation_unit<ChangeType, load_change_type, plan_change_type, canonical_change_type>(
+        "change_type");
 
 } // namespace pgphase::planners

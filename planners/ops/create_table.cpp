@@ -1,14 +1,19 @@
 // Plans CREATE TABLE at expand: a new table is invisible to the old app version (it never names
 // it) and usable by the new one at once; rollback drops it. One statement in one transaction,
 // constraints inline: the table is empty, so nothing is scanned. Pure.
+#include "planners/load/fields.hpp"
+#include "planners/load/reader.hpp"
 #include "planners/model/suggest.hpp"
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/canonical.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/ops/table_constraints.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
 #include <set>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -217,5 +222,220 @@ void plan_create_table(OpContext& context, const CreateTable& op) {
         }
     }
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_create_table(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "create_table",
+                     {"table", "columns", "primary_key", "unique", "checks", "foreign_keys"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    CreateTable op;
+    bool ok = true;
+    if (auto table = reader.identifier("table", true)) {
+        op.table = *table;
+    } else {
+        ok = false;
+    }
+    if (YAML::Node columns = reader.require("columns"); columns.IsDefined()) {
+        if (!columns.IsSequence() || columns.size() == 0) {
+            loader.error(columns, "\"columns\" must be a non-empty list of columns",
+                         "write e.g. \"columns: [{name: id, type: bigint, identity: always, "
+                         "primary_key: true}]\"");
+            ok = false;
+        } else {
+            for (const auto& item : columns) {
+                auto column = load_column(loader, item, true);
+                if (!column) {
+                    ok = false;
+                    continue;
+                }
+                for (const auto& earlier : op.columns) {
+                    if (earlier.name == column->name) {
+                        loader.error(item, "column \"" + column->name + "\" is defined twice");
+                        ok = false;
+                    }
+                }
+                op.columns.push_back(std::move(*column));
+            }
+        }
+    } else {
+        ok = false;
+    }
+    if (YAML::Node pk = reader.get("primary_key"); pk.IsDefined()) {
+        auto names = load_name_list(loader, pk, "primary_key");
+        ok = ok && names.has_value();
+        op.primary_key = names.value_or(std::vector<std::string>{});
+        for (const auto& column : op.columns) {
+            if (column.primary_key) {
+                loader.error(pk,
+                             "the primary key is given twice: by \"primary_key\" and by column "
+                             "\"" +
+                                 column.name + "\"",
+                             "keep one: \"primary_key: [a, b]\" for a composite key, or "
+                             "\"primary_key: true\" on the column");
+                ok = false;
+            }
+        }
+    }
+    for (const auto& column : op.columns) {
+        if (column.primary_key) {
+            op.primary_key.push_back(column.name);
+        }
+    }
+    if (op.primary_key.size() > 1 && !reader.get("primary_key").IsDefined()) {
+        loader.error(reader.get("columns"), "more than one column says \"primary_key: true\"",
+                     "for a composite key write \"primary_key: [a, b]\" on the table");
+        ok = false;
+    }
+    auto list_of_maps = [&](const std::string& key, auto&& each) {
+        YAML::Node list = reader.get(key);
+        if (!list.IsDefined()) {
+            return;
+        }
+        if (!list.IsSequence()) {
+            loader.error(list, "\"" + key + "\" must be a list");
+            ok = false;
+            return;
+        }
+        for (const auto& item : list) {
+            each(item);
+        }
+    };
+    list_of_maps("unique", [&](const YAML::Node& item) {
+        MapReader unique(loader, item, "unique", {"name", "columns"});
+        if (!unique.ok()) {
+            ok = false;
+            return;
+        }
+        UniqueKey key;
+        key.name = unique.identifier("name", false).value_or("");
+        if (YAML::Node list = unique.require("columns"); list.IsDefined()) {
+            auto names = load_name_list(loader, list, "columns");
+            ok = ok && names.has_value();
+            key.columns = names.value_or(std::vector<std::string>{});
+        } else {
+            ok = false;
+        }
+        unique.finish();
+        op.unique.push_back(std::move(key));
+    });
+    list_of_maps("checks", [&](const YAML::Node& item) {
+        MapReader check(loader, item, "check", {"name", "expression"});
+        if (!check.ok()) {
+            ok = false;
+            return;
+        }
+        auto name = check.identifier("name", false);
+        auto expression = check.expression("expression", true);
+        check.finish();
+        if (!expression) {
+            ok = false;
+            return;
+        }
+        op.checks.push_back(TableCheck{name.value_or(""), *expression});
+    });
+    list_of_maps("foreign_keys", [&](const YAML::Node& item) {
+        MapReader fk(loader, item, "foreign key", {"name", "columns", "references"});
+        if (!fk.ok()) {
+            ok = false;
+            return;
+        }
+        TableForeignKey key;
+        key.name = fk.identifier("name", false).value_or("");
+        if (YAML::Node list = fk.require("columns"); list.IsDefined()) {
+            auto names = load_name_list(loader, list, "columns");
+            ok = ok && names.has_value();
+            key.columns = names.value_or(std::vector<std::string>{});
+        } else {
+            ok = false;
+        }
+        if (YAML::Node ref = fk.require("references"); ref.IsDefined()) {
+            auto reference = load_reference(loader, ref, true);
+            ok = ok && reference.has_value();
+            if (reference) {
+                key.references = *reference;
+                if (!reference->columns.empty() &&
+                    reference->columns.size() != key.columns.size()) {
+                    loader.error(ref,
+                                 "foreign key has " + std::to_string(key.columns.size()) +
+                                     " columns but references " +
+                                     std::to_string(reference->columns.size()),
+                                 "list as many referenced columns as referencing ones");
+                    ok = false;
+                }
+            }
+        } else {
+            ok = false;
+        }
+        fk.finish();
+        op.foreign_keys.push_back(std::move(key));
+    });
+    reader.finish();
+    if (!ok) {
+        return std::nullopt;
+    }
+    auto defined = [&](const std::string& name) {
+        return std::any_of(op.columns.begin(), op.columns.end(),
+                           [&](const ColumnDefinition& c) { return c.name == name; });
+    };
+    auto check_columns = [&](const std::vector<std::string>& columns, const std::string& what,
+                             const YAML::Node& at) {
+        std::vector<std::string> all;
+        for (const auto& column : op.columns) {
+            all.push_back(column.name);
+        }
+        for (const auto& column : columns) {
+            if (!defined(column)) {
+                loader.error(
+                    at, what + " names column \"" + column + "\", which the table does not define",
+                    did_you_mean_hint(column, all));
+                ok = false;
+            }
+        }
+    };
+    check_columns(op.primary_key, "\"primary_key\"",
+                  reader.get("primary_key").IsDefined() ? reader.get("primary_key") : node);
+    for (const auto& key : op.unique) {
+        check_columns(key.columns, "a unique key", reader.get("unique"));
+    }
+    for (const auto& key : op.foreign_keys) {
+        check_columns(key.columns, "a foreign key", reader.get("foreign_keys"));
+    }
+    return ok ? std::optional<Operation>(op) : std::nullopt;
+}
+
+std::string canonical_create_table(const CreateTable& op) {
+    std::string out = "create_table " + quote_ident(op.table);
+    for (const auto& column : op.columns) {
+        out += " column(" + quote_ident(column.name) + " " + quote_literal(column.type.sql) +
+               (column.nullable ? " null" : " not_null") + " default=" +
+               (column.default_value ? quote_literal(column.default_value->sql) : "-") +
+               (column.primary_key ? " pk" : "") + " identity=" + column.identity +
+               canonical::column_constraints(column) + ")";
+    }
+    out += " pk=" + canonical::names(op.primary_key);
+    for (const auto& unique : op.unique) {
+        out += " unique(" + quote_ident(unique.name) + canonical::names(unique.columns) + ")";
+    }
+    for (const auto& check : op.checks) {
+        out += " check(" + quote_ident(check.name) + quote_literal(check.expression.sql) + ")";
+    }
+    for (const auto& fk : op.foreign_keys) {
+        out += " fk(" + quote_ident(fk.name) + canonical::names(fk.columns) +
+               canonical::reference(fk.references) + ")";
+    }
+    return out;
+}
+
+} // namespace
+
+extern constinit const OperationUnit create_table_unit =
+    operation_unit<CreateTable, load_create_table, plan_create_table, canonical_create_table,
+                   claim_relation<CreateTable, &CreateTable::table, RelationKind::table>>(
+        "create_table");
 
 } // namespace pgphase::planners

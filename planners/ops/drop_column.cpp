@@ -4,13 +4,16 @@
 // columns, through a trigger that fills the column only when the write did not set it (decided
 // from what the write changed, never from search_path). Rollback drops the trigger and keeps
 // every row: the column was never touched. Pure.
+#include "planners/load/reader.hpp"
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/ops/table_constraints.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -147,5 +150,42 @@ void plan_drop_column(OpContext& context, const DropColumn& op) {
     contract.sql.push_back("ALTER TABLE " + table.sql() + " DROP COLUMN IF EXISTS " +
                            quote_ident(op.column));
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_drop_column(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "drop_column", {"table", "column", "down"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto table = reader.identifier("table", true);
+    auto column = reader.identifier("column", true);
+    auto down = reader.expression("down", false);
+    reader.finish();
+    if (!table || !column) {
+        return std::nullopt;
+    }
+    if (down && std::find(down->column_refs.begin(), down->column_refs.end(), *column) !=
+                    down->column_refs.end()) {
+        loader.error(reader.get("down"),
+                     R"("down" reads column ")" + *column + "\", the column being dropped",
+                     "\"down\" computes the dropped column from the columns that remain");
+        return std::nullopt;
+    }
+    return DropColumn{*table, *column, down};
+}
+
+std::string canonical_drop_column(const DropColumn& op) {
+    return "drop_column " + quote_ident(op.table) + " " + quote_ident(op.column) +
+           " down=" + (op.down ? quote_literal(op.down->sql) : std::string("-"));
+}
+
+} // namespace
+
+extern constinit const OperationUnit drop_column_unit =
+    operation_unit<DropColumn, load_drop_column, plan_drop_column, canonical_drop_column>(
+        "drop_column");
 
 } // namespace pgphase::planners

@@ -1,11 +1,15 @@
 // Plans DROP CONSTRAINT at contract: until then the old app version may rely on it, and
 // the new version still satisfies it (a CHECK or FOREIGN KEY the new version no longer needs
 // is one it can still meet), so nothing is done at expand. Pure.
+#include "planners/load/fields.hpp"
+#include "planners/load/reader.hpp"
 #include "planners/ops/constraint_blocks.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -38,5 +42,23 @@ void plan_drop_constraint(OpContext& context, const DropConstraint& op) {
     contract.sql.push_back("ALTER TABLE " + table.sql() + " DROP CONSTRAINT IF EXISTS " +
                            quote_ident(op.name));
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_drop_constraint(Loader& loader, const YAML::Node& node) {
+    return load_identifiers<DropConstraint>(loader, node, "drop_constraint", "table", "name");
+}
+
+std::string canonical_drop_constraint(const DropConstraint& op) {
+    return "drop_constraint " + quote_ident(op.table) + " " + quote_ident(op.name);
+}
+
+} // namespace
+
+extern constinit const OperationUnit drop_constraint_unit =
+    operation_unit<DropConstraint, load_drop_constraint, plan_drop_constraint,
+                   canonical_drop_constraint>("drop_constraint");
 
 } // namespace pgphase::planners

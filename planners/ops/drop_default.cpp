@@ -1,9 +1,15 @@
 // Plans DROP DEFAULT at contract. The old app version may rely on the default (an insert that
 // omits a NOT NULL column), and a new version that no longer relies on it is not hurt by it
 // staying until every old instance is gone. Catalog metadata only. Pure.
+#include "planners/load/fields.hpp"
+#include "planners/load/reader.hpp"
 #include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
+
+#include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -38,5 +44,23 @@ void plan_drop_default(OpContext& context, const DropDefault& op) {
     step.sql.push_back("ALTER TABLE " + table.sql() + " ALTER COLUMN " + quote_ident(op.column) +
                        " DROP DEFAULT");
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_drop_default(Loader& loader, const YAML::Node& node) {
+    return load_identifiers<DropDefault>(loader, node, "drop_default", "table", "column");
+}
+
+std::string canonical_drop_default(const DropDefault& op) {
+    return "drop_default " + quote_ident(op.table) + " " + quote_ident(op.column);
+}
+
+} // namespace
+
+extern constinit const OperationUnit drop_default_unit =
+    operation_unit<DropDefault, load_drop_default, plan_drop_default, canonical_drop_default>(
+        "drop_default");
 
 } // namespace pgphase::planners

@@ -1,11 +1,15 @@
 // Plans DROP INDEX CONCURRENTLY at contract, outside a transaction: the old app version may
 // still depend on the index for its query plans until then. Reads and writes go on while it
 // runs. Indexes that back a constraint are refused (drop_constraint removes both). Pure.
+#include "planners/load/fields.hpp"
+#include "planners/load/reader.hpp"
 #include "planners/model/suggest.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -86,5 +90,22 @@ void plan_drop_index(OpContext& context, const DropIndex& op) {
     step.transactional = false;
     step.sql.push_back("DROP INDEX CONCURRENTLY IF EXISTS " + index.sql());
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_drop_index(Loader& loader, const YAML::Node& node) {
+    return load_identifiers<DropIndex>(loader, node, "drop_index", "name");
+}
+
+std::string canonical_drop_index(const DropIndex& op) {
+    return "drop_index " + quote_ident(op.name);
+}
+
+} // namespace
+
+extern constinit const OperationUnit drop_index_unit =
+    operation_unit<DropIndex, load_drop_index, plan_drop_index, canonical_drop_index>("drop_index");
 
 } // namespace pgphase::planners

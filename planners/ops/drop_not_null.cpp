@@ -9,12 +9,16 @@
 //                  hold NULL), SET NOT NULL (uses the validated check), DROP the check.
 // Step 1 has nothing to do going forward; it exists to carry that undo. Its VALIDATE runs only
 // if step 2's undo added the check, so a crash between the two forward steps rolls back too.
+#include "planners/load/fields.hpp"
+#include "planners/load/reader.hpp"
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -87,5 +91,23 @@ void plan_drop_not_null(OpContext& context, const DropNotNull& op) {
     drop.sql.push_back(alter + "ALTER COLUMN " + column + " DROP NOT NULL");
     drop.undo.push_back(add_not_null_check(table, op.column, check));
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_drop_not_null(Loader& loader, const YAML::Node& node) {
+    return load_identifiers<DropNotNull>(loader, node, "drop_not_null", "table", "column");
+}
+
+std::string canonical_drop_not_null(const DropNotNull& op) {
+    return "drop_not_null " + quote_ident(op.table) + " " + quote_ident(op.column);
+}
+
+} // namespace
+
+extern constinit const OperationUnit drop_not_null_unit =
+    operation_unit<DropNotNull, load_drop_not_null, plan_drop_not_null, canonical_drop_not_null>(
+        "drop_not_null");
 
 } // namespace pgphase::planners

@@ -1,10 +1,15 @@
 // Plans DROP TABLE: the new app version stops seeing the table at expand (its version schema has
 // no view for it) while the old version keeps using it; contract drops it. Nothing runs before
 // contract, so rollback only has to bring the view back. Pure.
+#include "planners/load/fields.hpp"
+#include "planners/load/reader.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/ops/table_constraints.hpp"
+#include "planners/sql/quote.hpp"
 
 #include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -81,5 +86,22 @@ void plan_drop_table(OpContext& context, const DropTable& op) {
     contract.lock = LockLevel::access_exclusive;
     contract.sql.push_back("DROP TABLE IF EXISTS " + table.sql());
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_drop_table(Loader& loader, const YAML::Node& node) {
+    return load_identifiers<DropTable>(loader, node, "drop_table", "table");
+}
+
+std::string canonical_drop_table(const DropTable& op) {
+    return "drop_table " + quote_ident(op.table);
+}
+
+} // namespace
+
+extern constinit const OperationUnit drop_table_unit =
+    operation_unit<DropTable, load_drop_table, plan_drop_table, canonical_drop_table>("drop_table");
 
 } // namespace pgphase::planners

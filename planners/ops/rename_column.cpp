@@ -11,13 +11,17 @@
 // Indexes and constraints on the old column are built again on the new one before contract
 // (carry_over): indexes CONCURRENTLY after the backfill, CHECK and foreign keys NOT VALID then
 // VALIDATE; contract only renames them back to their names.
+#include "planners/load/fields.hpp"
+#include "planners/load/reader.hpp"
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/carry_over.hpp"
 #include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -194,5 +198,29 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
         contract.sql.push_back(std::move(statement));
     }
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_rename_column(Loader& loader, const YAML::Node& node) {
+    return load_rename_in_table<RenameColumn>(loader, node, "rename_column");
+}
+
+std::string canonical_rename_column(const RenameColumn& op) {
+    return "rename_column " + quote_ident(op.table) + " " + quote_ident(op.from) + " " +
+           quote_ident(op.to);
+}
+
+void claim_rename_column(const RenameColumn& op, NameClaims& claims) {
+    claims.claim("column:" + op.table + "." + op.to,
+                 "column \"" + op.table + "\".\"" + op.to + "\"");
+}
+
+} // namespace
+
+extern constinit const OperationUnit rename_column_unit =
+    operation_unit<RenameColumn, load_rename_column, plan_rename_column, canonical_rename_column,
+                   claim_rename_column>("rename_column");
 
 } // namespace pgphase::planners

@@ -2,9 +2,15 @@
 // (ON CONFLICT ON CONSTRAINT, error handling that matches the name), so the old name stays
 // until no old app version runs; renaming at expand would break the old version instead.
 // Pure.
+#include "planners/load/fields.hpp"
+#include "planners/load/reader.hpp"
 #include "planners/ops/constraint_blocks.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
+
+#include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -39,5 +45,24 @@ void plan_rename_constraint(OpContext& context, const RenameConstraint& op) {
     contract.sql.push_back("ALTER TABLE " + table.sql() + " RENAME CONSTRAINT " +
                            quote_ident(op.from) + " TO " + quote_ident(op.to));
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_rename_constraint(Loader& loader, const YAML::Node& node) {
+    return load_rename_in_table<RenameConstraint>(loader, node, "rename_constraint");
+}
+
+std::string canonical_rename_constraint(const RenameConstraint& op) {
+    return "rename_constraint " + quote_ident(op.table) + " " + quote_ident(op.from) + " " +
+           quote_ident(op.to);
+}
+
+} // namespace
+
+extern constinit const OperationUnit rename_constraint_unit =
+    operation_unit<RenameConstraint, load_rename_constraint, plan_rename_constraint,
+                   canonical_rename_constraint>("rename_constraint");
 
 } // namespace pgphase::planners

@@ -2,9 +2,14 @@
 // version schema's view carries it) and the old one under the old name (the base table); contract
 // renames the base table, metadata only, under lock_timeout. From then on old clients that name
 // the table break, which is what contract means for them. Pure.
+#include "planners/load/reader.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/ops/table_constraints.hpp"
 #include "planners/sql/quote.hpp"
+
+#include <algorithm>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -50,5 +55,38 @@ void plan_rename_table(OpContext& context, const RenameTable& op) {
     contract.lock = LockLevel::access_exclusive;
     contract.sql.push_back("ALTER TABLE " + table.sql() + " RENAME TO " + quote_ident(op.to));
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_rename_table(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "rename_table", {"from", "to"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    auto from = reader.identifier("from", true);
+    auto to = reader.identifier("to", true);
+    reader.finish();
+    if (from && to && *from == *to) {
+        loader.error(reader.get("to"), "rename_table renames \"" + *from + "\" to itself");
+        return std::nullopt;
+    }
+    if (!from || !to) {
+        return std::nullopt;
+    }
+    return RenameTable{*from, *to};
+}
+
+std::string canonical_rename_table(const RenameTable& op) {
+    return "rename_table " + quote_ident(op.from) + " " + quote_ident(op.to);
+}
+
+} // namespace
+
+extern constinit const OperationUnit rename_table_unit =
+    operation_unit<RenameTable, load_rename_table, plan_rename_table, canonical_rename_table,
+                   claim_relation<RenameTable, &RenameTable::to, RelationKind::table>>(
+        "rename_table");
 
 } // namespace pgphase::planners

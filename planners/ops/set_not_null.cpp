@@ -7,13 +7,17 @@
 // fills the column from `up` for writes that leave it NULL (an old app version that never sets
 // it) from expand on, a backfill fixes existing NULLs, and only then is the check added and
 // validated, so no other change's backfill trips over a NULL not yet fixed.
+#include "planners/load/fields.hpp"
+#include "planners/load/reader.hpp"
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
 #include <optional>
+#include <yaml-cpp/yaml.h>
 
 namespace pgphase::planners {
 
@@ -174,5 +178,34 @@ void plan_set_not_null(OpContext& context, const SetNotNull& op) {
         contract.sql.push_back(std::move(statement));
     }
 }
+
+// The operation's unit: its YAML fields, its part of the checksum, its registration.
+
+namespace {
+
+std::optional<Operation> load_set_not_null(Loader& loader, const YAML::Node& node) {
+    MapReader reader(loader, node, "set_not_null", {"table", "column", "up"});
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    const TableColumn target = read_table_column(reader);
+    auto up = reader.expression("up", false);
+    reader.finish();
+    if (!target.table || !target.column) {
+        return std::nullopt;
+    }
+    return SetNotNull{*target.table, *target.column, up};
+}
+
+std::string canonical_set_not_null(const SetNotNull& op) {
+    return "set_not_null " + quote_ident(op.table) + " " + quote_ident(op.column) +
+           " up=" + (op.up ? quote_literal(op.up->sql) : std::string("-"));
+}
+
+} // namespace
+
+extern constinit const OperationUnit set_not_null_unit =
+    operation_unit<SetNotNull, load_set_not_null, plan_set_not_null, canonical_set_not_null>(
+        "set_not_null");
 
 } // namespace pgphase::planners

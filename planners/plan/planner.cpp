@@ -5,6 +5,7 @@
 #include "planners/model/suggest.hpp"
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "planners/plan/version_schema.hpp"
 
 #include <algorithm>
@@ -113,54 +114,7 @@ PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
                           planned.diagnostics,
                           planned.unchecked,
                           {}};
-        std::visit(
-            [&](const auto& op) {
-                using T = std::decay_t<decltype(op)>;
-                if constexpr (std::is_same_v<T, RenameColumn>) {
-                    plan_rename_column(context, op);
-                } else if constexpr (std::is_same_v<T, AddColumn>) {
-                    plan_add_column(context, op);
-                } else if constexpr (std::is_same_v<T, AddCheck>) {
-                    plan_add_check(context, op);
-                } else if constexpr (std::is_same_v<T, AddForeignKey>) {
-                    plan_add_foreign_key(context, op);
-                } else if constexpr (std::is_same_v<T, AddUnique>) {
-                    plan_add_unique(context, op);
-                } else if constexpr (std::is_same_v<T, AddPrimaryKey>) {
-                    plan_add_primary_key(context, op);
-                } else if constexpr (std::is_same_v<T, DropConstraint>) {
-                    plan_drop_constraint(context, op);
-                } else if constexpr (std::is_same_v<T, RenameConstraint>) {
-                    plan_rename_constraint(context, op);
-                } else if constexpr (std::is_same_v<T, ChangeType>) {
-                    plan_change_type(context, op);
-                } else if constexpr (std::is_same_v<T, CreateTable>) {
-                    plan_create_table(context, op);
-                } else if constexpr (std::is_same_v<T, DropTable>) {
-                    plan_drop_table(context, op);
-                } else if constexpr (std::is_same_v<T, RenameTable>) {
-                    plan_rename_table(context, op);
-                } else if constexpr (std::is_same_v<T, DropColumn>) {
-                    plan_drop_column(context, op);
-                } else if constexpr (std::is_same_v<T, SetNotNull>) {
-                    plan_set_not_null(context, op);
-                } else if constexpr (std::is_same_v<T, DropNotNull>) {
-                    plan_drop_not_null(context, op);
-                } else if constexpr (std::is_same_v<T, SetDefault>) {
-                    plan_set_default(context, op);
-                } else if constexpr (std::is_same_v<T, DropDefault>) {
-                    plan_drop_default(context, op);
-                } else if constexpr (std::is_same_v<T, DropIndex>) {
-                    plan_drop_index(context, op);
-                } else if constexpr (std::is_same_v<T, BackfillData>) {
-                    plan_backfill_data(context, op);
-                } else if constexpr (std::is_same_v<T, RawSql>) {
-                    plan_raw_sql(context, op);
-                } else {
-                    plan_create_index(context, op);
-                }
-            },
-            change.operation);
+        unit_of(change.operation).plan(context, change.operation);
         for (auto& step : context.steps) {
             if (step.backfill) {
                 step.backfill->trigger_tag = backfill_tag(context);

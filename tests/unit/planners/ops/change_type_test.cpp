@@ -3,6 +3,7 @@
 // metadata-only swap at contract; binary-compatible changes in place; refusals with hints.
 #include "planners/ops/carry_over.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "tests/unit/planners/ops/ops_test_support.hpp"
 
 namespace pgphase::planners {
@@ -276,7 +277,7 @@ TEST(ChangeType, ShowsTheShadowUnderTheOriginalNameToTheNewVersion) {
     std::vector<std::string> unchecked;
     const PlanningOptions options;
     OpContext context{plan, plan.changes[0], 0, options, &catalog, diagnostics, unchecked, {}};
-    plan_change_type(context, std::get<ChangeType>(plan.changes[0].operation));
+    unit_of(plan.changes[0].operation).plan(context, plan.changes[0].operation);
     ASSERT_FALSE(diagnostics.has_errors()) << diagnostics.to_string();
     const CatalogTable* events = catalog.table("public", "events");
     ASSERT_NE(events->column("_pgphase_new_payload"), nullptr);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "planners/ops/op_context.hpp"
+#include "planners/ops/registry.hpp"
 #include "tests/unit/planners/ops/ops_test_support.hpp"
 
 namespace pgphase::testing {
@@ -58,22 +59,7 @@ inline planners::Catalog working_catalog(planners::Catalog catalog, const std::s
     for (std::size_t i = 0; i < plan.changes.size(); ++i) {
         OpContext context{plan,     plan.changes[i], static_cast<int>(i), options,
                           &catalog, diagnostics,     unchecked,           {}};
-        std::visit(
-            [&](const auto& op) {
-                using T = std::decay_t<decltype(op)>;
-                if constexpr (std::is_same_v<T, CreateTable>) {
-                    plan_create_table(context, op);
-                } else if constexpr (std::is_same_v<T, DropTable>) {
-                    plan_drop_table(context, op);
-                } else if constexpr (std::is_same_v<T, RenameTable>) {
-                    plan_rename_table(context, op);
-                } else if constexpr (std::is_same_v<T, DropColumn>) {
-                    plan_drop_column(context, op);
-                } else if constexpr (std::is_same_v<T, AddColumn>) {
-                    plan_add_column(context, op);
-                }
-            },
-            plan.changes[i].operation);
+        unit_of(plan.changes[i].operation).plan(context, plan.changes[i].operation);
     }
     EXPECT_FALSE(diagnostics.has_errors()) << diagnostics.to_string();
     return catalog;
