@@ -56,12 +56,16 @@ constexpr std::size_t index_in(const std::variant<Alternatives...>* /*type only*
 // The unit of operation struct Op, from its typed functions.
 template <typename Op, std::optional<Operation> (*Load)(Loader&, const YAML::Node&),
           void (*Plan)(OpContext&, const Op&), std::string (*Canonical)(const Op&),
-          void (*Claims)(const Op&, NameClaims&) = nullptr>
+          auto Claims = nullptr>
 constexpr OperationUnit operation_unit(std::string_view name) {
     constexpr std::size_t index = detail::index_in<Op>(static_cast<const Operation*>(nullptr));
     static_assert(index < std::variant_size_v<Operation>, "Op is not an alternative of Operation");
     void (*claims)(const Operation&, NameClaims&) = nullptr;
-    if constexpr (Claims != nullptr) {
+    // Told apart by type, not by comparing the pointer with nullptr: GCC's UBSan build does
+    // not take a function template's address as a constant in that comparison.
+    if constexpr (!std::is_same_v<decltype(Claims), std::nullptr_t>) {
+        static_assert(std::is_same_v<decltype(Claims), void (*)(const Op&, NameClaims&)>,
+                      "Claims takes (const Op&, NameClaims&)");
         claims = [](const Operation& operation, NameClaims& names) {
             Claims(std::get<Op>(operation), names);
         };
