@@ -19,6 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF=$ROOT/scripts/demo.sh
 PLAN=plans/demo.yaml
 BIN=build/pgphase
+TRAFFIC=build/pgphase-traffic # the application client (tools/traffic), not part of pgphase
 ROWS=${PGPHASE_DEMO_ROWS:-1000000}
 RATE=${PGPHASE_DEMO_RATE:-100}
 BASELINE=${PGPHASE_DEMO_BASELINE:-10}
@@ -60,8 +61,9 @@ outer() {
   bash scripts/deps.sh
   section "building"
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-  cmake --build build -j "$jobs" --target pgphase
+  cmake --build build -j "$jobs" --target pgphase pgphase-traffic
   [[ -x $BIN ]] || die "the build did not produce $BIN"
+  [[ -x $TRAFFIC ]] || die "the build did not produce $TRAFFIC"
   [[ -f $PLAN ]] || die "$PLAN is missing"
   if [[ -z ${PGPHASE_DEMO_OUT:-} ]]; then
     PGPHASE_DEMO_OUT=$(mktemp -d /tmp/pgphase-demo.XXXXXX)
@@ -119,7 +121,7 @@ NEW_APP_QUERIES=(
   "INSERT INTO orders (user_id, currency, written_by) VALUES (\$1::bigint, 'EUR', 'new app')"
 )
 
-# start_app NAME SEARCH_PATH QUERY...: pgphase traffic in the background; sets app_pid.
+# start_app NAME SEARCH_PATH QUERY...: pgphase-traffic run in the background; sets app_pid.
 app_pid=
 start_app() {
   local name=$1 search_path=$2 q args=()
@@ -127,7 +129,7 @@ start_app() {
   for q in "$@"; do
     args+=(--query "$q")
   done
-  "$BIN" --dsn "$DSN" traffic --name "$name" --search-path "$search_path" --clients 2 \
+  "$TRAFFIC" run --dsn "$DSN" --name "$name" --search-path "$search_path" --clients 2 \
     --rate "$RATE" --max-id "$ROWS" --log "$OUT/$name.log" "${args[@]}" \
     >"$OUT/$name.out" 2>&1 &
   app_pid=$!
@@ -332,9 +334,9 @@ SQL
 
   # --- the report ---------------------------------------------------------------------------
   local before during all longest steps_total
-  before=$("$BIN" traffic-report "$OUT/old-app.log" --from "$t_before" --to "$t_start")
-  during=$("$BIN" traffic-report "$OUT/old-app.log" "$OUT/new-app.log" --from "$t_start" --to "$t_done")
-  all=$("$BIN" traffic-report "$OUT/old-app.log" "$OUT/new-app.log")
+  before=$("$TRAFFIC" report "$OUT/old-app.log" --from "$t_before" --to "$t_start")
+  during=$("$TRAFFIC" report "$OUT/old-app.log" "$OUT/new-app.log" --from "$t_start" --to "$t_done")
+  all=$("$TRAFFIC" report "$OUT/old-app.log" "$OUT/new-app.log")
   steps_total=$(grep 'command.done' "$OUT/pgphase.log" | grep -o 'steps_run=[0-9]*' |
     cut -d= -f2 | awk '{ n += $1 } END { print n + 0 }')
   longest=$(exclusive_steps | sort -n | tail -n 1)

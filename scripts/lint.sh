@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Static checks, part of scripts/test.sh: every C++ file formatted per .clang-format, and
-# clang-tidy (per .clang-tidy, warnings as errors) clean on planners/ and orchestrator/.
+# clang-tidy (per .clang-tidy, warnings as errors) clean on planners/, orchestrator/ and tools/.
 # Needs a configured build dir for compile_commands.json (default build/).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,8 +13,8 @@ clang-format --dry-run --Werror "${all[@]}"
 
 # clang-tidy 14 cannot parse C++20 coroutines against GCC 12's <coroutine> (Asio then hides
 # co_spawn and awaitable), so files that use them are checked by the compiler's warnings only.
-mapfile -t sources < <(git ls-files 'planners/*.cpp' 'orchestrator/*.cpp' |
-  grep -v -x -F -f <(git grep -l -e 'co_await' -- 'planners/*.cpp' 'orchestrator/*.cpp'))
+mapfile -t sources < <(git ls-files 'planners/*.cpp' 'orchestrator/*.cpp' 'tools/*.cpp' |
+  grep -v -x -F -f <(git grep -l -e 'co_await' -- 'planners/*.cpp' 'orchestrator/*.cpp' 'tools/*.cpp'))
 echo "clang-tidy: ${#sources[@]} files"
 printf '%s\n' "${sources[@]}" |
   xargs -P "$jobs" -n 4 clang-tidy -p "$build" --quiet --warnings-as-errors='*' 2>/dev/null

@@ -5,7 +5,6 @@
 #include "orchestrator/cli/common.hpp"
 #include "orchestrator/cli/convert_command.hpp"
 #include "orchestrator/cli/lint_command.hpp"
-#include "orchestrator/cli/traffic_command.hpp"
 #include "orchestrator/engine/history.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/engine/outcome.hpp"
@@ -221,8 +220,6 @@ CommandLine::CommandLine() {
     history->add_flag("--json", history_as_json, "machine-readable output");
     history->add_flag("--steps", history_steps, "also list each step done or undone");
     lint = add_lint_command(app, lint_args);
-    traffic = add_traffic_command(app, traffic_args);
-    traffic_report = add_traffic_report_command(app, traffic_report_args);
     convert = add_convert_command(app, convert_args);
 
     verify = app.add_subcommand(
@@ -258,12 +255,6 @@ int run(int argc, char** argv) {
         }
         if (cli.lint->parsed()) {
             return lint_command(cli.common, cli.lint_args);
-        }
-        if (cli.traffic->parsed()) {
-            return traffic_command(cli.common, cli.traffic_args);
-        }
-        if (cli.traffic_report->parsed()) {
-            return traffic_report_command(cli.traffic_report_args);
         }
         if (cli.convert->parsed()) {
             return convert_command(cli.convert_args);

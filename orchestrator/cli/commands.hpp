@@ -5,7 +5,6 @@
 #include "orchestrator/cli/common.hpp"
 #include "orchestrator/cli/convert_command.hpp"
 #include "orchestrator/cli/lint_command.hpp"
-#include "orchestrator/cli/traffic_command.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -45,8 +44,6 @@ struct CommandLine {
     bool history_as_json = false;
     bool history_steps = false;
     LintArgs lint_args;
-    TrafficArgs traffic_args;
-    TrafficReportArgs traffic_report_args;
     ConvertArgs convert_args;
     std::string control_name; // pause, resume, tune
     std::int64_t tune_rows_per_second = -1;
@@ -58,8 +55,6 @@ struct CommandLine {
     CLI::App* status = nullptr;
     CLI::App* history = nullptr;
     CLI::App* lint = nullptr;
-    CLI::App* traffic = nullptr;
-    CLI::App* traffic_report = nullptr;
     CLI::App* convert = nullptr;
     CLI::App* verify = nullptr;
     CLI::App* pause = nullptr;

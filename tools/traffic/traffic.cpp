@@ -1,13 +1,13 @@
-// `pgphase traffic` and `pgphase traffic-report`: the demo's application clients. Each client
+// pgphase-traffic `run` and `report`: the demo's application clients. Each client
 // thread has its own Session and runs the given statements on a fixed-rate schedule; a
 // failed query is counted and logged, never retried, and a broken connection is reopened.
 // SIGINT/SIGTERM are taken by the main thread only (sigtimedwait), so no handler runs code.
-#include "orchestrator/cli/traffic_command.hpp"
+#include "tools/traffic/traffic.hpp"
 
-#include "orchestrator/cli/traffic_stats.hpp"
 #include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/pg/session.hpp"
 #include "planners/load/plan_loader.hpp"
+#include "tools/traffic/traffic_stats.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -25,7 +25,13 @@
 #include <random>
 #include <thread>
 
-namespace pgphase::orchestrator::cli {
+namespace pgphase::tools::traffic {
+
+using orchestrator::CommandError;
+using orchestrator::DatabaseError;
+using orchestrator::Dsn;
+using orchestrator::ExitCode;
+using orchestrator::Session;
 
 namespace {
 
@@ -144,10 +150,10 @@ void wait_for_stop(const sigset_t& signals, std::optional<Clock::time_point> dea
 
 } // namespace
 
-CLI::App* add_traffic_command(CLI::App& app, TrafficArgs& args) {
-    auto* traffic = app.add_subcommand(
-        "traffic", "demo: run application queries at a fixed rate, counting every failure");
-    traffic->group(""); // hidden: a tool for scripts/demo.sh, not part of the product
+CLI::App* add_run_command(CLI::App& app, TrafficArgs& args) {
+    auto* traffic =
+        app.add_subcommand("run", "run application queries at a fixed rate, counting failures");
+    traffic->add_option("--dsn", args.dsn, "database URL (default: $DATABASE_URL)");
     traffic->add_option("--name", args.name, "label for application_name and the summary");
     traffic->add_option("--query", args.queries, "a statement taking $1, a random id (repeatable)")
         ->required();
@@ -167,18 +173,21 @@ CLI::App* add_traffic_command(CLI::App& app, TrafficArgs& args) {
     return traffic;
 }
 
-CLI::App* add_traffic_report_command(CLI::App& app, TrafficReportArgs& args) {
-    auto* report = app.add_subcommand("traffic-report", "demo: summarize `traffic` logs");
-    report->group("");
-    report->add_option("log", args.log_files, "query logs written by pgphase traffic --log")
-        ->required();
+CLI::App* add_report_command(CLI::App& app, TrafficReportArgs& args) {
+    auto* report = app.add_subcommand("report", "summarize the logs of `run --log`");
+    report->add_option("log", args.log_files, "query logs written by run --log")->required();
     report->add_option("--from", args.from, "window start, seconds since the epoch");
     report->add_option("--to", args.to, "window end, seconds since the epoch");
     return report;
 }
 
-int traffic_command(const Common& common, const TrafficArgs& args) {
-    const Dsn dsn = require_dsn(common);
+int run_traffic(const TrafficArgs& args) {
+    const auto given = Dsn::from_option_or_env(args.dsn);
+    if (!given) {
+        throw CommandError(ExitCode::bad_input, "no database given",
+                           "pass --dsn postgresql://user@host/db or set DATABASE_URL");
+    }
+    const Dsn& dsn = *given;
     std::optional<Clock::time_point> deadline;
     if (!args.duration.empty()) {
         const auto duration = planners::parse_duration(args.duration);
@@ -248,7 +257,7 @@ int traffic_command(const Common& common, const TrafficArgs& args) {
     return summary.errors == 0 ? 0 : static_cast<int>(ExitCode::failed);
 }
 
-int traffic_report_command(const TrafficReportArgs& args) {
+int report_traffic(const TrafficReportArgs& args) {
     std::vector<QuerySample> all;
     for (const std::string& file : args.log_files) {
         std::ifstream in(file);
@@ -273,4 +282,33 @@ int traffic_report_command(const TrafficReportArgs& args) {
     return 0;
 }
 
-} // namespace pgphase::orchestrator::cli
+int main(int argc, char** argv) noexcept {
+    try {
+        CLI::App app("pgphase-traffic: the demo's application client (scripts/demo.sh)");
+        app.require_subcommand(1);
+        TrafficArgs run_args;
+        TrafficReportArgs report_args;
+        CLI::App* run = add_run_command(app, run_args);
+        add_report_command(app, report_args);
+        try {
+            app.parse(argc, argv);
+        } catch (const CLI::ParseError& e) {
+            const int code = app.exit(e);
+            return code == 0 ? 0 : static_cast<int>(ExitCode::bad_input);
+        }
+        return run->parsed() ? run_traffic(run_args) : report_traffic(report_args);
+    } catch (const CommandError& e) {
+        std::cerr << "pgphase-traffic: error: " << e.what() << "\n";
+        if (!e.hint().empty()) {
+            std::cerr << "hint: " << e.hint() << "\n";
+        }
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        std::cerr << "pgphase-traffic: error: " << e.what() << "\n";
+        return static_cast<int>(ExitCode::failed);
+    } catch (...) {
+        return static_cast<int>(ExitCode::failed);
+    }
+}
+
+} // namespace pgphase::tools::traffic

@@ -1,5 +1,5 @@
 // Query log lines and latency summaries for `pgphase traffic`. Pure.
-#include "orchestrator/cli/traffic_stats.hpp"
+#include "tools/traffic/traffic_stats.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
-namespace pgphase::orchestrator::cli {
+namespace pgphase::tools::traffic {
 
 std::string format_sample(const QuerySample& sample) {
     return std::to_string(sample.start_us) + " " + std::to_string(sample.latency_us) + " " +
@@ -66,4 +66,4 @@ std::string describe(const LatencySummary& summary) {
     return buffer.data();
 }
 
-} // namespace pgphase::orchestrator::cli
+} // namespace pgphase::tools::traffic

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pgphase::orchestrator::cli {
+namespace pgphase::tools::traffic {
 
 // One application query: when it was due to start (its place in the fixed-rate schedule),
 // how long from then until its result, and how it ended.
@@ -46,4 +46,4 @@ LatencySummary summarize(const std::vector<QuerySample>& samples, std::int64_t f
 // "12345 queries, 0 errors, latency p50 0.41 ms, p99 2.30 ms, max 9.12 ms"
 std::string describe(const LatencySummary& summary);
 
-} // namespace pgphase::orchestrator::cli
+} // namespace pgphase::tools::traffic

@@ -1,10 +1,10 @@
 // The demo traffic client's pure parts: its log line format and its latency percentiles.
-#include "orchestrator/cli/traffic_stats.hpp"
+#include "tools/traffic/traffic_stats.hpp"
 
 #include <gtest/gtest.h>
 #include <limits>
 
-namespace pgphase::orchestrator::cli {
+namespace pgphase::tools::traffic {
 namespace {
 
 QuerySample sample(std::int64_t start_us, std::int64_t latency_us, std::string outcome = "ok") {
@@ -94,4 +94,4 @@ TEST(TrafficStats, AnEmptyWindowReportsZeros) {
 }
 
 } // namespace
-} // namespace pgphase::orchestrator::cli
+} // namespace pgphase::tools::traffic

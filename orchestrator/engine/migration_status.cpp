@@ -1,0 +1,290 @@
+// Read-side commands on the state store: status (text and JSON), verify (read-only batches
+// comparing rows with the backfill expressions) and the pause/resume/tune controls. They take no
+// migration lock and change no user table.
+#include "orchestrator/engine/backfill.hpp"
+#include "orchestrator/engine/migration_runner.hpp"
+#include "orchestrator/engine/outcome.hpp"
+#include "orchestrator/engine/runner_internal.hpp"
+#include "orchestrator/log/log.hpp"
+#include "planners/load/plan_loader.hpp"
+#include "planners/plan/step_json.hpp"
+#include "planners/plan/version_schema.hpp"
+
+#include <algorithm>
+
+namespace pgphase::orchestrator {
+
+using planners::Phase;
+using planners::Step;
+using runner::application_name;
+using runner::contains;
+using runner::next_command;
+
+namespace {
+
+// The soak the plan asked for at start (settings may change later; --min-soak is not stored).
+planners::Milliseconds stored_contract_after(const MigrationRecord& record) {
+    const planners::LoadResult loaded = planners::load_plan_text(record.plan_text, "<stored>");
+    return loaded.plan ? loaded.plan->settings.contract_after : planners::Milliseconds(0);
+}
+
+nlohmann::json or_null(const std::string& text) {
+    return text.empty() ? nlohmann::json() : nlohmann::json(text);
+}
+
+nlohmann::json describe(StateStore& store, const MigrationRecord& record, std::int64_t now_ms) {
+    const auto steps = planners::steps_from_json(record.steps);
+    nlohmann::json out = {{"name", record.name},
+                          {"schema", record.schema},
+                          {"phase", phase_name(record.phase)},
+                          {"steps_total", steps.size()},
+                          {"steps_done", record.done_steps.size()},
+                          {"next", next_command(record.phase)},
+                          {"created_at", record.created_at},
+                          {"updated_at", record.updated_at},
+                          {"tables", touched_tables(steps)}};
+    // The schema a new app version reads through (absent for migrations planned without one).
+    const std::string version_schema = planners::version_schema_name(record.schema, record.name);
+    // Ready once its creating step is done (the end of backfill, or of expand without one).
+    const auto creates = std::find_if(steps.begin(), steps.end(), [&](const Step& s) {
+        return s.table.schema == version_schema && s.phase != Phase::contract;
+    });
+    const bool planned = record.phase != MigrationPhase::rolled_back && creates != steps.end();
+    const int creates_index = static_cast<int>(creates - steps.begin());
+    out["version_schema"] = planned ? nlohmann::json(version_schema) : nlohmann::json();
+    out["version_schema_ready"] =
+        planned && std::find(record.done_steps.begin(), record.done_steps.end(), creates_index) !=
+                       record.done_steps.end();
+    // Timestamps a pipeline decides on, all UTC: expand_finished_at and, from the plan's
+    // contract_after, complete_allowed_at (null until expand has finished).
+    const planners::Milliseconds contract_after = stored_contract_after(record);
+    out["expand_finished_at"] = or_null(record.expanded_at);
+    out["contract_after"] = format_duration(contract_after);
+    out["complete_allowed_at"] = nlohmann::json();
+    out["soak_remaining_seconds"] = nlohmann::json();
+    if (record.expanded_at_ms) {
+        const SoakDecision soak = decide_soak(*record.expanded_at_ms, now_ms, contract_after);
+        out["complete_allowed_at"] = format_utc(soak.allowed_at_ms);
+        out["soak_remaining_seconds"] = soak.remaining.count() / 1000;
+    }
+    out["completed_at"] =
+        record.phase == MigrationPhase::completed ? nlohmann::json(record.updated_at) : nullptr;
+    const auto events = store.events(record.name, false);
+    out["last_event"] = nlohmann::json();
+    if (!events.empty()) {
+        const EventRecord& last = events.back();
+        out["last_event"] = {{"event", last.event},
+                             {"at", last.at},
+                             {"actor", last.actor},
+                             {"command", or_null(last.command)}};
+    }
+    nlohmann::json backfills = nlohmann::json::array();
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (!steps[i].backfill) {
+            continue;
+        }
+        nlohmann::json item = {{"step", i + 1},
+                               {"table", steps[i].backfill->table.display()},
+                               {"done", contains(record.done_steps, static_cast<int>(i))}};
+        if (auto checkpoint = store.checkpoint(record.name, static_cast<int>(i))) {
+            item["rows_done"] = checkpoint->rows_done;
+            item["batches"] = checkpoint->batches;
+            item["last_key"] = checkpoint->last_key ? *checkpoint->last_key : nlohmann::json();
+            item["estimated_rows"] = checkpoint->total_estimate;
+        }
+        if (auto live = store.backfill_status(record.name, static_cast<int>(i))) {
+            item["state"] = live->state;
+            item["reason"] = live->reason;
+            item["progress"] = live->progress;
+            item["rows_per_second"] = live->rows_per_second;
+            item["batch_size"] = live->batch_size;
+            item["eta_seconds"] =
+                live->eta_seconds ? nlohmann::json(*live->eta_seconds) : nlohmann::json();
+            item["reported_at"] = live->updated_at;
+        }
+        backfills.push_back(item);
+    }
+    out["backfills"] = backfills;
+    const Controls controls = store.controls(record.name);
+    out["paused"] = controls.paused;
+    if (controls.paused) {
+        out["paused_by"] = controls.paused_by;
+        const auto paused = std::find_if(events.rbegin(), events.rend(), [](const auto& event) {
+            return event.event == "backfill.paused";
+        });
+        if (paused != events.rend()) {
+            out["paused_at"] = paused->at;
+        }
+    }
+    return out;
+}
+
+std::vector<MigrationRecord> records(StateStore& store, const std::string& name) {
+    if (name.empty()) {
+        return store.all();
+    }
+    auto one = store.find(name);
+    if (!one) {
+        throw CommandError(ExitCode::bad_input, "no migration named \"" + name + "\"",
+                           "pgphase status lists every migration");
+    }
+    return {*one};
+}
+
+} // namespace
+
+std::int64_t VerifyResult::mismatches() const {
+    std::int64_t total = 0;
+    for (const auto& table : tables) {
+        total += table.mismatches;
+    }
+    return total;
+}
+
+VerifyResult verify_migration(const planners::Plan& plan, const Dsn& dsn,
+                              const std::string& state_schema) {
+    Session session(dsn, application_name("verify", plan.name));
+    StateStore store(session, state_schema, "");
+    store.ensure();
+    const auto record = store.find(plan.name);
+    if (!record) {
+        throw CommandError(ExitCode::refused,
+                           "verify: migration \"" + plan.name + "\" has not been started",
+                           "run pgphase start " + plan.source_file + " first");
+    }
+    if (record->phase == MigrationPhase::completed ||
+        record->phase == MigrationPhase::contracting ||
+        record->phase == MigrationPhase::rolled_back) {
+        throw CommandError(ExitCode::refused,
+                           "verify: migration \"" + plan.name + "\" is " +
+                               phase_name(record->phase) +
+                               "; there is no old shape left to compare with",
+                           "verify runs between start and complete");
+    }
+    constexpr std::int64_t batch_size = 10'000;
+    constexpr std::size_t max_samples = 10;
+    VerifyResult result;
+    for (const auto& step : planners::steps_from_json(record->steps)) {
+        if (!step.backfill) {
+            continue;
+        }
+        VerifyResult::Table table{step.backfill->table.display(), step.summary, 0, 0, {}};
+        const auto key = resolve_key(session, *step.backfill);
+        std::optional<nlohmann::json> after;
+        while (true) {
+            const VerifyBatch batch = verify_batch(session, *step.backfill, key, after, batch_size,
+                                                   max_samples - table.samples.size());
+            if (batch.visited == 0) {
+                break;
+            }
+            table.rows_checked += batch.visited;
+            table.mismatches += batch.mismatches;
+            table.samples.insert(table.samples.end(), batch.samples.begin(), batch.samples.end());
+            after = batch.upper;
+        }
+        log::info("verify.checked", {{"migration", plan.name},
+                                     {"table", table.table},
+                                     {"rows", std::to_string(table.rows_checked)},
+                                     {"mismatches", std::to_string(table.mismatches)}});
+        result.tables.push_back(std::move(table));
+    }
+    return result;
+}
+
+void control_backfill(const Dsn& dsn, const std::string& state_schema, const std::string& actor,
+                      const std::string& name, const std::string& command, const Controls& tuning) {
+    Session session(dsn, application_name(command, name));
+    StateStore store(session, state_schema, actor);
+    store.set_command(command);
+    store.ensure();
+    if (!store.find(name)) {
+        throw CommandError(ExitCode::bad_input, "no migration named \"" + name + "\"",
+                           "pgphase status lists every migration");
+    }
+    if (command == "pause") {
+        store.set_paused(name, true);
+    } else if (command == "resume") {
+        store.set_paused(name, false);
+    } else {
+        store.tune(name, tuning);
+    }
+}
+
+nlohmann::json status_json(const Dsn& dsn, const std::string& state_schema,
+                           const std::string& name) {
+    Session session(dsn, application_name("status", name));
+    StateStore store(session, state_schema, "");
+    store.ensure();
+    nlohmann::json out = nlohmann::json::array();
+    const std::int64_t now_ms = store.now_ms();
+    for (const auto& record : records(store, name)) {
+        out.push_back(describe(store, record, now_ms));
+    }
+    return out;
+}
+
+std::string status_text(const Dsn& dsn, const std::string& state_schema, const std::string& name) {
+    const nlohmann::json all = status_json(dsn, state_schema, name);
+    if (all.empty()) {
+        return "no migrations recorded in schema \"" + state_schema + "\"\n";
+    }
+    std::string out;
+    for (const auto& m : all) {
+        out += m["name"].get<std::string>() + ": " + m["phase"].get<std::string>() + " (" +
+               std::to_string(m["steps_done"].get<int>()) + "/" +
+               std::to_string(m["steps_total"].get<int>()) + " steps done, updated " +
+               m["updated_at"].get<std::string>() + ")\n";
+        if (!m["version_schema"].is_null()) {
+            const std::string schema = m["version_schema"].get<std::string>();
+            out += "  version schema: " + schema +
+                   (m["version_schema_ready"].get<bool>()
+                        ? " (new app version: SET search_path TO " + schema + ")\n"
+                        : " (created when every row is in its new shape: after backfill)\n");
+        }
+        for (const auto& b : m["backfills"]) {
+            out += "  backfill " + b["table"].get<std::string>() + ": ";
+            if (b["done"].get<bool>()) {
+                out += "done";
+            } else if (b.contains("rows_done")) {
+                out += "in progress";
+            } else {
+                out += "not started";
+            }
+            if (b.contains("rows_done")) {
+                out += ", " + std::to_string(b["rows_done"].get<std::int64_t>()) + " rows in " +
+                       std::to_string(b["batches"].get<std::int64_t>()) + " batches";
+            }
+            if (b.contains("state") && !b["done"].get<bool>()) {
+                const auto percent = static_cast<int>(b["progress"].get<double>() * 1000) / 10.0;
+                std::string line = std::to_string(percent);
+                line.erase(line.find('.') + 2);
+                out +=
+                    "; " + line + "%, " +
+                    std::to_string(static_cast<std::int64_t>(b["rows_per_second"].get<double>())) +
+                    " rows/s, last " + b["state"].get<std::string>();
+                if (!b["reason"].get<std::string>().empty()) {
+                    out += " (" + b["reason"].get<std::string>() + ")";
+                }
+                out += " at " + b["reported_at"].get<std::string>();
+            }
+            out += "\n";
+        }
+        if (m["paused"].get<bool>()) {
+            out += "  paused by " + m["paused_by"].get<std::string>() + " (pgphase resume " +
+                   m["name"].get<std::string>() + ")\n";
+        }
+        if (!m["expand_finished_at"].is_null()) {
+            out += "  expand finished " + m["expand_finished_at"].get<std::string>();
+            if (m["contract_after"].get<std::string>() != "0s") {
+                out += "; contract_after " + m["contract_after"].get<std::string>() +
+                       ", complete allowed from " + m["complete_allowed_at"].get<std::string>();
+            }
+            out += "\n";
+        }
+        const std::string next = m["next"].get<std::string>();
+        out += next.empty() ? "  nothing left to run\n" : "  next: pgphase " + next + "\n";
+    }
+    return out;
+}
+
+} // namespace pgphase::orchestrator
