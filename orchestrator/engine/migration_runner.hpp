@@ -75,6 +75,12 @@ private:
     std::string touched_tables_json() const; // the plan's tables, as a JSON array
     void run_concurrent_index(int index, const planners::Step& step, const std::string& label);
     void undo_step(int index, const planners::Step& step, const std::string& label);
+    // Runs `body` in a transaction, attempt after attempt of the plan's lock schedule, each
+    // under its own lock_timeout. A retryable failure (a lock timeout, a deadlock) is logged as
+    // step.retry, with the sessions holding `table`'s locks, and retried after a jittered
+    // pause; after the last attempt it ends the command with exit 4. Other errors are thrown.
+    void with_lock_retries(const std::string& label, const planners::QualifiedName& table,
+                           const std::function<void(Transaction&)>& body);
     void pause(int attempt);
     void check_no_overlap(Transaction& tx, const std::vector<planners::Step>& steps);
     void check_soak(const MigrationRecord& record);

@@ -1,6 +1,8 @@
-// Runs a step, idempotently: transactional DDL under lock_timeout, retried with backoff, is marked
-// done in its own transaction; a concurrent index is checked in pg_index (an INVALID leftover is
-// rebuilt); a backfill resumes from its checkpoint. Knows step kinds, never operations.
+// Runs a step, idempotently: transactional DDL under the plan's lock schedule (short lock_timeouts,
+// jittered pauses, the lock holders named), is marked done in its own transaction; a concurrent
+// index is checked in pg_index (an INVALID leftover is rebuilt); a backfill resumes from its
+// checkpoint. Knows step kinds, never operations.
+#include "orchestrator/engine/lock_holders.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/engine/runner_internal.hpp"
@@ -20,10 +22,54 @@ using runner::lock_timeout_sql;
 
 void MigrationRunner::pause(int attempt) {
     static thread_local std::mt19937 random{std::random_device{}()};
-    const std::int64_t base =
-        std::min<std::int64_t>(10'000, std::int64_t{200} << std::min(attempt, 6));
+    const std::int64_t base = planners::lock_retry_pause(attempt).count();
     std::uniform_int_distribution<std::int64_t> jitter(base / 2, base + base / 2);
     m_options.sleep(planners::Milliseconds(jitter(random)));
+}
+
+void MigrationRunner::with_lock_retries(const std::string& label,
+                                        const planners::QualifiedName& table,
+                                        const std::function<void(Transaction&)>& body) {
+    const std::vector<planners::Milliseconds>& schedule = m_plan.settings.lock_schedule;
+    const int attempts = static_cast<int>(schedule.size());
+    for (int attempt = 1;; ++attempt) {
+        const planners::Milliseconds timeout = schedule[static_cast<std::size_t>(attempt - 1)];
+        try {
+            m_session->transaction([&](Transaction& tx) {
+                tx.execute(lock_timeout_sql(timeout, true));
+                body(tx);
+            });
+            return;
+        } catch (const DatabaseError& e) {
+            if (!e.retryable()) {
+                throw;
+            }
+            const std::string holders =
+                e.connection_lost() ? std::string() : describe(lock_holders(*m_session, table));
+            if (attempt < attempts) {
+                log::warn("step.retry",
+                          {{"migration", m_plan.name},
+                           {"step", label},
+                           {"table", table.display()},
+                           {"attempt", std::to_string(attempt) + "/" + std::to_string(attempts)},
+                           {"lock_timeout_ms", std::to_string(timeout.count())},
+                           {"sqlstate", e.sqlstate()},
+                           {"error", e.what()},
+                           {"held_by", holders.empty() ? "-" : holders}});
+                pause(attempt);
+                continue;
+            }
+            throw CommandError(
+                ExitCode::lock_gave_up,
+                label + " gave up after " + std::to_string(attempts) +
+                    " attempts waiting for a lock on " + table.display() + " (lock_timeout " +
+                    planners::lock_schedule_text(schedule) + "): " + e.what() + " (SQLSTATE " +
+                    e.sqlstate() + ")" + (holders.empty() ? "" : "\n  held by: " + holders),
+                "a long transaction or another DDL holds a conflicting lock (the sessions above, "
+                "or look in pg_stat_activity and pg_locks); rerun the command later: finished "
+                "steps are kept and this one was rolled back");
+        }
+    }
 }
 
 std::string MigrationRunner::violation_details(const Step& step, const DatabaseError& error) {
@@ -50,51 +96,26 @@ std::string MigrationRunner::violation_details(const Step& step, const DatabaseE
 void MigrationRunner::run_transactional(int index, const Step& step, const std::string& label,
                                         const std::vector<std::string>& statements,
                                         bool done_after) {
-    const int attempts = m_plan.settings.lock_retries + 1;
-    for (int attempt = 1;; ++attempt) {
-        try {
-            m_session->transaction([&](Transaction& tx) {
-                tx.execute(lock_timeout_sql(m_plan.settings.lock_timeout, true));
-                for (const auto& statement : statements) {
-                    log::debug("sql", {{"statement", statement}});
-                    tx.execute(statement);
-                }
-                m_store->mark_step(tx, m_plan.name, index, done_after);
-                m_store->event(tx, m_plan.name, done_after ? "step.done" : "step.undone",
-                               {{"step", index + 1}, {"summary", step.summary}});
-            });
-            return;
-        } catch (const DatabaseError& e) {
-            if (e.retryable() && attempt < attempts) {
-                log::warn("step.retry", {{"migration", m_plan.name},
-                                         {"step", label},
-                                         {"table", step.table.display()},
-                                         {"attempt", std::to_string(attempt)},
-                                         {"sqlstate", e.sqlstate()},
-                                         {"error", e.what()}});
-                pause(attempt);
-                continue;
+    try {
+        with_lock_retries(label, step.table, [&](Transaction& tx) {
+            for (const auto& statement : statements) {
+                log::debug("sql", {{"statement", statement}});
+                tx.execute(statement);
             }
-            if (e.retryable()) {
-                throw CommandError(
-                    ExitCode::lock_gave_up,
-                    label + " gave up after " + std::to_string(attempts) +
-                        " attempts waiting for a lock on " + step.table.display() + ": " +
-                        e.what() + " (SQLSTATE " + e.sqlstate() + ")",
-                    "a long transaction or another DDL holds a conflicting lock (look in "
-                    "pg_stat_activity and pg_locks); rerun the command later: finished steps "
-                    "are kept and this one was rolled back");
-            }
-            const std::string violations = violation_details(step, e);
-            throw CommandError(
-                ExitCode::failed,
-                label + " failed on " + step.table.display() + ": " + e.what() + " (SQLSTATE " +
-                    e.sqlstate() + ")\n  statement: " + e.statement() + violations,
-                e.connection_lost()
-                    ? "the connection was lost; rerun the command to continue where it stopped"
-                    : "the step's transaction was rolled back, so none of it was applied; fix "
-                      "the cause and rerun the command");
-        }
+            m_store->mark_step(tx, m_plan.name, index, done_after);
+            m_store->event(tx, m_plan.name, done_after ? "step.done" : "step.undone",
+                           {{"step", index + 1}, {"summary", step.summary}});
+        });
+    } catch (const DatabaseError& e) {
+        const std::string violations = violation_details(step, e);
+        throw CommandError(
+            ExitCode::failed,
+            label + " failed on " + step.table.display() + ": " + e.what() + " (SQLSTATE " +
+                e.sqlstate() + ")\n  statement: " + e.statement() + violations,
+            e.connection_lost()
+                ? "the connection was lost; rerun the command to continue where it stopped"
+                : "the step's transaction was rolled back, so none of it was applied; fix "
+                  "the cause and rerun the command");
     }
 }
 

@@ -1,6 +1,6 @@
 // Version-schema housekeeping at contract: drops the version schemas of completed migrations
 // and re-points other in-flight migrations' views at this migration's shape of a table. Each
-// change is its own short transaction under lock_timeout; it never touches base tables.
+// change is its own short transaction under the lock schedule; it never touches base tables.
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/engine/runner_internal.hpp"
 #include "orchestrator/log/log.hpp"
@@ -8,8 +8,6 @@
 #include "planners/sql/quote.hpp"
 
 namespace pgphase::orchestrator {
-
-using runner::lock_timeout_sql;
 
 // Contract means every app instance runs this migration's version, so none still reads through
 // the version schema an earlier, completed migration left in place; its views would also pin
@@ -21,8 +19,7 @@ void MigrationRunner::drop_superseded_version_schemas() {
             continue;
         }
         const std::string schema = planners::version_schema_name(other.schema, other.name);
-        m_session->transaction([&](Transaction& tx) {
-            tx.execute(lock_timeout_sql(m_plan.settings.lock_timeout, true));
+        with_lock_retries("drop version schema " + schema, {}, [&](Transaction& tx) {
             if (tx.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", {schema})
                     .empty()) {
                 return;
@@ -71,8 +68,7 @@ void MigrationRunner::align_other_version_schemas() {
         const planners::QualifiedName view{views.text(i, 0), views.text(i, 1)};
         const std::string options = views.text(i, 3);
         const std::optional<std::string> definition = views.at(i, 4);
-        m_session->transaction([&](Transaction& tx) {
-            tx.execute(lock_timeout_sql(m_plan.settings.lock_timeout, true));
+        with_lock_retries("align view " + view.display(), view, [&](Transaction& tx) {
             tx.execute("DROP VIEW IF EXISTS " + view.sql());
             if (definition) {
                 tx.execute("CREATE VIEW " + view.sql() +

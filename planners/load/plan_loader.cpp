@@ -65,10 +65,94 @@ void load_backfill_settings(Loader& loader, const YAML::Node& node, BackfillSett
     reader.finish();
 }
 
+constexpr std::size_t max_lock_attempts = 10'001;
+
+// One item of lock_timeouts: "50ms" (one attempt) or "50ms x 20" (twenty).
+bool load_lock_schedule_item(Loader& loader, const YAML::Node& item,
+                             std::vector<Milliseconds>& schedule) {
+    const std::string hint = "write each item as a duration, \"50ms\", or a duration and how many "
+                             "attempts use it, \"50ms x 20\"";
+    if (!item.IsScalar()) {
+        loader.error(item, "each item of \"lock_timeouts\" must be a duration", hint);
+        return false;
+    }
+    std::string text = item.Scalar();
+    std::int64_t count = 1;
+    if (const std::size_t x = text.find('x'); x != std::string::npos) {
+        std::string times = text.substr(x + 1);
+        times.erase(0, times.find_first_not_of(' '));
+        std::size_t digits = 0;
+        while (digits < times.size() &&
+               std::isdigit(static_cast<unsigned char>(times[digits])) != 0) {
+            ++digits;
+        }
+        if (digits == 0 || digits > 5 || digits != times.size() || std::stoll(times) == 0) {
+            loader.error(item, "\"" + text + R"(" in "lock_timeouts" is not "DURATION x COUNT")",
+                         hint);
+            return false;
+        }
+        count = std::stoll(times);
+        text.erase(x);
+        text.erase(text.find_last_not_of(' ') + 1);
+    }
+    const std::optional<Milliseconds> timeout = parse_duration(text);
+    if (!timeout || timeout->count() <= 0) {
+        loader.error(
+            item, "\"" + item.Scalar() + R"(" in "lock_timeouts" is not a duration of more than 0)",
+            hint);
+        return false;
+    }
+    if (schedule.size() + static_cast<std::size_t>(count) > max_lock_attempts) {
+        loader.error(item, "\"lock_timeouts\" has more than 10001 attempts",
+                     "a few dozen attempts span minutes; rerun the command for more");
+        return false;
+    }
+    schedule.insert(schedule.end(), static_cast<std::size_t>(count), *timeout);
+    return true;
+}
+
+// Settings::lock_schedule: lock_timeouts as written; else lock_timeout for every one of
+// lock_retries + 1 attempts; else the default schedule, cut or padded to lock_retries + 1.
+void load_lock_schedule(Loader& loader, MapReader& reader, bool retries_set, Settings& out) {
+    const YAML::Node node = reader.get("lock_timeouts");
+    if (!node.IsDefined()) {
+        if (reader.get("lock_timeout").IsDefined()) {
+            out.lock_schedule.assign(static_cast<std::size_t>(out.lock_retries) + 1,
+                                     out.lock_timeout);
+        } else if (retries_set) {
+            out.lock_schedule.resize(static_cast<std::size_t>(out.lock_retries) + 1,
+                                     out.lock_schedule.back());
+        }
+        return;
+    }
+    if (reader.get("lock_timeout").IsDefined() || reader.get("lock_retries").IsDefined()) {
+        loader.error(node,
+                     R"("lock_timeouts" cannot be set with ")" +
+                         std::string(reader.get("lock_timeout").IsDefined() ? "lock_timeout"
+                                                                            : "lock_retries") +
+                         "\"",
+                     "lock_timeouts gives every attempt's lock_timeout, and so the number of "
+                     "attempts: keep one of the two");
+        return;
+    }
+    if (!node.IsSequence() || node.size() == 0) {
+        loader.error(node, "\"lock_timeouts\" must be a list of at least one duration",
+                     "e.g. lock_timeouts: [50ms x 20, 80ms x 20]");
+        return;
+    }
+    std::vector<Milliseconds> schedule;
+    for (const YAML::Node& item : node) {
+        if (!load_lock_schedule_item(loader, item, schedule)) {
+            return;
+        }
+    }
+    out.lock_schedule = std::move(schedule);
+}
+
 void load_settings(Loader& loader, const YAML::Node& node, Settings& out) {
-    MapReader reader(
-        loader, node, "settings",
-        {"lock_timeout", "lock_retries", "contract_after", "version_schema", "backfill"});
+    MapReader reader(loader, node, "settings",
+                     {"lock_timeout", "lock_retries", "lock_timeouts", "contract_after",
+                      "version_schema", "backfill"});
     if (!reader.ok()) {
         return;
     }
@@ -81,9 +165,11 @@ void load_settings(Loader& loader, const YAML::Node& node, Settings& out) {
             out.lock_timeout = *v;
         }
     }
-    if (auto v = reader.integer("lock_retries", 0)) {
-        out.lock_retries = static_cast<int>(std::min<std::int64_t>(*v, 10'000));
+    std::optional<std::int64_t> retries = reader.integer("lock_retries", 0);
+    if (retries) {
+        out.lock_retries = static_cast<int>(std::min<std::int64_t>(*retries, 10'000));
     }
+    load_lock_schedule(loader, reader, retries.has_value(), out);
     if (auto v = reader.duration("contract_after")) {
         out.contract_after = *v;
     }

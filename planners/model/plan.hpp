@@ -260,9 +260,25 @@ struct BackfillSettings {
     std::string health_query;                  // a SELECT returning one boolean; "" = none
 };
 
+// How long each attempt of a DDL transaction waits for its lock, attempt after attempt
+// (docs/plan-format.md#lock-waits). While a DDL statement waits, every app query on the table
+// queues behind it, so the default waits little: 20 attempts of 50 ms, then 20 of 80 ms.
+std::vector<Milliseconds> default_lock_schedule();
+// The pause after failed attempt `attempt` (1-based), before jitter: 100 ms, doubling, at most
+// 5 s. The 40 default attempts span about 3 minutes.
+Milliseconds lock_retry_pause(int attempt);
+// "50ms x20, 80ms x20": a schedule as the docs and the logs write it.
+std::string lock_schedule_text(const std::vector<Milliseconds>& schedule);
+
 struct Settings {
+    // The one lock_timeout of the statements that are not retried attempt by attempt (backfill
+    // batches, non-transactional steps, Prisma's advisory lock); set in the plan, it is also
+    // every DDL attempt's, lock_retries + 1 times.
     Milliseconds lock_timeout{2'000};
     int lock_retries = 20;
+    // Each DDL attempt's lock_timeout, in order; its size is the number of attempts. The loader
+    // derives it from lock_timeouts, lock_timeout and lock_retries.
+    std::vector<Milliseconds> lock_schedule = default_lock_schedule();
     Milliseconds contract_after{0};
     // The version schema (the new app version's views) outlives contract unless this is false:
     // an app that reads through it keeps working until the next migration's contract drops it.

@@ -1,0 +1,58 @@
+// Reads the sessions that hold a table's locks (see lock_holders.hpp).
+#include "orchestrator/engine/lock_holders.hpp"
+
+namespace pgphase::orchestrator {
+
+std::vector<LockHolder> lock_holders(Session& session, const planners::QualifiedName& table,
+                                     int limit) {
+    std::vector<LockHolder> out;
+    if (table.name.empty()) {
+        return out;
+    }
+    try {
+        // One row per session, its strongest-looking mode first; pg_blocking_pids cannot be
+        // asked any more, since the attempt that waited has already given up.
+        const Rows rows = session.query(
+            "SELECT a.pid::text, coalesce(a.application_name, ''), "
+            "       string_agg(l.mode, ', ' ORDER BY l.mode), coalesce(a.state, ''), "
+            "       to_char(extract(epoch FROM pg_catalog.now() - "
+            "               coalesce(a.xact_start, a.query_start, a.backend_start)), "
+            "               'FM999999990.0') || ' s', "
+            "       left(split_part(coalesce(a.query, ''), E'\\n', 1), 120) "
+            "FROM pg_catalog.pg_locks l "
+            "JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'relation' AND l.granted "
+            "  AND l.relation = pg_catalog.to_regclass($1) "
+            "  AND l.pid <> pg_catalog.pg_backend_pid() "
+            "GROUP BY a.pid, a.application_name, a.state, a.xact_start, a.query_start, "
+            "         a.backend_start, a.query "
+            "ORDER BY coalesce(a.xact_start, a.query_start, a.backend_start) "
+            "LIMIT $2",
+            {table.sql(), std::to_string(limit)});
+        for (std::size_t i = 0; i < rows.rows.size(); ++i) {
+            out.push_back({rows.text(i, 0), rows.text(i, 1), rows.text(i, 2), rows.text(i, 3),
+                           rows.text(i, 4), rows.text(i, 5)});
+        }
+    } catch (const DatabaseError&) {
+        out.clear();
+    }
+    return out;
+}
+
+std::string describe(const std::vector<LockHolder>& holders) {
+    std::string out;
+    for (const LockHolder& holder : holders) {
+        if (!out.empty()) {
+            out += "; ";
+        }
+        out += "pid " + holder.pid + " \"" + holder.application_name + "\" (" + holder.mode + ", " +
+               (holder.state.empty() ? "in transaction" : holder.state) + " for " + holder.age +
+               ")";
+        if (!holder.query.empty()) {
+            out += ": " + holder.query;
+        }
+    }
+    return out;
+}
+
+} // namespace pgphase::orchestrator

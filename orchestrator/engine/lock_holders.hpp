@@ -1,0 +1,32 @@
+// Who holds the locks a DDL statement timed out waiting for: the sessions with a granted lock
+// on the step's table, oldest transaction first, read from pg_locks and pg_stat_activity right
+// after the attempt gave up. Said in the retry log and in the exit-4 error.
+#pragma once
+
+#include "orchestrator/pg/session.hpp"
+#include "planners/model/step.hpp"
+
+#include <string>
+#include <vector>
+
+namespace pgphase::orchestrator {
+
+struct LockHolder {
+    std::string pid;
+    std::string application_name;
+    std::string mode;  // e.g. AccessShareLock
+    std::string state; // pg_stat_activity.state, e.g. "idle in transaction"
+    std::string age;   // of its transaction (else its query), e.g. "3.2 s"
+    std::string query; // the first line of its current or last query, at most 120 chars
+};
+
+// At most `limit` sessions other than this one; empty when the table does not exist (yet) or
+// the query fails (best effort: the lock timeout is what matters, this only describes it).
+std::vector<LockHolder> lock_holders(Session& session, const planners::QualifiedName& table,
+                                     int limit = 3);
+
+// `pid 4242 "report" (AccessShareLock, idle in transaction for 3.2 s): SELECT ...`, one per
+// holder, joined by "; ". "" when there is none.
+std::string describe(const std::vector<LockHolder>& holders);
+
+} // namespace pgphase::orchestrator

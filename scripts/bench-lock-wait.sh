@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# How long the app waits while pgphase waits for a lock (issue 15). Not a test:
+# scripts/test.sh does not run it; it takes about 2 minutes with the defaults.
+#
+# On ONE throwaway PostgreSQL (scripts/with-postgres.sh), for each variant in VARIANTS, on a
+# fresh `users` table of ROWS rows: application traffic runs (pgphase-traffic: point reads and
+# updates of `users` by id, the old app on public; the new app on the version schema once it
+# is ready), and a "report" session holds ACCESS SHARE on `users` for HOLD seconds right
+# before each of `pgphase start`, `backfill` and `complete` of a column rename. While a DDL
+# statement waits for its lock, every app query on the table queues behind it, so the app's
+# worst latency shows how long pgphase's lock waits are. Reported per variant and command: the
+# app's queries, errors, p50/p99/max latency in that command's window, pgphase's exit code and
+# seconds, and how many lock retries it logged.
+#
+# Variants (the plan's settings):
+#   default      no lock setting: the default schedule (50ms x20, 80ms x20)
+#   2s           lock_timeout: 2s (every attempt; pgphase's default before the schedule)
+#   500ms        lock_timeout: 500ms
+#
+# Environment:
+#   VARIANTS="default 2s 500ms"
+#   ROWS=200000  HOLD=6  RATE=200 (app queries per second, per app)
+#   PGPHASE_BIN, TRAFFIC_BIN  use these binaries instead of building build/pgphase{,-traffic}
+#   BENCH_OUT=dir             logs and results (default: a new /tmp/pgphase-lockwait.*)
+#
+# Usage: scripts/bench-lock-wait.sh
+set -Eeuo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SELF=$ROOT/scripts/bench-lock-wait.sh
+cd "$ROOT"
+
+export VARIANTS=${VARIANTS:-"default 2s 500ms"}
+export ROWS=${ROWS:-200000}
+export HOLD=${HOLD:-6}
+export RATE=${RATE:-200}
+export PGPHASE_ACTOR=${PGPHASE_ACTOR:-bench-lock-wait.sh}
+
+log() { echo "bench-lock-wait.sh: $*" >&2; }
+die() {
+  log "$*"
+  exit 1
+}
+
+outer() {
+  [[ $# -eq 0 ]] || {
+    sed -n '2,27p' "$SELF"
+    [[ $1 == -h || $1 == --help ]] && exit 0
+    exit 2
+  }
+  [[ $ROWS =~ ^[0-9]+$ && $ROWS -ge 1000 ]] || die "ROWS must be an integer >= 1000"
+  [[ $HOLD =~ ^[0-9]+$ && $HOLD -ge 1 ]] || die "HOLD must be a whole number of seconds >= 1"
+  bash scripts/deps.sh
+  if [[ -z ${PGPHASE_BIN:-} || -z ${TRAFFIC_BIN:-} ]]; then
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    cmake --build build -j "${PGPHASE_JOBS:-2}" --target pgphase pgphase-traffic
+    PGPHASE_BIN=${PGPHASE_BIN:-$ROOT/build/pgphase}
+    TRAFFIC_BIN=${TRAFFIC_BIN:-$ROOT/build/pgphase-traffic}
+  fi
+  export PGPHASE_BIN TRAFFIC_BIN
+  export BENCH_OUT=${BENCH_OUT:-$(mktemp -d /tmp/pgphase-lockwait.XXXXXX)}
+  chmod 755 "$BENCH_OUT"
+  exec bash scripts/with-postgres.sh bash "$SELF" --inner
+}
+
+# --- inner part: PGPHASE_TEST_DSN points at the throwaway server ---------------------------
+psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$DSN" "$@"; }
+
+app_pids=()
+start_app() { # NAME SEARCH_PATH
+  "$TRAFFIC_BIN" run --dsn "$DSN" --name "$1" --search-path "$2" --clients 2 --rate "$RATE" \
+    --max-id "$ROWS" --log "$OUT/$1.log" --statement-timeout 30s \
+    --query "SELECT id, email FROM users WHERE id = \$1::bigint" \
+    --query "UPDATE users SET name = 'n' || \$1 WHERE id = \$1::bigint" \
+    >"$OUT/$1.out" 2>&1 &
+  app_pids+=($!)
+}
+
+now() { date +%s.%N; }
+
+# run_command VARIANT COMMAND PLAN: a HOLD-second ACCESS SHARE holder, then the command.
+run_command() {
+  local variant=$1 command=$2 plan=$3 t0 t1 rc=0 retries
+  psql -X -q -d "$DSN" -c "SET application_name = 'bench report'" \
+    -c "BEGIN" -c "SELECT count(*) FROM users" -c "SELECT pg_sleep($HOLD)" -c "COMMIT" \
+    >/dev/null 2>&1 &
+  local holder=$!
+  sleep 0.3 # the holder has its lock before pgphase asks for one
+  t0=$(now)
+  "$PGPHASE_BIN" "$command" "$plan" --dsn "$DSN" >"$OUT/$variant-$command.out" \
+    2>"$OUT/$variant-$command.err" || rc=$?
+  t1=$(now)
+  wait "$holder" || true
+  sleep 0.5 # queries that were waiting finish inside the window
+  retries=$(grep -c 'step.retry' "$OUT/$variant-$command.err" || true)
+  local app
+  app=$("$TRAFFIC_BIN" report "$OUT"/*-app.log --from "$t0" --to "$(now)")
+  printf '%-8s %-9s %4s %7.1f %8s  %s\n' "$variant" "$command" "$rc" \
+    "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$retries" "$app" | tee -a "$OUT/results.txt"
+}
+
+inner() {
+  [[ -n ${PGPHASE_TEST_DSN:-} ]] || die "--inner needs PGPHASE_TEST_DSN"
+  OUT=$BENCH_OUT
+  log "results and logs in $OUT"
+  printf '%-8s %-9s %4s %7s %8s  %s\n' variant command exit seconds retries \
+    "app: queries errors p50_ms p99_ms max_ms" | tee "$OUT/results.txt"
+  for variant in $VARIANTS; do
+    local db=lockwait_${variant//[^a-z0-9]/_}
+    psql -X -q -d "$PGPHASE_TEST_DSN" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+    DSN=${PGPHASE_TEST_DSN%/*}/$db
+    psql_db -c "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text)" \
+      -c "INSERT INTO users (email, name) SELECT 'u' || i || '@example.com', 'n' || i
+          FROM generate_series(1, $ROWS) i" -c "VACUUM ANALYZE users"
+    local settings=""
+    case $variant in
+      default) settings="" ;;
+      *) settings="settings: {lock_timeout: $variant}" ;;
+    esac
+    local plan=$OUT/$variant.yaml
+    printf 'name: rename_users_email\n%s\nchanges:\n  - rename_column: {table: users, from: email, to: email_address}\n' \
+      "$settings" >"$plan"
+    app_pids=()
+    rm -f "$OUT"/*-app.log
+    start_app old-app public
+    sleep 2
+    run_command "$variant" start "$plan"
+    run_command "$variant" backfill "$plan"
+    local schema
+    schema=$("$PGPHASE_BIN" status --json --dsn "$DSN" |
+      grep -o '"version_schema": *"[^"]*"' | head -n 1 | sed 's/.*: *"//; s/"$//')
+    [[ -n $schema ]] && start_app new-app "$schema"
+    sleep 2
+    run_command "$variant" complete "$plan"
+    kill -TERM "${app_pids[@]}" 2>/dev/null || true
+    wait "${app_pids[@]}" 2>/dev/null || true
+    for f in "$OUT"/*-app.log; do mv "$f" "$OUT/$variant.$(basename "$f" .log).queries"; done
+  done
+  log "done: $OUT/results.txt"
+}
+
+if [[ ${1:-} == --inner ]]; then
+  inner
+else
+  outer "$@"
+fi
