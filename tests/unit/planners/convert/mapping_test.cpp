@@ -357,6 +357,28 @@ TEST(ConvertInput, SyntaxErrorIsReportedAtLineAndColumn) {
         << result.errors.to_string();
 }
 
+TEST(ConvertInput, InvalidUtf8AndNulAreErrorsAtTheirPositions) {
+    const ConvertResult result = convert_sql(
+        "m.sql", std::string("ALTER TABLE t RENAME a TO b;\nUPDATE t SET b = '\xFF';\nSELECT '") +
+                     '\0' + "';\n");
+    EXPECT_TRUE(result.yaml.empty());
+    const std::string errors = result.errors.to_string();
+    EXPECT_NE(errors.find("m.sql:2:19: error: invalid UTF-8 byte sequence 0xff"), std::string::npos)
+        << errors;
+    EXPECT_NE(errors.find("m.sql:3:9: error: NUL byte (0x00) in the file"), std::string::npos)
+        << errors;
+    EXPECT_EQ(result.errors.all().size(), 2U) << errors;
+}
+
+TEST(ConvertInput, AByteOrderMarkIsSkippedAndCrlfLinesConvert) {
+    Converted converted = convert_and_load("\xEF\xBB\xBF-- x\r\nALTER TABLE t RENAME a TO b;\r\n");
+    ASSERT_TRUE(converted.loaded.plan.has_value())
+        << converted.result.errors.to_string() << converted.loaded.diagnostics.to_string();
+    const auto& op = only<RenameColumn>(converted.loaded.plan->changes);
+    EXPECT_EQ(op.from, "a");
+    EXPECT_EQ(op.to, "b");
+}
+
 TEST(ConvertInput, CommentsOnlyIsBadInput) {
     EXPECT_TRUE(convert_sql("m.sql", "-- nothing\n").errors.has_errors());
 }
