@@ -207,6 +207,36 @@ ADD COLUMN     "userId" TEXT;)");
         << converted.result.yaml;
 }
 
+// A guess kept only when the dropped column's type, where known, is the declared one: a
+// rename keeps the old type, so one whose types differ would silently change it.
+TEST(ConvertRename, ADropAndAnAddOfAnotherKnownTypeIsNoRenameGuessWhateverTheNames) {
+    lint::SchemaModel before;
+    before.apply(lint::SourceFile("0_init.sql", R"(CREATE TABLE "Post" ("id" SERIAL NOT NULL,
+"userid" UUID);)")
+                     .statements()
+                     .at(0));
+    const std::string sql = R"(CREATE TYPE "Role" AS ENUM ('a', 'b');
+ALTER TABLE "Post" DROP COLUMN "userid",
+ADD COLUMN "userId" "Role";)";
+    const ConvertResult result = convert_sql("m.sql", sql, &before);
+    const LoadResult loaded = load_plan_text(result.yaml, "converted.yaml");
+    ASSERT_TRUE(loaded.plan.has_value()) << loaded.diagnostics.to_string() << result.yaml;
+    EXPECT_EQ(result.to_confirm, 0) << result.yaml;
+    EXPECT_EQ(result.yaml.find("rename_column"), std::string::npos) << result.yaml;
+    EXPECT_NE(result.yaml.find("add_column"), std::string::npos) << result.yaml;
+}
+
+TEST(ConvertRename, ANameOnlyGuessSaysTheDeclaredTypeTheRenameMustMatch) {
+    const ConvertResult result = convert_sql(
+        "m.sql", "ALTER TABLE \"Post\" DROP COLUMN \"userid\", ADD COLUMN \"userId\" UUID;");
+    EXPECT_EQ(result.to_confirm, 1) << result.yaml;
+    EXPECT_NE(result.yaml.find("the old column's type is unknown here (no earlier migration read "
+                               "declares it); the migration declares uuid. A rename keeps the "
+                               "old type: if it differs, this is no rename."),
+              std::string::npos)
+        << result.yaml;
+}
+
 TEST(ConvertRename, UnrelatedDropAndAddStayApart) {
     const auto changes = changes_of(R"(ALTER TABLE "Post" DROP COLUMN "title",
 ADD COLUMN "score" INTEGER;)");
