@@ -34,8 +34,12 @@ void find_schemas(const json& node, std::vector<std::string>& out) {
 }
 
 std::string Converter::run() {
+    for (const lint::TextError& error : m_file.text_errors()) {
+        m_result.errors.error(error.mark, error.message, error.hint);
+    }
     prescan();
     find_conflicts();
+    find_transaction_groups();
     for (std::size_t i = 0; i < m_file.statements().size(); ++i) {
         convert(i, m_file.statements()[i]);
     }
@@ -49,6 +53,9 @@ void Converter::prescan() {
     std::map<std::string, lint::TableName> qualified; // table -> as the model keys it
     std::set<std::string> created;
     for (const Statement& statement : m_file.statements()) {
+        if (statement.rolled_back) {
+            continue; // never takes effect
+        }
         find_schemas(statement.node, schemas);
         if (statement.kind == "CreateStmt") {
             created.insert(string_field(statement.node["CreateStmt"]["relation"], "relname"));
@@ -142,7 +149,7 @@ void Converter::find_conflicts() {
     std::vector<std::pair<std::size_t, std::pair<std::string, std::string>>> table_renames;
     for (std::size_t i = 0; i < statements.size(); ++i) {
         const Statement& statement = statements[i];
-        if (statement.kind.empty()) {
+        if (statement.kind.empty() || statement.rolled_back) {
             continue;
         }
         const json& body = statement.node[statement.kind];
@@ -274,7 +281,107 @@ void Converter::find_conflicts() {
     }
 }
 
+// "Relied on running together", read conservatively: a committed BEGIN ... COMMIT block of
+// two or more statements (transaction statements and rolled-back ones left out) of which at
+// least one is of a kind convert never maps to a schema operation on its own terms: a data
+// change (UPDATE, INSERT, DELETE, COPY, ...), a function, trigger, rule, type, DO block, LOCK
+// and so on. Such statements usually keep the others right (a count backfill and the
+// triggers that maintain it), and pgphase would run each change in its own transaction, so
+// the whole block stays one `sql` change, run as written in one transaction. A block of
+// table, index and constraint DDL only is still converted statement by statement.
+void Converter::find_transaction_groups() {
+    static const std::set<std::string> ddl = {"CreateStmt", "IndexStmt", "DropStmt", "RenameStmt",
+                                              "AlterTableStmt"};
+    const auto& statements = m_file.statements();
+    bool open = false;
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        const Statement& statement = statements[i];
+        if (statement.kind != "TransactionStmt") {
+            continue;
+        }
+        const std::string kind = string_field(statement.node["TransactionStmt"], "kind");
+        if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") {
+            if (!open) {
+                open = true;
+                begin = i;
+            }
+            continue;
+        }
+        if (!open || (kind != "TRANS_STMT_COMMIT" && kind != "TRANS_STMT_ROLLBACK")) {
+            continue;
+        }
+        Group group;
+        std::string reason;
+        for (std::size_t j = begin + 1; j < i; ++j) {
+            const Statement& inner = statements[j];
+            if (inner.kind == "TransactionStmt" || inner.rolled_back || inner.kind.empty()) {
+                continue;
+            }
+            group.indexes.push_back(j);
+            if (reason.empty() && ddl.count(inner.kind) == 0) {
+                reason = "line " + std::to_string(inner.mark.line) + " (" + inner.kind + ")";
+            }
+        }
+        if (group.indexes.size() >= 2 && !reason.empty()) {
+            group.why = "the BEGIN ... COMMIT of lines " +
+                        std::to_string(statements[begin].mark.line) + "-" +
+                        std::to_string(statement.mark.line) + " holds a statement (" + reason +
+                        ") that may rely on running in one transaction with the others, and "
+                        "pgphase runs each change in its own; so the block runs as written";
+            m_grouped.insert(group.indexes.begin(), group.indexes.end());
+            m_groups.emplace(group.indexes.front(), std::move(group));
+        }
+        open = false;
+    }
+}
+
+void Converter::keep_group_as_sql(const std::vector<std::size_t>& indexes, const std::string& why) {
+    const auto& statements = m_file.statements();
+    Change change;
+    change.operation = "sql";
+    change.comments.push_back("lines " + std::to_string(statements[indexes.front()].mark.line) +
+                              "-" + std::to_string(statements[indexes.back()].end_line) +
+                              ": kept as one SQL change: " + why);
+    std::string text;
+    for (std::size_t index : indexes) {
+        const Statement& statement = statements[index];
+        text += statement.text + ";\n";
+        if (statement.kind == "CreateStmt") {
+            const std::string table =
+                string_field(statement.node["CreateStmt"]["relation"], "relname");
+            m_created.insert(table);
+            m_sql_created.insert(table);
+        }
+    }
+    text.pop_back();
+    change.fields.push_back("up: " + yaml_block(text, body_indent + 2));
+    ++m_result.raw_sql;
+    m_changes.push_back(std::move(change));
+}
+
 void Converter::convert(std::size_t index, const Statement& statement) {
+    if (statement.invalid_bytes) {
+        return; // reported, with its position, from the file's text_errors()
+    }
+    if (statement.rolled_back) {
+        std::string shown = statement.text.substr(0, statement.text.find('\n'));
+        if (shown.size() > 60) {
+            shown = shown.substr(0, 57) + "...";
+        }
+        m_notes.push_back("line " + std::to_string(statement.mark.line) + ": `" + shown +
+                          "` left out: the ROLLBACK at line " +
+                          std::to_string(statement.rolled_back_line) +
+                          " undoes it, so it never takes effect");
+        return;
+    }
+    if (const auto group = m_groups.find(index); group != m_groups.end()) {
+        keep_group_as_sql(group->second.indexes, group->second.why);
+        return;
+    }
+    if (m_grouped.count(index) != 0) {
+        return; // in the SQL change of its group
+    }
     if (statement.kind.empty()) {
         m_result.errors.error(statement.error_mark, statement.parse_error);
         return;

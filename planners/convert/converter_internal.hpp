@@ -74,7 +74,11 @@ private:
     // object per plan and drops only at contract: all of them stay SQL, in order.
     void find_conflicts();
 
+    // BEGIN ... COMMIT blocks whose statements rely on running together (see the .cpp):
+    // each becomes one `sql` change.
+    void find_transaction_groups();
     void convert(std::size_t index, const Statement& statement);
+    void keep_group_as_sql(const std::vector<std::size_t>& indexes, const std::string& why);
 
     void keep_as_sql(const Statement& statement, const std::string& why);
 
@@ -161,6 +165,12 @@ private:
     std::vector<std::string> m_notes;            // file-level remarks, at the top
     std::map<std::size_t, std::string> m_forced; // statement index -> why it stays SQL
     std::set<std::string> m_sql_created;         // tables only SQL changes know
+    struct Group {
+        std::vector<std::size_t> indexes; // its statements, transaction statements left out
+        std::string why;
+    };
+    std::map<std::size_t, Group> m_groups; // first statement index -> its group
+    std::set<std::size_t> m_grouped;       // every statement index in a group
 };
 
 } // namespace pgphase::planners::convert::internal

@@ -298,6 +298,15 @@ Change Converter::add_column(const Statement& statement, const std::string& tabl
                                             : std::string()) +
             " on the same table, which loses the data. Read as a rename (Prisma's way of "
             "renaming a field);");
+        if (same_type == m_same_type.end()) {
+            // Read from the names alone: the dropped column's type is in no migration read.
+            // The rename keeps it, so say which type the migration declares.
+            change.comments.push_back(
+                "CONFIRM: the old column's type is unknown here (no earlier migration read "
+                "declares it); the migration declares " +
+                lint::column_type(def.value("typeName", json::object())).display() +
+                ". A rename keeps the old type: if it differs, this is no rename.");
+        }
         change.comments.emplace_back(
             "CONFIRM: the new column keeps the old one's type, nullability and default. If "
             "it is really a new column, replace this change with drop_column + add_column.");

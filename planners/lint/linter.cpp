@@ -124,8 +124,9 @@ std::size_t LintResult::count(Level level) const {
 }
 
 bool LintResult::has_syntax_errors() const {
-    return std::any_of(findings.begin(), findings.end(),
-                       [](const Finding& f) { return f.rule == "syntax-error"; });
+    return std::any_of(findings.begin(), findings.end(), [](const Finding& f) {
+        return f.rule == "syntax-error" || f.rule == "invalid-encoding";
+    });
 }
 
 std::vector<InputFile> collect_inputs(const std::vector<std::string>& paths,
@@ -161,6 +162,11 @@ void Linter::lint(const SourceFile& file, bool prisma_file) {
     facts.statement_count = file.statements().size();
     std::vector<Finding> found;
 
+    for (const TextError& error : file.text_errors()) {
+        const RuleInfo& info = rule("invalid-encoding");
+        found.push_back({std::string(info.id), info.level, error.mark, 0, error.message, "",
+                         std::string(info.lock), std::string(info.effect), error.hint});
+    }
     for (const PrismaWarning& warning : file.prisma_warnings()) {
         const RuleInfo& info = rule("prisma-warning");
         found.push_back({std::string(info.id), info.level, warning.mark, 0,
@@ -177,6 +183,9 @@ void Linter::lint(const SourceFile& file, bool prisma_file) {
                                  "", "", std::string(info.hint)});
             }
         }
+        if (statement.invalid_bytes) {
+            continue; // reported from text_errors() above; nothing to parse
+        }
         if (!statement.parse_error.empty()) {
             const bool ignored = std::any_of(
                 statement.ignores.begin(), statement.ignores.end(),
@@ -188,6 +197,17 @@ void Linter::lint(const SourceFile& file, bool prisma_file) {
                                  std::string(info.lock), std::string(info.effect),
                                  std::string(info.hint)});
             }
+            continue;
+        }
+        if (statement.rolled_back) {
+            // Neither linted nor replayed: it never takes effect.
+            const RuleInfo& info = rule("rolled-back");
+            found.push_back({std::string(info.id), info.level, statement.mark, 0,
+                             "rolled back by the ROLLBACK at line " +
+                                 std::to_string(statement.rolled_back_line) +
+                                 ", so it never takes effect; not linted",
+                             excerpt(statement.text), std::string(info.lock),
+                             std::string(info.effect), std::string(info.hint)});
             continue;
         }
         CheckContext context(file, i, m_schema, facts, found);
@@ -226,7 +246,12 @@ LintResult lint_paths(const std::vector<std::string>& paths, const LintOptions& 
             errors.push_back(error);
             continue;
         }
-        linter.lint(SourceFile(input.path, std::move(text)), input.prisma);
+        try {
+            linter.lint(SourceFile(input.path, std::move(text)), input.prisma);
+        } catch (const std::exception& e) {
+            // A defect of lint itself must not hide the other files' findings.
+            errors.push_back("internal error while linting \"" + input.path + "\": " + e.what());
+        }
     }
     LintResult result = std::move(linter.result());
     result.input_errors = std::move(errors);

@@ -134,7 +134,8 @@ std::string render_github(const LintResult& result) {
 std::string render(const LintResult& result, OutputFormat format) {
     switch (format) {
     case OutputFormat::as_json:
-        return render_json(result).dump(2) + "\n";
+        return render_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+               "\n";
     case OutputFormat::as_github:
         return render_github(result);
     case OutputFormat::as_text:

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstddef>
+#include <iterator>
 #include <pg_query.h>
 #include <string_view>
 #include <utility>
@@ -60,19 +62,172 @@ void read_ignores(std::string_view comment, std::size_t comment_offset, const So
     }
 }
 
+// Length of the valid UTF-8 character at `text[i]`, 0 when the bytes there are not one
+// (overlong forms, surrogates and code points past U+10FFFF included, as PostgreSQL's
+// pg_utf8_islegal rejects them).
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+    const auto at = [&](std::size_t k) {
+        return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0U;
+    };
+    const unsigned lead = at(0);
+    const auto cont = [&](std::size_t k, unsigned low = 0x80U, unsigned high = 0xBFU) {
+        return at(k) >= low && at(k) <= high;
+    };
+    if (lead < 0x80U) {
+        return 1;
+    }
+    if (lead >= 0xC2U && lead <= 0xDFU) {
+        return cont(1) ? 1 + 1 : 0;
+    }
+    if (lead >= 0xE0U && lead <= 0xEFU) {
+        const unsigned low = lead == 0xE0U ? 0xA0U : 0x80U;
+        const unsigned high = lead == 0xEDU ? 0x9FU : 0xBFU;
+        return cont(1, low, high) && cont(2) ? 3 : 0;
+    }
+    if (lead >= 0xF0U && lead <= 0xF4U) {
+        const unsigned low = lead == 0xF0U ? 0x90U : 0x80U;
+        const unsigned high = lead == 0xF4U ? 0x8FU : 0xBFU;
+        return cont(1, low, high) && cont(2) && cont(3) ? 4 : 0;
+    }
+    return 0;
+}
+
+std::string hex_bytes(std::string_view bytes) {
+    static constexpr std::string_view digits = "0123456789abcdef";
+    std::string out;
+    for (const char c : bytes) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (!out.empty()) {
+            out += ' ';
+        }
+        out += "0x";
+        out += digits[byte >> 4U];
+        out += digits[byte & 0x0FU];
+    }
+    return out;
+}
+
 } // namespace
 
 SourceFile::SourceFile(std::string path, std::string text)
     : m_path(std::move(path))
     , m_text(std::move(text)) {
+    constexpr std::string_view bom = "\xEF\xBB\xBF";
+    if (std::string_view(m_text).substr(0, bom.size()) == bom) {
+        m_text.erase(0, bom.size());
+        m_bom = true;
+    }
     m_line_starts.push_back(0);
     for (std::size_t i = 0; i < m_text.size(); ++i) {
         if (m_text[i] == '\n') {
             m_line_starts.push_back(i + 1);
         }
     }
+    check_bytes();
     split();
+    mark_rolled_back();
     read_prisma_warnings();
+}
+
+void SourceFile::mark_rolled_back() {
+    // As PostgreSQL runs the file statement by statement (psql): BEGIN opens a block (a
+    // second BEGIN inside one only warns), COMMIT/END closes it, ROLLBACK/ABORT undoes it,
+    // SAVEPOINT s marks a point that ROLLBACK TO s returns to (s stays) and RELEASE s drops
+    // (with the savepoints after it). A block the file leaves open is taken as committed.
+    bool open = false;
+    std::size_t block_start = 0;
+    std::vector<std::pair<std::string, std::size_t>> savepoints;
+    const auto undo = [&](std::size_t from, std::size_t to) {
+        for (std::size_t k = from; k < to; ++k) {
+            Statement& undone = m_statements[k];
+            if (undone.kind != "TransactionStmt" && !undone.rolled_back) {
+                undone.rolled_back = true;
+                undone.rolled_back_line = m_statements[to].mark.line;
+            }
+        }
+    };
+    const auto find_savepoint = [&](const std::string& name) {
+        auto it = savepoints.rbegin();
+        while (it != savepoints.rend() && it->first != name) {
+            ++it;
+        }
+        return it;
+    };
+    for (std::size_t i = 0; i < m_statements.size(); ++i) {
+        const Statement& statement = m_statements[i];
+        if (statement.kind != "TransactionStmt") {
+            continue;
+        }
+        const nlohmann::json& body = statement.node.at("TransactionStmt");
+        const std::string kind = body.value("kind", std::string());
+        const std::string savepoint = body.value("savepoint_name", std::string());
+        if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") {
+            if (!open) {
+                open = true;
+                block_start = i;
+                savepoints.clear();
+            }
+        } else if (kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_PREPARE") {
+            open = body.value("chain", false); // AND CHAIN opens the next block at once
+            block_start = i;
+            savepoints.clear();
+        } else if (kind == "TRANS_STMT_ROLLBACK") {
+            if (open) {
+                undo(block_start, i);
+            }
+            open = body.value("chain", false);
+            block_start = i;
+            savepoints.clear();
+        } else if (open && kind == "TRANS_STMT_SAVEPOINT") {
+            savepoints.emplace_back(savepoint, i);
+        } else if (open && kind == "TRANS_STMT_RELEASE") {
+            const auto it = find_savepoint(savepoint);
+            if (it != savepoints.rend()) {
+                savepoints.erase(std::prev(it.base()), savepoints.end());
+            }
+        } else if (open && kind == "TRANS_STMT_ROLLBACK_TO") {
+            const auto it = find_savepoint(savepoint);
+            if (it != savepoints.rend()) {
+                undo(it->second + 1, i);
+                savepoints.erase(it.base(), savepoints.end());
+            }
+        }
+    }
+}
+
+void SourceFile::check_bytes() {
+    // PostgreSQL rejects a query string that is not valid UTF-8, and psql cuts a line at a
+    // NUL. Both would otherwise reach libpg_query, whose JSON output nlohmann::json refuses
+    // (invalid UTF-8) or which stops reading at the NUL, silently hiding what follows.
+    std::size_t i = 0;
+    while (i < m_text.size()) {
+        if (m_text[i] == '\0') {
+            m_text_errors.push_back({i, mark_at(i), "NUL byte (0x00) in the file",
+                                     "remove it; psql drops the rest of its line and "
+                                     "PostgreSQL accepts no NUL in a query"});
+            m_text[i] = '?';
+            ++i;
+            continue;
+        }
+        const std::size_t length = utf8_length(m_text, i);
+        if (length != 0) {
+            i += length;
+            continue;
+        }
+        std::size_t end = i + 1;
+        while (end < m_text.size() && m_text[end] != '\0' && utf8_length(m_text, end) == 0) {
+            ++end;
+        }
+        const std::string shown = m_text.substr(i, std::min<std::size_t>(end - i, 4));
+        m_text_errors.push_back({i, mark_at(i),
+                                 "invalid UTF-8 byte sequence " + hex_bytes(shown) +
+                                     (end - i > 4 ? " ..." : "") +
+                                     "; PostgreSQL rejects the statement",
+                                 "save the file as UTF-8 (it may be Latin-1 or another encoding)"});
+        std::fill(m_text.begin() + static_cast<std::ptrdiff_t>(i),
+                  m_text.begin() + static_cast<std::ptrdiff_t>(end), '?');
+        i = end;
+    }
 }
 
 SourceMark SourceFile::mark_at(std::size_t offset) const {
@@ -177,6 +332,17 @@ void SourceFile::add_statement(std::size_t begin, std::size_t end) {
 
     // Parsed with its `;`, so an error reads as PostgreSQL would report running the file.
     const std::size_t with_semicolon = end < m_text.size() && m_text[end] == ';' ? end + 1 : end;
+    const auto bad =
+        std::find_if(m_text_errors.begin(), m_text_errors.end(), [&](const TextError& e) {
+            return e.offset >= begin && e.offset < with_semicolon;
+        });
+    if (bad != m_text_errors.end()) {
+        statement.invalid_bytes = true;
+        statement.parse_error = bad->message;
+        statement.error_mark = bad->mark;
+        m_statements.push_back(std::move(statement));
+        return;
+    }
     const std::string source = m_text.substr(i, with_semicolon - i);
     PgQueryParseResult parsed = pg_query_parse(source.c_str());
     if (parsed.error != nullptr) {

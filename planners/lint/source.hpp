@@ -28,6 +28,21 @@ struct Statement {          // NOLINT(bugprone-exception-escape): json copies ma
     std::vector<IgnoreDirective> ignores;
     std::string parse_error; // the parser's message when it does not parse
     SourceMark error_mark;   // where the parser stopped
+    // It holds bytes PostgreSQL rejects (invalid UTF-8, NUL): not parsed; the file's
+    // text_errors() say where.
+    bool invalid_bytes = false;
+    // A later ROLLBACK (or ROLLBACK TO SAVEPOINT) undoes it: it never takes effect.
+    // Transaction statements themselves are never marked.
+    bool rolled_back = false;
+    int rolled_back_line = 0; // line of that ROLLBACK
+};
+
+// A run of bytes PostgreSQL cannot read as UTF-8 text, or a NUL byte.
+struct TextError {
+    std::size_t offset = 0;
+    SourceMark mark;
+    std::string message;
+    std::string hint;
 };
 
 // An item of the `Warnings:` header Prisma writes at the top of a migration.
@@ -44,6 +59,13 @@ public:
     const std::string& text() const { return m_text; }
     const std::vector<Statement>& statements() const { return m_statements; }
     const std::vector<PrismaWarning>& prisma_warnings() const { return m_prisma_warnings; }
+    // Invalid UTF-8 and NUL bytes, in file order. In text() each such byte reads `?`, so a
+    // statement's text and excerpt stay valid UTF-8; the statements holding one are not
+    // parsed (Statement::invalid_bytes).
+    const std::vector<TextError>& text_errors() const { return m_text_errors; }
+    // The file started with a UTF-8 byte-order mark, which is skipped as psql skips it:
+    // text() and every position are those of the text after it.
+    bool had_byte_order_mark() const { return m_bom; }
 
     // 1-based line and column (in characters) of a byte offset.
     SourceMark mark_at(std::size_t offset) const;
@@ -52,12 +74,16 @@ private:
     void split();
     void add_statement(std::size_t begin, std::size_t end);
     void read_prisma_warnings();
+    void check_bytes();
+    void mark_rolled_back();
 
     std::string m_path;
     std::string m_text;
     std::vector<std::size_t> m_line_starts;
     std::vector<Statement> m_statements;
     std::vector<PrismaWarning> m_prisma_warnings;
+    std::vector<TextError> m_text_errors;
+    bool m_bom = false;
 };
 
 } // namespace pgphase::planners::lint

@@ -99,6 +99,17 @@ TEST_F(ConvertCli, StatementThatDoesNotParseExitsTwoAtLineAndColumn) {
     EXPECT_NE(run.err.find("syntax error"), std::string::npos) << run.err;
 }
 
+TEST_F(ConvertCli, InvalidUtf8ExitsTwoAtItsPosition) {
+    const std::string file =
+        write("bad.sql", "ALTER TABLE t RENAME a TO b;\nUPDATE t SET b = 'caf\xE9';\n");
+    const CommandResult run = pgphase({"convert", file});
+    EXPECT_EQ(run.exit_code, 2) << run.err;
+    EXPECT_TRUE(run.out.empty()) << run.out;
+    EXPECT_NE(run.err.find(file + ":2:22: error: invalid UTF-8 byte sequence 0xe9"),
+              std::string::npos)
+        << run.err;
+}
+
 TEST_F(ConvertCli, UnreadableFileExitsTwo) {
     const CommandResult run = pgphase({"convert", (m_dir / "missing.sql").string()});
     EXPECT_EQ(run.exit_code, 2) << run.err;

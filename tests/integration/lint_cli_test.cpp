@@ -118,6 +118,45 @@ TEST_F(LintCli, JsonFormat) {
     EXPECT_EQ(out.at("summary").at("errors"), 1);
 }
 
+TEST_F(LintCli, InvalidUtf8ExitsTwoAtItsPositionInValidJsonAndTheOtherFilesAreStillLinted) {
+    const std::string bad =
+        write("1_bad.sql", "SELECT 1;\nALTER TABLE \"caf\xE9\" ADD COLUMN a int;\n");
+    const std::string nul = write("2_nul.sql", std::string("SELECT 'a") + '\0' + "';\n");
+    const std::string other = write("3_other.sql", "SET lock_timeout = '1s';\nDROP TABLE t;\n");
+    const CommandResult text = lint({bad, nul, other});
+    EXPECT_EQ(text.exit_code, 2) << text.out << text.err;
+    EXPECT_NE(text.out.find(bad + ":2:17: error: [invalid-encoding] invalid UTF-8 byte sequence "
+                                  "0xe9; PostgreSQL rejects the statement"),
+              std::string::npos)
+        << text.out;
+    EXPECT_NE(text.out.find(nul + ":1:10: error: [invalid-encoding] NUL byte (0x00) in the file"),
+              std::string::npos)
+        << text.out;
+    EXPECT_NE(text.out.find(other + ":2:1: error: [drop-table]"), std::string::npos) << text.out;
+
+    const CommandResult json = lint({"--format", "json", bad, nul, other});
+    EXPECT_EQ(json.exit_code, 2) << json.err;
+    const nlohmann::json out = nlohmann::json::parse(json.out);
+    std::vector<std::string> found;
+    for (const auto& finding : out.at("findings")) {
+        found.push_back(finding.at("rule").get<std::string>() + "@" +
+                        std::to_string(finding.at("line").get<int>()) + ":" +
+                        std::to_string(finding.at("column").get<int>()));
+    }
+    EXPECT_EQ(found, (std::vector<std::string>{"invalid-encoding@2:17", "invalid-encoding@1:10",
+                                               "drop-table@2:1"}))
+        << json.out;
+}
+
+TEST_F(LintCli, AByteOrderMarkIsSkippedAndCrlfPositionsAreRight) {
+    const std::string file = write("bom.sql", "\xEF\xBB\xBFSET lock_timeout = '1s';\r\n\r\n"
+                                              "  DROP TABLE t;\r\n");
+    const CommandResult run = lint({file});
+    EXPECT_EQ(run.exit_code, 1) << run.out;
+    EXPECT_NE(run.out.find(file + ":3:3: error: [drop-table]"), std::string::npos) << run.out;
+    EXPECT_EQ(run.out.find("syntax-error"), std::string::npos) << run.out;
+}
+
 TEST_F(LintCli, GithubFormat) {
     const std::string file = write("g.sql", "SET lock_timeout = '1s';\nDROP TABLE t;\n");
     const CommandResult run = lint({"--format", "github", file});

@@ -56,5 +56,57 @@ TEST(ConvertConflicts, ExplicitTransactionIsLeftOutWithANote) {
         << converted.result.yaml;
 }
 
+TEST(ConvertTransactions, StatementsARollbackUndoesBecomeNoOperationButANote) {
+    const Converted converted = convert_and_load("BEGIN;\nDROP TABLE \"Old\";\n"
+                                                 "ALTER TABLE \"User\" DROP COLUMN \"name\";\n"
+                                                 "ROLLBACK;\nALTER TABLE t RENAME a TO b;\n");
+    ASSERT_TRUE(converted.loaded.plan.has_value()) << converted.loaded.diagnostics.to_string();
+    only<RenameColumn>(converted.loaded.plan->changes);
+    EXPECT_NE(converted.result.yaml.find("# line 2: `DROP TABLE \"Old\"` left out: the ROLLBACK "
+                                         "at line 4 undoes it, so it never takes effect"),
+              std::string::npos)
+        << converted.result.yaml;
+    EXPECT_EQ(converted.result.yaml.find("drop_"), std::string::npos) << converted.result.yaml;
+}
+
+TEST(ConvertTransactions, RollbackToSavepointDropsOnlyTheUndoneStatements) {
+    const auto changes = changes_of("BEGIN;\nALTER TABLE t RENAME a TO b;\nSAVEPOINT s;\n"
+                                    "DROP TABLE t2;\nROLLBACK TO SAVEPOINT s;\nCOMMIT;\n");
+    only<RenameColumn>(changes);
+}
+
+TEST(ConvertTransactions, ABackfillAndTheTriggersKeepingItRightStayOneSqlChange) {
+    const Converted converted = convert_and_load(R"(BEGIN;
+ALTER TABLE "Post" ADD COLUMN "commentCount" INTEGER NOT NULL DEFAULT 0;
+UPDATE "Post" SET "commentCount" = (SELECT count(*) FROM "Comment" c WHERE c."postId" = "Post".id);
+CREATE FUNCTION count_comments() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+  UPDATE "Post" SET "commentCount" = "commentCount" + 1 WHERE id = NEW."postId"; RETURN NEW; END $$;
+CREATE TRIGGER comment_count AFTER INSERT ON "Comment" FOR EACH ROW EXECUTE FUNCTION count_comments();
+COMMIT;
+ALTER TABLE t RENAME a TO b;
+)");
+    ASSERT_TRUE(converted.loaded.plan.has_value())
+        << converted.loaded.diagnostics.to_string() << converted.result.yaml;
+    const auto& changes = converted.loaded.plan->changes;
+    ASSERT_EQ(changes.size(), 2U) << converted.result.yaml;
+    ASSERT_TRUE(std::holds_alternative<RawSql>(changes[0].operation));
+    EXPECT_EQ(std::get<RawSql>(changes[0].operation).up.statements.size(), 4U);
+    EXPECT_TRUE(std::holds_alternative<RenameColumn>(changes[1].operation));
+    EXPECT_NE(converted.result.yaml.find("# lines 2-6: kept as one SQL change: the BEGIN ... "
+                                         "COMMIT of lines 1-7 holds a statement (line 3 "
+                                         "(UpdateStmt))"),
+              std::string::npos)
+        << converted.result.yaml;
+    EXPECT_EQ(converted.result.raw_sql, 1);
+    EXPECT_EQ(converted.result.operations, 1);
+}
+
+TEST(ConvertTransactions, ABlockOfTableDdlOnlyIsStillConvertedStatementByStatement) {
+    const auto changes = changes_of("BEGIN;\nALTER TABLE t RENAME a TO b;\n"
+                                    "CREATE INDEX i ON u (c);\nCOMMIT;\n");
+    ASSERT_EQ(changes.size(), 2U);
+    EXPECT_TRUE(std::holds_alternative<RenameColumn>(changes[0].operation));
+}
+
 } // namespace
 } // namespace pgphase::planners::convert

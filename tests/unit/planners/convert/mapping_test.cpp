@@ -207,6 +207,36 @@ ADD COLUMN     "userId" TEXT;)");
         << converted.result.yaml;
 }
 
+// A guess kept only when the dropped column's type, where known, is the declared one: a
+// rename keeps the old type, so one whose types differ would silently change it.
+TEST(ConvertRename, ADropAndAnAddOfAnotherKnownTypeIsNoRenameGuessWhateverTheNames) {
+    lint::SchemaModel before;
+    before.apply(lint::SourceFile("0_init.sql", R"(CREATE TABLE "Post" ("id" SERIAL NOT NULL,
+"userid" UUID);)")
+                     .statements()
+                     .at(0));
+    const std::string sql = R"(CREATE TYPE "Role" AS ENUM ('a', 'b');
+ALTER TABLE "Post" DROP COLUMN "userid",
+ADD COLUMN "userId" "Role";)";
+    const ConvertResult result = convert_sql("m.sql", sql, &before);
+    const LoadResult loaded = load_plan_text(result.yaml, "converted.yaml");
+    ASSERT_TRUE(loaded.plan.has_value()) << loaded.diagnostics.to_string() << result.yaml;
+    EXPECT_EQ(result.to_confirm, 0) << result.yaml;
+    EXPECT_EQ(result.yaml.find("rename_column"), std::string::npos) << result.yaml;
+    EXPECT_NE(result.yaml.find("add_column"), std::string::npos) << result.yaml;
+}
+
+TEST(ConvertRename, ANameOnlyGuessSaysTheDeclaredTypeTheRenameMustMatch) {
+    const ConvertResult result = convert_sql(
+        "m.sql", "ALTER TABLE \"Post\" DROP COLUMN \"userid\", ADD COLUMN \"userId\" UUID;");
+    EXPECT_EQ(result.to_confirm, 1) << result.yaml;
+    EXPECT_NE(result.yaml.find("the old column's type is unknown here (no earlier migration read "
+                               "declares it); the migration declares uuid. A rename keeps the "
+                               "old type: if it differs, this is no rename."),
+              std::string::npos)
+        << result.yaml;
+}
+
 TEST(ConvertRename, UnrelatedDropAndAddStayApart) {
     const auto changes = changes_of(R"(ALTER TABLE "Post" DROP COLUMN "title",
 ADD COLUMN "score" INTEGER;)");
@@ -355,6 +385,28 @@ TEST(ConvertInput, SyntaxErrorIsReportedAtLineAndColumn) {
     EXPECT_TRUE(result.yaml.empty());
     EXPECT_NE(result.errors.to_string().find("m.sql:2:"), std::string::npos)
         << result.errors.to_string();
+}
+
+TEST(ConvertInput, InvalidUtf8AndNulAreErrorsAtTheirPositions) {
+    const ConvertResult result = convert_sql(
+        "m.sql", std::string("ALTER TABLE t RENAME a TO b;\nUPDATE t SET b = '\xFF';\nSELECT '") +
+                     '\0' + "';\n");
+    EXPECT_TRUE(result.yaml.empty());
+    const std::string errors = result.errors.to_string();
+    EXPECT_NE(errors.find("m.sql:2:19: error: invalid UTF-8 byte sequence 0xff"), std::string::npos)
+        << errors;
+    EXPECT_NE(errors.find("m.sql:3:9: error: NUL byte (0x00) in the file"), std::string::npos)
+        << errors;
+    EXPECT_EQ(result.errors.all().size(), 2U) << errors;
+}
+
+TEST(ConvertInput, AByteOrderMarkIsSkippedAndCrlfLinesConvert) {
+    Converted converted = convert_and_load("\xEF\xBB\xBF-- x\r\nALTER TABLE t RENAME a TO b;\r\n");
+    ASSERT_TRUE(converted.loaded.plan.has_value())
+        << converted.result.errors.to_string() << converted.loaded.diagnostics.to_string();
+    const auto& op = only<RenameColumn>(converted.loaded.plan->changes);
+    EXPECT_EQ(op.from, "a");
+    EXPECT_EQ(op.to, "b");
 }
 
 TEST(ConvertInput, CommentsOnlyIsBadInput) {

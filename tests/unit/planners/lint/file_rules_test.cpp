@@ -155,6 +155,45 @@ TEST(LintSyntax, AStatementThatDoesNotParseIsAnErrorAtWhereTheParserStopped) {
     EXPECT_TRUE(fires(result, "drop-table")) << "the statements after it are still linted";
 }
 
+TEST(LintBytes, InvalidUtf8IsAnErrorAtItsPositionAndTheOtherStatementsAreStillLinted) {
+    const LintResult result = lint_sql("ALTER TABLE \"caf\xE9\" ADD COLUMN a int;\nDROP TABLE t;");
+    const auto found = of_rule(result, "invalid-encoding");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found.front()->level, Level::error);
+    EXPECT_EQ(found.front()->mark.line, 1);
+    EXPECT_EQ(found.front()->mark.column, 17);
+    EXPECT_EQ(found.front()->message.rfind("invalid UTF-8", 0), 0U) << found.front()->message;
+    EXPECT_TRUE(result.has_syntax_errors()) << "exit 2, as for a statement that does not parse";
+    EXPECT_FALSE(fires(result, "syntax-error"));
+    EXPECT_TRUE(fires(result, "drop-table"));
+}
+
+TEST(LintBytes, ANulByteIsAnErrorAndTheStatementsAfterItAreStillLinted) {
+    const LintResult result =
+        lint_sql(std::string("SELECT 1;\n-- x") + '\0' + "\nDROP TABLE t;\nDROP TABLE u;");
+    const auto found = of_rule(result, "invalid-encoding");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found.front()->mark.line, 2);
+    EXPECT_EQ(found.front()->mark.column, 5);
+    EXPECT_EQ(of_rule(result, "drop-table").size(), 1U)
+        << "the statement after the comment holding the NUL is not run; the next one is";
+}
+
+TEST(LintTransactions, RolledBackStatementsAreReportedAsSuchNotLintedAndNotReplayed) {
+    const LintResult result = lint_sql("SET lock_timeout = '1s';\nBEGIN;\nDROP TABLE t;\n"
+                                       "CREATE TABLE u (id int);\nROLLBACK;\n"
+                                       "CREATE INDEX i ON u (id);\n");
+    EXPECT_FALSE(fires(result, "drop-table"));
+    const auto found = of_rule(result, "rolled-back");
+    ASSERT_EQ(found.size(), 2U);
+    EXPECT_EQ(found[0]->level, Level::info);
+    EXPECT_EQ(found[0]->mark.line, 3);
+    EXPECT_EQ(found[0]->message,
+              "rolled back by the ROLLBACK at line 5, so it never takes effect; not linted");
+    EXPECT_TRUE(fires(result, "create-index-non-concurrent"))
+        << "u was created in the rolled-back block, so it exists only as a table of before";
+}
+
 TEST(LintRules, EveryRuleHasAKebabCaseIdAndAHint) {
     for (const RuleInfo& info : all_rules()) {
         EXPECT_FALSE(info.hint.empty()) << info.id;

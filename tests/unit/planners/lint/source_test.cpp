@@ -3,6 +3,8 @@
 #include "planners/lint/source.hpp"
 
 #include <gtest/gtest.h>
+#include <string>
+#include <vector>
 
 namespace pgphase::planners::lint {
 namespace {
@@ -101,6 +103,126 @@ TEST(LintSource, ReadsPrismaWarningsWrittenAsLineComments) {
 TEST(LintSource, IgnoresWarningsTextInsideStatements) {
     const SourceFile file("a.sql", "SELECT 1;\nSELECT '/* Warnings:\n - not a header */';");
     EXPECT_TRUE(file.prisma_warnings().empty());
+}
+
+// Bytes PostgreSQL rejects are located, turned into `?` in the text (so nothing invalid
+// reaches the parser or JSON output) and the statement holding them is not parsed; the
+// statements around it still are.
+TEST(LintSourceBytes, InvalidUtf8InAStringLiteralIsLocatedAndTheOthersStillParse) {
+    const SourceFile file("a.sql", "SELECT 1;\nUPDATE t SET a = 'caf\xE9';\nDROP TABLE t;\n");
+    ASSERT_EQ(file.text_errors().size(), 1U);
+    const TextError& error = file.text_errors()[0];
+    EXPECT_EQ(error.mark.line, 2);
+    EXPECT_EQ(error.mark.column, 22);
+    EXPECT_EQ(error.message, "invalid UTF-8 byte sequence 0xe9; PostgreSQL rejects the statement");
+    ASSERT_EQ(file.statements().size(), 3U);
+    EXPECT_EQ(file.statements()[0].kind, "SelectStmt");
+    EXPECT_TRUE(file.statements()[1].invalid_bytes);
+    EXPECT_TRUE(file.statements()[1].kind.empty());
+    EXPECT_EQ(file.statements()[1].text, "UPDATE t SET a = 'caf?'");
+    EXPECT_EQ(file.statements()[2].kind, "DropStmt");
+}
+
+TEST(LintSourceBytes, InvalidUtf8InAQuotedNameAfterValidCharactersCountsColumnsInCharacters) {
+    // "é" (2 bytes) is one column; 0xC3 0x28 is a lead byte without its continuation.
+    const SourceFile file("a.sql", "ALTER TABLE \"\xC3\xA9t\xC3\x28\" ADD COLUMN a int;");
+    ASSERT_EQ(file.text_errors().size(), 1U);
+    EXPECT_EQ(file.text_errors()[0].mark.column, 16);
+    EXPECT_EQ(file.text_errors()[0].message,
+              "invalid UTF-8 byte sequence 0xc3; PostgreSQL rejects the statement");
+}
+
+TEST(LintSourceBytes, OverlongFormsAndSurrogatesAreInvalidAsPostgresqlReadsThem) {
+    for (const std::string bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80"}) {
+        const SourceFile file("a.sql", "SELECT '" + bad + "';");
+        EXPECT_EQ(file.text_errors().size(), 1U) << bad.size();
+    }
+    const SourceFile fine("a.sql", "SELECT '\xF0\x9F\x98\x80 \xE2\x82\xAC';");
+    EXPECT_TRUE(fine.text_errors().empty());
+    EXPECT_EQ(fine.statements().at(0).kind, "SelectStmt");
+}
+
+TEST(LintSourceBytes, ANulByteIsAnErrorAtItsPositionAndWhatFollowsIsStillRead) {
+    const std::string text = std::string("SELECT 1;\nSELECT 'a") + '\0' + "b';\nDROP TABLE t;\n";
+    const SourceFile file("a.sql", text);
+    ASSERT_EQ(file.text_errors().size(), 1U);
+    EXPECT_EQ(file.text_errors()[0].mark.line, 2);
+    EXPECT_EQ(file.text_errors()[0].mark.column, 10);
+    EXPECT_EQ(file.text_errors()[0].message, "NUL byte (0x00) in the file");
+    ASSERT_EQ(file.statements().size(), 3U);
+    EXPECT_TRUE(file.statements()[1].invalid_bytes);
+    EXPECT_EQ(file.statements()[2].kind, "DropStmt");
+}
+
+TEST(LintSourceBytes, AByteOrderMarkIsSkippedAsPsqlSkipsItAndPositionsIgnoreIt) {
+    const SourceFile file("a.sql", "\xEF\xBB\xBFSELECT 1;\nDROP TABLE t;\n");
+    EXPECT_TRUE(file.had_byte_order_mark());
+    EXPECT_TRUE(file.text_errors().empty());
+    ASSERT_EQ(file.statements().size(), 2U);
+    EXPECT_EQ(file.statements()[0].kind, "SelectStmt");
+    EXPECT_EQ(file.statements()[0].mark.column, 1);
+    EXPECT_EQ(file.statements()[1].kind, "DropStmt");
+}
+
+TEST(LintSourceBytes, CrlfLineEndingsKeepLinesAndColumnsRight) {
+    const SourceFile file("a.sql",
+                          "SELECT 1;\r\n\r\n  DROP TABLE t;\r\nALTER TABLE t ADD COLUMN;\r\n");
+    ASSERT_EQ(file.statements().size(), 3U);
+    EXPECT_EQ(file.statements()[1].mark.line, 3);
+    EXPECT_EQ(file.statements()[1].mark.column, 3);
+    EXPECT_EQ(file.statements()[1].text, "DROP TABLE t");
+    EXPECT_EQ(file.statements()[2].error_mark.line, 4);
+    EXPECT_EQ(file.statements()[2].error_mark.column, 25);
+}
+
+TEST(LintSourceBytes, InvalidBytesInACommentBetweenStatementsAreReportedToo) {
+    const SourceFile file("a.sql", "SELECT 1;\n-- \xFF\xFE\nSELECT 2;\n-- end \xFF\n");
+    ASSERT_EQ(file.text_errors().size(), 2U);
+    EXPECT_EQ(file.text_errors()[0].message,
+              "invalid UTF-8 byte sequence 0xff 0xfe; PostgreSQL rejects the statement");
+    EXPECT_EQ(file.text_errors()[1].mark.line, 4);
+}
+
+// Which statements a ROLLBACK undoes, as PostgreSQL runs the file statement by statement.
+std::vector<bool> rolled_back(const std::string& sql) {
+    const SourceFile file("a.sql", sql);
+    std::vector<bool> out;
+    for (const Statement& statement : file.statements()) {
+        out.push_back(statement.rolled_back);
+    }
+    return out;
+}
+
+TEST(LintSourceTransactions, StatementsBeforeARollbackAreRolledBackAndTheCommittedOnesAreNot) {
+    const SourceFile file("a.sql", "BEGIN;\nDROP TABLE a;\nROLLBACK;\nBEGIN;\nDROP TABLE b;\n"
+                                   "COMMIT;\nDROP TABLE c;\n");
+    const std::vector<bool> expected{false, true, false, false, false, false, false};
+    EXPECT_EQ(rolled_back(file.text()), expected);
+    EXPECT_EQ(file.statements()[1].rolled_back_line, 3);
+}
+
+TEST(LintSourceTransactions, ASecondBeginInsideABlockDoesNotStartANewOne) {
+    // PostgreSQL only warns at the second BEGIN: the ROLLBACK undoes both drops.
+    const std::vector<bool> expected{false, true, false, true, false, false};
+    EXPECT_EQ(rolled_back("BEGIN;\nDROP TABLE a;\nBEGIN;\nDROP TABLE b;\nROLLBACK;\nCOMMIT;\n"),
+              expected);
+}
+
+TEST(LintSourceTransactions, RollbackToSavepointUndoesOnlyWhatFollowsTheSavepoint) {
+    const std::vector<bool> expected{false, false, false, true, false, true, false, false, false};
+    EXPECT_EQ(rolled_back("BEGIN;\nDROP TABLE a;\nSAVEPOINT s;\nDROP TABLE b;\n"
+                          "ROLLBACK TO SAVEPOINT s;\nRELEASE s;\nDROP TABLE c;\nROLLBACK TO s;\n"
+                          "COMMIT;\n"),
+              (std::vector<bool>{false, false, false, true, false, false, false, false, false}));
+    EXPECT_EQ(
+        rolled_back("BEGIN;\nDROP TABLE a;\nSAVEPOINT s;\nDROP TABLE b;\n"
+                    "ROLLBACK TO SAVEPOINT s;\nDROP TABLE c;\nROLLBACK TO s;\nCOMMIT;\nSELECT 1;"),
+        expected);
+}
+
+TEST(LintSourceTransactions, ARollbackOutsideABlockAndAnUnclosedBlockUndoNothing) {
+    EXPECT_EQ(rolled_back("DROP TABLE a;\nROLLBACK;\nBEGIN;\nDROP TABLE b;\n"),
+              (std::vector<bool>{false, false, false, false}));
 }
 
 } // namespace
