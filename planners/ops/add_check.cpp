@@ -13,6 +13,7 @@
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
+#include "planners/sql/template.hpp"
 
 #include <algorithm>
 #include <yaml-cpp/yaml.h>
@@ -27,7 +28,7 @@ std::string violates(const AddCheck& op) {
     return "(" + op.check.sql + ") IS FALSE";
 }
 
-std::string fix_body(const AddCheck& op) {
+Quoted fix_body(const AddCheck& op) {
     std::string values;
     std::string targets;
     for (const auto& [column, value] : op.up) {
@@ -36,17 +37,18 @@ std::string fix_body(const AddCheck& op) {
         targets += targets.empty() ? "" : ", ";
         targets += "NEW." + quote_ident(column);
     }
-    const std::string row = " FROM (SELECT NEW.*) AS pgphase_row";
-    return "BEGIN\n"
-           "    IF (SELECT " +
-           violates(op) + row +
-           ") THEN\n"
-           "        SELECT " +
-           values + " INTO " + targets + row +
-           ";\n"
-           "    END IF;\n"
-           "    RETURN NEW;\n"
-           "END\n";
+    // clang-format off
+    return render_sql(R"sql(BEGIN
+    IF (SELECT {violates} FROM (SELECT NEW.*) AS pgphase_row) THEN
+        SELECT {values} INTO {targets} FROM (SELECT NEW.*) AS pgphase_row;
+    END IF;
+    RETURN NEW;
+END
+)sql",
+        {{"violates", Quoted::assembled(violates(op))},
+         {"values", Quoted::assembled(values)},
+         {"targets", Quoted::assembled(targets)}});
+    // clang-format on
 }
 
 std::vector<std::string> shown_columns(const AddCheck& op) {

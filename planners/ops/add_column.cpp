@@ -20,6 +20,7 @@
 #include "planners/ops/registry.hpp"
 #include "planners/ops/table_constraints.hpp"
 #include "planners/sql/quote.hpp"
+#include "planners/sql/template.hpp"
 
 #include <algorithm>
 #include <yaml-cpp/yaml.h>
@@ -37,41 +38,30 @@ std::string fill_expression(const AddColumn& op) {
     return value;
 }
 
-std::string fill_body(const AddColumn& op) {
-    const std::string c = quote_ident(op.column.name);
-    const std::string compute =
-        "NEW." + c + " := (SELECT " + fill_expression(op) + " FROM (SELECT NEW.*) AS pgphase_row)";
+Quoted fill_body(const AddColumn& op) {
     std::string inputs_changed;
     for (const auto& column : op.up->column_refs) {
         inputs_changed += inputs_changed.empty() ? "" : " OR ";
         inputs_changed += changed("NEW." + quote_ident(column), "OLD." + quote_ident(column));
     }
-    std::string body = "BEGIN\n"
-                       "    IF TG_OP = 'INSERT' THEN\n"
-                       "        IF NEW." +
-                       c +
-                       " IS NULL THEN\n"
-                       "            " +
-                       compute +
-                       ";\n"
-                       "        END IF;\n"
-                       "    ELSIF NOT (" +
-                       changed("NEW." + c, "OLD." + c) +
-                       ") THEN\n"
-                       "        IF OLD." +
-                       c + " IS NULL";
-    if (!inputs_changed.empty()) {
-        body += " OR " + inputs_changed;
-    }
-    body += " THEN\n"
-            "            " +
-            compute +
-            ";\n"
-            "        END IF;\n"
-            "    END IF;\n"
-            "    RETURN NEW;\n"
-            "END\n";
-    return body;
+    // clang-format off
+    return render_sql(R"sql(BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.{column} IS NULL THEN
+            NEW.{column} := (SELECT {fill} FROM (SELECT NEW.*) AS pgphase_row);
+        END IF;
+    ELSIF NOT (NEW.{column}::text IS DISTINCT FROM OLD.{column}::text) THEN
+        IF OLD.{column} IS NULL{or_an_input_changed} THEN
+            NEW.{column} := (SELECT {fill} FROM (SELECT NEW.*) AS pgphase_row);
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+)sql",
+        {{"column", ident(op.column.name)},
+         {"fill", Quoted::assembled(fill_expression(op))},
+         {"or_an_input_changed", Quoted::assembled(inputs_changed.empty() ? "" : " OR " + inputs_changed)}});
+    // clang-format on
 }
 
 void check_against_catalog(OpContext& context, const AddColumn& op) {

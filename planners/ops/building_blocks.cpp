@@ -31,16 +31,24 @@ SyncTrigger sync_trigger_names(const OpContext& context) {
 }
 
 std::vector<std::string> create_sync_trigger(const OpContext& context, const SyncTrigger& names,
-                                             const QualifiedName& table, const std::string& body) {
-    const std::string function_body = "\n#variable_conflict use_column\n" + body;
+                                             const QualifiedName& table, const Quoted& body) {
+    const Quoted function_body = render_sql(R"sql(
+#variable_conflict use_column
+{body})sql",
+                                            {{"body", body}});
+    // clang-format off
     return {
-        "CREATE OR REPLACE FUNCTION " + names.function.sql() +
-            "() RETURNS trigger LANGUAGE plpgsql SET search_path = " +
-            quote_ident(context.plan.schema) + " AS " + dollar_quote(function_body),
-        "CREATE TRIGGER " + quote_ident(names.trigger) + " BEFORE INSERT OR UPDATE ON " +
-            table.sql() + " FOR EACH ROW WHEN (" + not_backfill_write(context) +
-            ") EXECUTE FUNCTION " + names.function.sql() + "()",
+        render_sql(R"sql(CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql SET search_path = {schema} AS {body})sql",
+                   {{"function", qualified(names.function)},
+                    {"schema", ident(context.plan.schema)},
+                    {"body", dollar_quoted(function_body)}}).str(),
+        render_sql(R"sql(CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW WHEN ({not_backfill}) EXECUTE FUNCTION {function}())sql",
+                   {{"trigger", ident(names.trigger)},
+                    {"table", qualified(table)},
+                    {"not_backfill", Quoted::assembled(not_backfill_write(context))},
+                    {"function", qualified(names.function)}}).str(),
     };
+    // clang-format on
 }
 
 std::vector<std::string> drop_sync_trigger(const SyncTrigger& names, const QualifiedName& table) {

@@ -7,6 +7,7 @@
 #include "planners/model/catalog.hpp"
 #include "planners/model/step.hpp"
 #include "planners/ops/op_context.hpp"
+#include "planners/sql/template.hpp"
 
 #include <string>
 #include <vector>
@@ -39,7 +40,7 @@ SyncTrigger sync_trigger_names(const OpContext& context);
 // CREATE FUNCTION + CREATE TRIGGER (BEFORE INSERT OR UPDATE, FOR EACH ROW) running `body`, a
 // PL/pgSQL block that may assign NEW fields; search_path is pinned to the plan's schema.
 std::vector<std::string> create_sync_trigger(const OpContext& context, const SyncTrigger& names,
-                                             const QualifiedName& table, const std::string& body);
+                                             const QualifiedName& table, const Quoted& body);
 
 std::vector<std::string> drop_sync_trigger(const SyncTrigger& names, const QualifiedName& table);
 

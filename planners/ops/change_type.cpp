@@ -18,6 +18,7 @@
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
+#include "planners/sql/template.hpp"
 
 #include <algorithm>
 #include <pg_query.h>
@@ -125,34 +126,32 @@ std::string up_function_sql(const OpContext& context, const ChangeType& op, cons
     const std::string row_text = key.empty() ? quote_literal("a row") + " || ''"
                                              : quote_literal("the row (" + key_label + ")=(") +
                                                    " || " + key_value + " || ')'";
-    const std::string body =
-        "\nBEGIN\n"
-        "    RETURN " +
-        evaluate(up, refs, "pgphase_row", op.column, op.column) +
-        ";\n"
-        "EXCEPTION WHEN OTHERS THEN\n"
-        "    RAISE EXCEPTION USING ERRCODE = SQLSTATE,\n"
-        "        MESSAGE = " +
-        quote_literal("pgphase: up cannot convert \"" + op.table + "\".\"" + op.column + "\" to " +
-                      op.type.sql + " for ") +
-        " || " + row_text + " || ': ' || SQLERRM,\n        HINT = " +
-        quote_literal("fix the value in that row, or roll the migration back and correct "
-                      "the change's up expression") +
-        ";\nEND\n";
-    return "CREATE OR REPLACE FUNCTION " + names.up_function.sql() + "(pgphase_row " +
-           names.table.sql() + ") RETURNS " + op.type.sql +
-           " LANGUAGE plpgsql SET search_path = " + quote_ident(context.plan.schema) + " AS " +
-           dollar_quote(body);
+    // clang-format off
+    const Quoted body = render_sql(R"sql(
+BEGIN
+    RETURN {up};
+EXCEPTION WHEN OTHERS THEN
+    RAISE EXCEPTION USING ERRCODE = SQLSTATE,
+        MESSAGE = {message} || {row} || ': ' || SQLERRM,
+        HINT = {hint};
+END
+)sql",
+        {{"up", Quoted::assembled(evaluate(up, refs, "pgphase_row", op.column, op.column))},
+         {"message", literal("pgphase: up cannot convert \"" + op.table + "\".\"" + op.column + "\" to " + op.type.sql + " for ")},
+         {"row", Quoted::assembled(row_text)},
+         {"hint", literal("fix the value in that row, or roll the migration back and correct the change's up expression")}});
+    return render_sql(R"sql(CREATE OR REPLACE FUNCTION {function}(pgphase_row {table}) RETURNS {type} LANGUAGE plpgsql SET search_path = {schema} AS {body})sql",
+        {{"function", qualified(names.up_function)},
+         {"table", qualified(names.table)},
+         {"type", type_sql(op.type)},
+         {"schema", ident(context.plan.schema)},
+         {"body", dollar_quoted(body)}}).str();
+    // clang-format on
 }
 
-std::string sync_body(const ChangeType& op, const Names& names, const std::string& down,
-                      const std::vector<std::string>& down_refs,
-                      const std::vector<std::string>& up_refs, const std::string& shadow_name) {
-    const std::string o = names.column;
-    const std::string s = names.shadow;
-    const std::string compute_up = "NEW." + s + " := " + names.up_function.sql() + "(NEW);\n";
-    const std::string compute_down =
-        "NEW." + o + " := " + evaluate(down, down_refs, "NEW", op.column, shadow_name) + ";\n";
+Quoted sync_body(const ChangeType& op, const Names& names, const std::string& down,
+                 const std::vector<std::string>& down_refs, const std::vector<std::string>& up_refs,
+                 const std::string& shadow_name) {
     std::string inputs_changed;
     for (const auto& ref : up_refs) {
         if (ref != op.column) {
@@ -160,57 +159,48 @@ std::string sync_body(const ChangeType& op, const Names& names, const std::strin
             inputs_changed += changed("NEW." + quote_ident(ref), "OLD." + quote_ident(ref));
         }
     }
-    std::string body = "DECLARE\n"
-                       "    pgphase_old_changed boolean;\n"
-                       "    pgphase_new_changed boolean;\n"
-                       "BEGIN\n"
-                       "    IF TG_OP = 'INSERT' THEN\n"
-                       "        IF NEW." +
-                       s +
-                       " IS NULL THEN\n"
-                       "            " +
-                       compute_up +
-                       "        ELSE\n"
-                       "            " +
-                       compute_down +
-                       "        END IF;\n"
-                       "        RETURN NEW;\n"
-                       "    END IF;\n"
-                       "    pgphase_old_changed := " +
-                       changed("NEW." + o, "OLD." + o) +
-                       ";\n"
-                       "    pgphase_new_changed := " +
-                       changed("NEW." + s, "OLD." + s) +
-                       ";\n"
-                       "    IF pgphase_new_changed AND NOT pgphase_old_changed THEN\n"
-                       "        " +
-                       compute_down +
-                       "    ELSIF pgphase_old_changed AND NOT pgphase_new_changed THEN\n"
-                       "        " +
-                       compute_up +
-                       "    ELSIF pgphase_old_changed AND pgphase_new_changed THEN\n"
-                       "        IF " +
-                       changed("NEW." + s, names.up_function.sql() + "(NEW)") +
-                       " THEN\n"
-                       "            RAISE EXCEPTION USING ERRCODE = 'check_violation',\n"
-                       "                MESSAGE = " +
-                       quote_literal("pgphase: an UPDATE set \"" + op.table + "\".\"" + op.column +
-                                     "\" in both its old and its new type to different values") +
-                       ",\n"
-                       "                HINT = " +
-                       quote_literal("while the type changes, write the column in one of the two "
-                                     "types, not both") +
-                       ";\n"
-                       "        END IF;\n";
-    // Neither side changed: fill a row the backfill has not reached (its NOT NULL check must
-    // hold for the new row version), and follow `up`'s other inputs when they changed.
-    body += "    ELSIF NEW." + s + " IS NULL" +
-            (inputs_changed.empty() ? std::string() : " OR " + inputs_changed) + " THEN\n        " +
-            compute_up;
-    body += "    END IF;\n"
-            "    RETURN NEW;\n"
-            "END\n";
-    return body;
+    // The last ELSIF is for a write that changed neither side: it fills a row the backfill has
+    // not reached (its NOT NULL check must hold for the new row version), and follows `up`'s
+    // other inputs when they changed.
+    // clang-format off
+    return render_sql(R"sql(DECLARE
+    pgphase_old_changed boolean;
+    pgphase_new_changed boolean;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.{shadow} IS NULL THEN
+            NEW.{shadow} := {up_function}(NEW);
+        ELSE
+            NEW.{column} := {down};
+        END IF;
+        RETURN NEW;
+    END IF;
+    pgphase_old_changed := NEW.{column}::text IS DISTINCT FROM OLD.{column}::text;
+    pgphase_new_changed := NEW.{shadow}::text IS DISTINCT FROM OLD.{shadow}::text;
+    IF pgphase_new_changed AND NOT pgphase_old_changed THEN
+        NEW.{column} := {down};
+    ELSIF pgphase_old_changed AND NOT pgphase_new_changed THEN
+        NEW.{shadow} := {up_function}(NEW);
+    ELSIF pgphase_old_changed AND pgphase_new_changed THEN
+        IF NEW.{shadow}::text IS DISTINCT FROM {up_function}(NEW)::text THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                MESSAGE = {message},
+                HINT = {hint};
+        END IF;
+    ELSIF NEW.{shadow} IS NULL{or_an_input_changed} THEN
+        NEW.{shadow} := {up_function}(NEW);
+    END IF;
+    RETURN NEW;
+END
+)sql",
+        {{"column", ident(op.column)},
+         {"shadow", ident(shadow_name)},
+         {"up_function", qualified(names.up_function)},
+         {"down", Quoted::assembled(evaluate(down, down_refs, "NEW", op.column, shadow_name))},
+         {"message", literal("pgphase: an UPDATE set \"" + op.table + "\".\"" + op.column + "\" in both its old and its new type to different values")},
+         {"hint", literal("while the type changes, write the column in one of the two types, not both")},
+         {"or_an_input_changed", Quoted::assembled(inputs_changed.empty() ? "" : " OR " + inputs_changed)}});
+    // clang-format on
 }
 
 void plan_in_place(OpContext& context, const ChangeType& op, CatalogColumn* column,

@@ -11,6 +11,7 @@
 #include "planners/ops/registry.hpp"
 #include "planners/ops/table_constraints.hpp"
 #include "planners/sql/quote.hpp"
+#include "planners/sql/template.hpp"
 
 #include <algorithm>
 #include <yaml-cpp/yaml.h>
@@ -23,25 +24,31 @@ namespace {
 // UPDATE: a write that left the column alone but changed an input of `down` recomputes it, so
 // the derived value follows its source; a write that changed the column (an old-version client)
 // keeps what it wrote.
-std::string down_body(const DropColumn& op) {
-    const std::string c = quote_ident(op.column);
-    const std::string compute =
-        "NEW." + c + " := (SELECT (" + op.down->sql + ") FROM (SELECT NEW.*) AS pgphase_row)";
+Quoted down_body(const DropColumn& op) {
     std::string inputs_changed;
     for (const auto& column : op.down->column_refs) {
         inputs_changed += inputs_changed.empty() ? "" : " OR ";
         inputs_changed += changed("NEW." + quote_ident(column), "OLD." + quote_ident(column));
     }
-    std::string body = "BEGIN\n"
-                       "    IF TG_OP = 'INSERT' THEN\n"
-                       "        IF NEW." +
-                       c + " IS NULL THEN\n            " + compute + ";\n        END IF;\n";
-    if (!inputs_changed.empty()) {
-        body += "    ELSIF NOT (" + changed("NEW." + c, "OLD." + c) + ") AND (" + inputs_changed +
-                ") THEN\n        " + compute + ";\n";
-    }
-    body += "    END IF;\n    RETURN NEW;\nEND\n";
-    return body;
+    const Quoted column = ident(op.column);
+    const Quoted down = expression_sql(*op.down);
+    // clang-format off
+    const Quoted follow_inputs = inputs_changed.empty() ? Quoted() : render_sql(
+R"sql(    ELSIF NOT (NEW.{column}::text IS DISTINCT FROM OLD.{column}::text) AND ({inputs_changed}) THEN
+        NEW.{column} := (SELECT ({down}) FROM (SELECT NEW.*) AS pgphase_row);
+)sql",
+        {{"column", column}, {"down", down}, {"inputs_changed", Quoted::assembled(inputs_changed)}});
+    return render_sql(R"sql(BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.{column} IS NULL THEN
+            NEW.{column} := (SELECT ({down}) FROM (SELECT NEW.*) AS pgphase_row);
+        END IF;
+{follow_inputs}    END IF;
+    RETURN NEW;
+END
+)sql",
+        {{"column", column}, {"down", down}, {"follow_inputs", follow_inputs}});
+    // clang-format on
 }
 
 bool uses(const std::vector<std::string>& columns, const std::string& column) {

@@ -19,6 +19,7 @@
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
+#include "planners/sql/template.hpp"
 
 #include <algorithm>
 #include <yaml-cpp/yaml.h>
@@ -27,62 +28,44 @@ namespace pgphase::planners {
 
 namespace {
 
-std::string sync_body(const std::string& from, const std::string& to) {
-    const std::string o = quote_ident(from);
-    const std::string n = quote_ident(to);
-    return "DECLARE\n"
-           "    pgphase_old_changed boolean;\n"
-           "    pgphase_new_changed boolean;\n"
-           "BEGIN\n"
-           "    IF TG_OP = 'INSERT' THEN\n"
-           "        IF NEW." +
-           n +
-           " IS NULL THEN\n"
-           "            NEW." +
-           n + " := NEW." + o +
-           ";\n"
-           "        ELSE\n"
-           "            NEW." +
-           o + " := NEW." + n +
-           ";\n"
-           "        END IF;\n"
-           "        RETURN NEW;\n"
-           "    END IF;\n"
-           "    pgphase_old_changed := " +
-           changed("NEW." + o, "OLD." + o) +
-           ";\n"
-           "    pgphase_new_changed := " +
-           changed("NEW." + n, "OLD." + n) +
-           ";\n"
-           "    IF pgphase_new_changed AND NOT pgphase_old_changed THEN\n"
-           "        NEW." +
-           o + " := NEW." + n +
-           ";\n"
-           "    ELSIF pgphase_old_changed AND NOT pgphase_new_changed THEN\n"
-           "        NEW." +
-           n + " := NEW." + o +
-           ";\n"
-           "    ELSIF pgphase_old_changed AND pgphase_new_changed THEN\n"
-           "        IF " +
-           changed("NEW." + o, "NEW." + n) +
-           " THEN\n"
-           "            RAISE EXCEPTION USING ERRCODE = 'check_violation',\n"
-           "                MESSAGE = " +
-           quote_literal("pgphase: an UPDATE set both \"" + from + "\" and \"" + to +
-                         "\" to different values") +
-           ",\n"
-           "                HINT = " +
-           quote_literal("during the rename, write one of the two "
-                         "names, not both") +
-           ";\n"
-           "        END IF;\n"
-           "    ELSE\n"
-           "        NEW." +
-           n + " := NEW." + o +
-           ";\n"
-           "    END IF;\n"
-           "    RETURN NEW;\n"
-           "END\n";
+// Which name a write used is decided from what it changed; see the file comment.
+Quoted sync_body(const std::string& from, const std::string& to) {
+    // clang-format off
+    return render_sql(R"sql(DECLARE
+    pgphase_old_changed boolean;
+    pgphase_new_changed boolean;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.{new} IS NULL THEN
+            NEW.{new} := NEW.{old};
+        ELSE
+            NEW.{old} := NEW.{new};
+        END IF;
+        RETURN NEW;
+    END IF;
+    pgphase_old_changed := NEW.{old}::text IS DISTINCT FROM OLD.{old}::text;
+    pgphase_new_changed := NEW.{new}::text IS DISTINCT FROM OLD.{new}::text;
+    IF pgphase_new_changed AND NOT pgphase_old_changed THEN
+        NEW.{old} := NEW.{new};
+    ELSIF pgphase_old_changed AND NOT pgphase_new_changed THEN
+        NEW.{new} := NEW.{old};
+    ELSIF pgphase_old_changed AND pgphase_new_changed THEN
+        IF NEW.{old}::text IS DISTINCT FROM NEW.{new}::text THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                MESSAGE = {message},
+                HINT = {hint};
+        END IF;
+    ELSE
+        NEW.{new} := NEW.{old};
+    END IF;
+    RETURN NEW;
+END
+)sql",
+        {{"old", ident(from)},
+         {"new", ident(to)},
+         {"message", literal("pgphase: an UPDATE set both \"" + from + "\" and \"" + to + "\" to different values")},
+         {"hint", literal("during the rename, write one of the two names, not both")}});
+    // clang-format on
 }
 
 } // namespace

@@ -14,6 +14,7 @@
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
+#include "planners/sql/template.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -28,18 +29,17 @@ std::string fixed_value(const SetNotNull& op) {
     return "COALESCE(" + quote_ident(op.column) + ", (" + op.up->sql + "))";
 }
 
-std::string fill_body(const SetNotNull& op) {
-    const std::string c = quote_ident(op.column);
-    return "BEGIN\n"
-           "    IF NEW." +
-           c +
-           " IS NULL THEN\n"
-           "        NEW." +
-           c + " := (SELECT (" + op.up->sql +
-           ") FROM (SELECT NEW.*) AS pgphase_row);\n"
-           "    END IF;\n"
-           "    RETURN NEW;\n"
-           "END\n";
+Quoted fill_body(const SetNotNull& op) {
+    // clang-format off
+    return render_sql(R"sql(BEGIN
+    IF NEW.{column} IS NULL THEN
+        NEW.{column} := (SELECT ({up}) FROM (SELECT NEW.*) AS pgphase_row);
+    END IF;
+    RETURN NEW;
+END
+)sql",
+        {{"column", ident(op.column)}, {"up", expression_sql(*op.up)}});
+    // clang-format on
 }
 
 // An earlier change of the plan that leaves the column NOT NULL at contract through its own

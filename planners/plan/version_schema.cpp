@@ -2,6 +2,7 @@
 #include "planners/plan/version_schema.hpp"
 
 #include "planners/sql/quote.hpp"
+#include "planners/sql/template.hpp"
 
 #include <algorithm>
 
@@ -23,47 +24,39 @@ bool hidden(const CatalogTable& table, const std::string& column) {
 // owner's) is repeated on its view, and every USAGE grant of the base schema on the version
 // schema. Run in the database, so grants made after planning count; names are quoted there.
 std::string copy_grants_sql(const std::string& base_schema, const std::string& version_schema) {
-    const std::string base = quote_literal(base_schema);
-    const std::string version = quote_literal(version_schema);
-    const std::string grantee = "CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE "
-                                "g.grantee::pg_catalog.regrole::text END";
-    const std::string body =
-        "\nDECLARE\n"
-        "    g record;\n"
-        "BEGIN\n"
-        "    FOR g IN\n"
-        "        SELECT DISTINCT v.relname AS view, a.privilege_type AS privilege, a.grantee\n"
-        "        FROM pg_catalog.pg_class v\n"
-        "        JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace\n"
-        "        JOIN pg_catalog.pg_rewrite r ON r.ev_class = v.oid\n"
-        "        JOIN pg_catalog.pg_depend d ON d.objid = r.oid\n"
-        "         AND d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass\n"
-        "         AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass\n"
-        "        JOIN pg_catalog.pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid\n"
-        "        JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace\n"
-        "        CROSS JOIN LATERAL pg_catalog.aclexplode(t.relacl) a\n"
-        "        WHERE vn.nspname = " +
-        version + " AND tn.nspname = " + base +
-        " AND v.relkind = 'v'\n"
-        "          AND a.grantee <> t.relowner\n"
-        "    LOOP\n"
-        "        EXECUTE pg_catalog.format('GRANT %s ON %I.%I TO %s', g.privilege, " +
-        version + ", g.view, " + grantee +
-        ");\n"
-        "    END LOOP;\n"
-        "    FOR g IN\n"
-        "        SELECT DISTINCT a.grantee FROM pg_catalog.pg_namespace n\n"
-        "        CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) a\n"
-        "        WHERE n.nspname = " +
-        base +
-        " AND a.privilege_type = 'USAGE' AND a.grantee <> n.nspowner\n"
-        "    LOOP\n"
-        "        EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %s', " +
-        version + ", " + grantee +
-        ");\n"
-        "    END LOOP;\n"
-        "END\n";
-    return "DO " + dollar_quote(body);
+    // clang-format off
+    const Quoted body = render_sql(R"sql(
+DECLARE
+    g record;
+BEGIN
+    FOR g IN
+        SELECT DISTINCT v.relname AS view, a.privilege_type AS privilege, a.grantee
+        FROM pg_catalog.pg_class v
+        JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace
+        JOIN pg_catalog.pg_rewrite r ON r.ev_class = v.oid
+        JOIN pg_catalog.pg_depend d ON d.objid = r.oid
+         AND d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+         AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+        JOIN pg_catalog.pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid
+        JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+        CROSS JOIN LATERAL pg_catalog.aclexplode(t.relacl) a
+        WHERE vn.nspname = {version} AND tn.nspname = {base} AND v.relkind = 'v'
+          AND a.grantee <> t.relowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT %s ON %I.%I TO %s', g.privilege, {version}, g.view, CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::pg_catalog.regrole::text END);
+    END LOOP;
+    FOR g IN
+        SELECT DISTINCT a.grantee FROM pg_catalog.pg_namespace n
+        CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) a
+        WHERE n.nspname = {base} AND a.privilege_type = 'USAGE' AND a.grantee <> n.nspowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %s', {version}, CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::pg_catalog.regrole::text END);
+    END LOOP;
+END
+)sql",
+        {{"base", literal(base_schema)}, {"version", literal(version_schema)}});
+    // clang-format on
+    return "DO " + dollar_quoted(body).str();
 }
 
 } // namespace
