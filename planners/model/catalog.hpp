@@ -52,6 +52,8 @@ struct CatalogTable {
         std::optional<std::string> name;            // rename_table: the view's name
         std::vector<std::string> hidden_columns;    // old side of a rename, a dropped column
         std::map<std::string, std::string> exposed; // column -> name shown (a shadow column)
+        std::optional<std::string> comment;         // set_comment: COMMENT ON VIEW
+        std::map<std::string, std::string> column_comments; // set_comment: column -> comment
     } new_version;
 
     const CatalogColumn* column(const std::string& column_name) const;

@@ -200,6 +200,13 @@ struct DropIndex {
     std::string name;
 };
 
+// COMMENT ON a table (no column) or one of its columns; no comment (YAML null) removes it.
+struct SetComment {
+    std::string table;
+    std::optional<std::string> column;
+    std::optional<std::string> comment;
+};
+
 // A pure data migration: `UPDATE table SET column = expression ... [WHERE where]`, batched.
 struct BackfillData {
     std::string table;
@@ -234,7 +241,7 @@ using Operation =
     std::variant<RenameColumn, AddColumn, CreateIndex, AddCheck, AddForeignKey, AddUnique,
                  AddPrimaryKey, DropConstraint, RenameConstraint, ChangeType, CreateTable,
                  DropTable, RenameTable, DropColumn, SetNotNull, DropNotNull, SetDefault,
-                 DropDefault, DropIndex, BackfillData, RawSql>;
+                 DropDefault, DropIndex, BackfillData, RawSql, SetComment>;
 
 struct Change {
     Operation operation;

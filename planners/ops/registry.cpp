@@ -31,6 +31,7 @@ extern const OperationUnit drop_default_unit;
 extern const OperationUnit drop_index_unit;
 extern const OperationUnit backfill_data_unit;
 extern const OperationUnit raw_sql_unit;
+extern const OperationUnit set_comment_unit;
 
 const std::vector<const OperationUnit*>& operation_units() {
     static const std::vector<const OperationUnit*> units = {
@@ -39,7 +40,7 @@ const std::vector<const OperationUnit*>& operation_units() {
         &rename_constraint_unit, &change_type_unit,  &create_table_unit,    &drop_table_unit,
         &rename_table_unit,      &drop_column_unit,  &set_not_null_unit,    &drop_not_null_unit,
         &set_default_unit,       &drop_default_unit, &drop_index_unit,      &backfill_data_unit,
-        &raw_sql_unit,
+        &raw_sql_unit,           &set_comment_unit,
     };
     return units;
 }

@@ -92,6 +92,26 @@ std::string version_view_sql(const std::string& version_schema, const CatalogTab
            "\nFROM " + base.sql();
 }
 
+std::vector<std::string> version_view_comments(const std::string& version_schema,
+                                               const CatalogTable& table) {
+    std::vector<std::string> out;
+    const CatalogTable::NewVersion& shown = table.new_version;
+    const QualifiedName view{version_schema, shown.name.value_or(table.name)};
+    if (shown.comment) {
+        out.push_back("COMMENT ON VIEW " + view.sql() + " IS " + quote_literal(*shown.comment));
+    }
+    for (const auto& [column, comment] : shown.column_comments) {
+        if (table.column(column) == nullptr || hidden(table, column)) {
+            continue;
+        }
+        const auto exposed = shown.exposed.find(column);
+        const std::string name = exposed != shown.exposed.end() ? exposed->second : column;
+        out.push_back("COMMENT ON COLUMN " + view.sql() + "." + quote_ident(name) + " IS " +
+                      quote_literal(comment));
+    }
+    return out;
+}
+
 std::vector<Step> version_schema_steps(const Plan& plan, const Catalog& working,
                                        bool after_backfill) {
     const std::string name = version_schema_name(plan.schema, plan.name);
@@ -122,6 +142,9 @@ std::vector<Step> version_schema_steps(const Plan& plan, const Catalog& working,
         std::string view = version_view_sql(name, *table, security_invoker);
         if (!view.empty()) {
             create.sql.push_back(std::move(view));
+            for (auto& comment : version_view_comments(name, *table)) {
+                create.sql.push_back(std::move(comment));
+            }
         }
     }
     create.sql.push_back(copy_grants_sql(plan.schema, name));

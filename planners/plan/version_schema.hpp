@@ -21,6 +21,11 @@ std::string version_schema_name(const std::string& schema, const std::string& mi
 std::string version_view_sql(const std::string& version_schema, const CatalogTable& table,
                              bool security_invoker);
 
+// The COMMENT ON statements that give its view the comments set_comment set in this plan (the
+// base table keeps its own until contract): run right after the view is created.
+std::vector<std::string> version_view_comments(const std::string& version_schema,
+                                               const CatalogTable& table);
+
 // The step creating the schema and its views, planned after every change has shaped the working
 // catalog, and, when the plan says `version_schema: drop`, the contract step removing it.
 // The views appear once every row is in its new shape: last in the backfill phase when the plan
