@@ -66,14 +66,18 @@ outer() {
 # --- inner part: PGPHASE_TEST_DSN points at the throwaway server ---------------------------
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$DSN" "$@"; }
 
-app_pids=()
-start_app() { # NAME SEARCH_PATH
+declare -A app_pid=()
+start_app() { # NAME SEARCH_PATH EMAIL_COLUMN
   "$TRAFFIC_BIN" run --dsn "$DSN" --name "$1" --search-path "$2" --clients 2 --rate "$RATE" \
-    --max-id "$ROWS" --log "$OUT/$1.log" --statement-timeout 30s \
-    --query "SELECT id, email FROM users WHERE id = \$1::bigint" \
+    --max-id "$ROWS" --log "$OUT/$variant.$1.log" --statement-timeout 30s \
+    --query "SELECT id, $3 FROM users WHERE id = \$1::bigint" \
     --query "UPDATE users SET name = 'n' || \$1 WHERE id = \$1::bigint" \
-    >"$OUT/$1.out" 2>&1 &
-  app_pids+=($!)
+    >"$OUT/$variant.$1.out" 2>&1 &
+  app_pid[$1]=$!
+}
+stop_app() { # NAME: the client writes its log and summary when it stops
+  kill -TERM "${app_pid[$1]}" 2>/dev/null || true
+  wait "${app_pid[$1]}" 2>/dev/null || true
 }
 
 now() { date +%s.%N; }
@@ -93,10 +97,8 @@ run_command() {
   wait "$holder" || true
   sleep 0.5 # queries that were waiting finish inside the window
   retries=$(grep -c 'step.retry' "$OUT/$variant-$command.err" || true)
-  local app
-  app=$("$TRAFFIC_BIN" report "$OUT"/*-app.log --from "$t0" --to "$(now)")
-  printf '%-8s %-9s %4s %7.1f %8s  %s\n' "$variant" "$command" "$rc" \
-    "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$retries" "$app" | tee -a "$OUT/results.txt"
+  # The app's latency in this window is read once the clients have stopped (their logs).
+  windows+=("$command $rc $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') $retries $t0 $(now)")
 }
 
 inner() {
@@ -107,7 +109,7 @@ inner() {
     "app: queries errors p50_ms p99_ms max_ms" | tee "$OUT/results.txt"
   for variant in $VARIANTS; do
     local db=lockwait_${variant//[^a-z0-9]/_}
-    psql -X -q -d "$PGPHASE_TEST_DSN" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+    psql -X -q -d "$PGPHASE_TEST_DSN" -c "CREATE DATABASE $db"
     DSN=${PGPHASE_TEST_DSN%/*}/$db
     psql_db -c "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text)" \
       -c "INSERT INTO users (email, name) SELECT 'u' || i || '@example.com', 'n' || i
@@ -120,21 +122,29 @@ inner() {
     local plan=$OUT/$variant.yaml
     printf 'name: rename_users_email\n%s\nchanges:\n  - rename_column: {table: users, from: email, to: email_address}\n' \
       "$settings" >"$plan"
-    app_pids=()
-    rm -f "$OUT"/*-app.log
-    start_app old-app public
+    # The old app version runs through start and backfill; the new one (on the version
+    # schema, once it is ready) from then on; contract comes once the old one is gone.
+    windows=()
+    start_app old-app public email
     sleep 2
     run_command "$variant" start "$plan"
     run_command "$variant" backfill "$plan"
     local schema
     schema=$("$PGPHASE_BIN" status --json --dsn "$DSN" |
       grep -o '"version_schema": *"[^"]*"' | head -n 1 | sed 's/.*: *"//; s/"$//')
-    [[ -n $schema ]] && start_app new-app "$schema"
+    [[ -n $schema ]] || die "no version schema after the backfill"
+    start_app new-app "$schema" email_address
     sleep 2
+    stop_app old-app
     run_command "$variant" complete "$plan"
-    kill -TERM "${app_pids[@]}" 2>/dev/null || true
-    wait "${app_pids[@]}" 2>/dev/null || true
-    for f in "$OUT"/*-app.log; do mv "$f" "$OUT/$variant.$(basename "$f" .log).queries"; done
+    stop_app new-app
+    local w command rc seconds retries from to
+    for w in "${windows[@]}"; do
+      read -r command rc seconds retries from to <<<"$w"
+      printf '%-8s %-9s %4s %7s %8s  %s\n' "$variant" "$command" "$rc" "$seconds" "$retries" \
+        "$("$TRAFFIC_BIN" report "$OUT/$variant".*-app.log --from "$from" --to "$to")" |
+        tee -a "$OUT/results.txt"
+    done
   done
   log "done: $OUT/results.txt"
 }
