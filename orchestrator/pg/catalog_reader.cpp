@@ -82,7 +82,8 @@ planners::Catalog read_catalog(Session& session, const std::string& schema) {
         "  AND d.objid = x.indexrelid AND d.refobjsubid > 0 ORDER BY a.attnum))::text, "
         "pg_catalog.to_json(ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY "
         "  AS k(attnum, ord) JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid "
-        "  AND a.attnum = k.attnum ORDER BY k.ord))::text "
+        "  AND a.attnum = k.attnum ORDER BY k.ord))::text, "
+        "x.indpred IS NOT NULL, x.indexprs IS NOT NULL, NOT x.indimmediate "
         "FROM pg_catalog.pg_index x "
         "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
         "JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "
@@ -95,6 +96,9 @@ planners::Catalog read_catalog(Session& session, const std::string& schema) {
             table->indexes.push_back({indexes.text(i, 1), indexes.text(i, 2) == "t", primary,
                                       indexes.text(i, 4) == "t", json_strings(indexes.at(i, 6)),
                                       indexes.text(i, 5)});
+            table->indexes.back().partial = indexes.text(i, 8) == "t";
+            table->indexes.back().expressions = indexes.text(i, 9) == "t";
+            table->indexes.back().deferrable = indexes.text(i, 10) == "t";
             if (primary) {
                 table->primary_key = json_strings(indexes.at(i, 7));
             }

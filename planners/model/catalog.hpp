@@ -25,6 +25,9 @@ struct CatalogIndex {
     bool valid = true;
     std::vector<std::string> columns; // every column it uses: key, expression, predicate, INCLUDE
     std::string definition;           // pg_get_indexdef
+    bool partial = false;             // has a WHERE predicate
+    bool expressions = false;         // a key is an expression, not a column
+    bool deferrable = false;          // backs a DEFERRABLE constraint (NOT indimmediate)
 };
 
 struct CatalogConstraint {

@@ -207,6 +207,15 @@ struct SetComment {
     std::optional<std::string> comment;
 };
 
+// ALTER TABLE ... REPLICA IDENTITY: what UPDATE and DELETE log of the old row for logical
+// replication. `index` is set for (and only for) Identity::index.
+struct SetReplicaIdentity {
+    enum class Identity { default_, full, nothing, index };
+    std::string table;
+    Identity identity = Identity::default_;
+    std::string index;
+};
+
 // A pure data migration: `UPDATE table SET column = expression ... [WHERE where]`, batched.
 struct BackfillData {
     std::string table;
@@ -241,7 +250,7 @@ using Operation =
     std::variant<RenameColumn, AddColumn, CreateIndex, AddCheck, AddForeignKey, AddUnique,
                  AddPrimaryKey, DropConstraint, RenameConstraint, ChangeType, CreateTable,
                  DropTable, RenameTable, DropColumn, SetNotNull, DropNotNull, SetDefault,
-                 DropDefault, DropIndex, BackfillData, RawSql, SetComment>;
+                 DropDefault, DropIndex, BackfillData, RawSql, SetComment, SetReplicaIdentity>;
 
 struct Change {
     Operation operation;

@@ -32,15 +32,18 @@ extern const OperationUnit drop_index_unit;
 extern const OperationUnit backfill_data_unit;
 extern const OperationUnit raw_sql_unit;
 extern const OperationUnit set_comment_unit;
+extern const OperationUnit set_replica_identity_unit;
 
 const std::vector<const OperationUnit*>& operation_units() {
     static const std::vector<const OperationUnit*> units = {
-        &rename_column_unit,     &add_column_unit,   &create_index_unit,    &add_check_unit,
-        &add_foreign_key_unit,   &add_unique_unit,   &add_primary_key_unit, &drop_constraint_unit,
-        &rename_constraint_unit, &change_type_unit,  &create_table_unit,    &drop_table_unit,
-        &rename_table_unit,      &drop_column_unit,  &set_not_null_unit,    &drop_not_null_unit,
-        &set_default_unit,       &drop_default_unit, &drop_index_unit,      &backfill_data_unit,
-        &raw_sql_unit,           &set_comment_unit,
+        &rename_column_unit,   &add_column_unit,           &create_index_unit,
+        &add_check_unit,       &add_foreign_key_unit,      &add_unique_unit,
+        &add_primary_key_unit, &drop_constraint_unit,      &rename_constraint_unit,
+        &change_type_unit,     &create_table_unit,         &drop_table_unit,
+        &rename_table_unit,    &drop_column_unit,          &set_not_null_unit,
+        &drop_not_null_unit,   &set_default_unit,          &drop_default_unit,
+        &drop_index_unit,      &backfill_data_unit,        &raw_sql_unit,
+        &set_comment_unit,     &set_replica_identity_unit,
     };
     return units;
 }

@@ -327,7 +327,8 @@ TEST(PlanLoader, ListsEveryOperationWhenAnUnknownOneIsNotClose) {
                              "add_foreign_key, add_unique, add_primary_key, drop_constraint, "
                              "rename_constraint, change_type, create_table, drop_table, "
                              "rename_table, drop_column, set_not_null, drop_not_null, set_default, "
-                             "drop_default, drop_index, backfill, sql, set_comment"));
+                             "drop_default, drop_index, backfill, sql, set_comment, "
+                             "set_replica_identity"));
 }
 
 TEST(PlanLoader, ReportsAChangeWithTwoOperations) {
