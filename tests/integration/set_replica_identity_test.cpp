@@ -20,9 +20,10 @@ protected:
     }
     // pg_class.relreplident and, for USING INDEX, the index.
     std::string identity() {
-        return scalar("SELECT c.relreplident || coalesce(' ' || (SELECT i.relname FROM pg_index x "
-                      "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid AND "
-                      "x.indisreplident), '') FROM pg_class c WHERE c.oid = 'orders'::regclass");
+        return scalar(
+            "SELECT c.relreplident::text || coalesce(' ' || (SELECT i.relname FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid AND "
+            "x.indisreplident), '') FROM pg_class c WHERE c.oid = 'orders'::regclass");
     }
 };
 
