@@ -156,7 +156,7 @@ write_plan() {
       echo "  backfill: {$settings}"
     fi
     echo "changes:"
-    echo "  - rename_column: {table: bench, from: email, to: email_address}"
+    echo "  - rename_column: {table: bench, from: email, to: email_address, method: copy}"
   } >"$file"
 }
 

@@ -120,7 +120,7 @@ inner() {
       *) settings="settings: {lock_timeout: $variant}" ;;
     esac
     local plan=$OUT/$variant.yaml
-    printf 'name: rename_users_email\n%s\nchanges:\n  - rename_column: {table: users, from: email, to: email_address}\n' \
+    printf 'name: rename_users_email\n%s\nchanges:\n  - rename_column: {table: users, from: email, to: email_address, method: copy}\n' \
       "$settings" >"$plan"
     # The old app version runs through start and backfill; the new one (on the version
     # schema, once it is ready) from then on; contract comes once the old one is gone.

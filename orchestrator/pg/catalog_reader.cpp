@@ -99,6 +99,7 @@ planners::Catalog read_catalog(Session& session, const std::string& schema) {
             table->indexes.back().partial = indexes.text(i, 8) == "t";
             table->indexes.back().expressions = indexes.text(i, 9) == "t";
             table->indexes.back().deferrable = indexes.text(i, 10) == "t";
+            table->indexes.back().key_columns = json_strings(indexes.at(i, 7));
             if (primary) {
                 table->primary_key = json_strings(indexes.at(i, 7));
             }
@@ -109,9 +110,11 @@ planners::Catalog read_catalog(Session& session, const std::string& schema) {
     const Rows constraints = session.query(
         "SELECT t.relname, con.conname, con.contype::text, con.convalidated, "
         "pg_catalog.pg_get_constraintdef(con.oid), "
-        "pg_catalog.to_json(ARRAY(SELECT a.attname FROM pg_catalog.pg_attribute a "
-        "  WHERE a.attrelid = t.oid AND a.attnum = ANY (CASE WHEN con.conrelid = t.oid "
-        "  THEN con.conkey ELSE con.confkey END)))::text "
+        "pg_catalog.to_json(ARRAY(SELECT a.attname FROM unnest(CASE WHEN con.conrelid = t.oid "
+        "  THEN con.conkey ELSE con.confkey END) WITH ORDINALITY AS k(attnum, ord) "
+        "  JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+        "  ORDER BY k.ord))::text, "
+        "con.conrelid <> t.oid "
         "FROM pg_catalog.pg_constraint con "
         "JOIN pg_catalog.pg_class t ON t.oid = con.conrelid OR t.oid = con.confrelid "
         "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
@@ -123,7 +126,7 @@ planners::Catalog read_catalog(Session& session, const std::string& schema) {
             table->constraints.push_back({constraints.text(i, 1), type.empty() ? 'c' : type[0],
                                           constraints.text(i, 3) == "t",
                                           json_strings(constraints.at(i, 5)),
-                                          constraints.text(i, 4)});
+                                          constraints.text(i, 4), constraints.text(i, 6) == "t"});
         }
     }
 

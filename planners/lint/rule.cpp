@@ -69,8 +69,8 @@ const std::vector<RuleInfo>& all_rules() {
          "larger varchar, or numeric(p,s) to a larger precision, are not flagged)"},
         {"rename-column", Level::error, "ACCESS EXCLUSIVE (brief)",
          "no scan; queries of running app versions that use the old name fail",
-         "pgphase rename_column: the new name appears beside the old one, kept in sync, until "
-         "no old app version runs",
+         "pgphase rename_column: the new version sees the new name through its version "
+         "schema, and the column is renamed once no old app version runs",
          "ALTER TABLE ... RENAME COLUMN on an existing table"},
         {"rename-table", Level::error, "ACCESS EXCLUSIVE (brief)",
          "no scan; queries of running app versions that use the old name fail",

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace pgphase::planners {
@@ -62,25 +63,39 @@ std::optional<Operation> load_identifiers(Loader& loader, const YAML::Node& node
 }
 
 // rename_column and rename_constraint: `table`, `from`, `to`, and not a rename to itself.
-template <typename Rename>
-std::optional<Operation> load_rename_in_table(Loader& loader, const YAML::Node& node,
-                                              const std::string& operation) {
-    MapReader reader(loader, node, operation, {"table", "from", "to"});
+// `more` names the operation's further optional keys; `read_more(reader, rename)` reads them
+// into the operation before the reader reports unknown keys, and returns false on a problem.
+template <typename Rename, typename ReadMore>
+std::optional<Operation>
+load_rename_in_table(Loader& loader, const YAML::Node& node, const std::string& operation,
+                     const std::vector<std::string>& more, ReadMore read_more) {
+    std::vector<std::string> known{"table", "from", "to"};
+    known.insert(known.end(), more.begin(), more.end());
+    MapReader reader(loader, node, operation, std::move(known));
     if (!reader.ok()) {
         return std::nullopt;
     }
     auto table = reader.identifier("table", true);
     auto from = reader.identifier("from", true);
     auto to = reader.identifier("to", true);
+    Rename rename{table.value_or(""), from.value_or(""), to.value_or("")};
+    const bool more_ok = read_more(reader, rename);
     reader.finish();
     if (from && to && *from == *to) {
         loader.error(reader.get("to"), operation + " renames \"" + *from + "\" to itself");
         return std::nullopt;
     }
-    if (!table || !from || !to) {
+    if (!table || !from || !to || !more_ok) {
         return std::nullopt;
     }
-    return Rename{*table, *from, *to};
+    return rename;
+}
+
+template <typename Rename>
+std::optional<Operation> load_rename_in_table(Loader& loader, const YAML::Node& node,
+                                              const std::string& operation) {
+    return load_rename_in_table<Rename>(loader, node, operation, {},
+                                        [](MapReader&, Rename&) { return true; });
 }
 
 } // namespace pgphase::planners

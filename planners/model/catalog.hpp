@@ -28,14 +28,17 @@ struct CatalogIndex {
     bool partial = false;             // has a WHERE predicate
     bool expressions = false;         // a key is an expression, not a column
     bool deferrable = false;          // backs a DEFERRABLE constraint (NOT indimmediate)
+    std::vector<std::string> key_columns{}; // its columns in index order (INCLUDE too), as
+                                            // PostgreSQL's derived index names list them
 };
 
 struct CatalogConstraint {
     std::string name;
     char type = 'c'; // pg_constraint.contype: c, f, p, u, x
     bool validated = true;
-    std::vector<std::string> columns;
-    std::string definition; // pg_get_constraintdef
+    std::vector<std::string> columns; // in the constraint's order (conkey, or confkey if incoming)
+    std::string definition;           // pg_get_constraintdef
+    bool incoming = false; // a foreign key of another table referencing this one (columns: ours)
 };
 
 struct CatalogTable {

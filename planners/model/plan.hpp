@@ -33,10 +33,15 @@ struct TypeName {
     SourceMark mark;
 };
 
+// By default a catalog-only rename: the version schema's view shows the column under its new
+// name from expand on, and contract renames it in place. `copy` (method: copy, or where the
+// planner must) builds a shadow column instead; planners/ops/rename_column.cpp says when.
 struct RenameColumn {
     std::string table;
     std::string from;
     std::string to;
+    bool copy = false;          // method: copy
+    bool rename_indexes = true; // rename index and constraint names that embed the column's
 };
 
 // A foreign key's target. `columns` empty: the referenced table's primary key.

@@ -1,64 +1,8 @@
 -- pgphase migration 20261123_rename_users_email
 
--- ===== expand =====
-
--- add column email_address to users kept in sync with email by a trigger (lock: ACCESS EXCLUSIVE)
-BEGIN;
-ALTER TABLE "public"."users" ADD COLUMN "email_address" text;
-ALTER TABLE "public"."users" ADD CONSTRAINT "users_email_address_not_null" CHECK ("email_address" IS NOT NULL) NOT VALID;
-CREATE OR REPLACE FUNCTION "pgphase"."pgphase_20261123_rename_users_email_1"() RETURNS trigger LANGUAGE plpgsql SET search_path = "public" AS $pgphase$
-#variable_conflict use_column
-DECLARE
-    pgphase_old_changed boolean;
-    pgphase_new_changed boolean;
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        IF NEW."email_address" IS NULL THEN
-            NEW."email_address" := NEW."email";
-        ELSE
-            NEW."email" := NEW."email_address";
-        END IF;
-        RETURN NEW;
-    END IF;
-    pgphase_old_changed := NEW."email"::text IS DISTINCT FROM OLD."email"::text;
-    pgphase_new_changed := NEW."email_address"::text IS DISTINCT FROM OLD."email_address"::text;
-    IF pgphase_new_changed AND NOT pgphase_old_changed THEN
-        NEW."email" := NEW."email_address";
-    ELSIF pgphase_old_changed AND NOT pgphase_new_changed THEN
-        NEW."email_address" := NEW."email";
-    ELSIF pgphase_old_changed AND pgphase_new_changed THEN
-        IF NEW."email"::text IS DISTINCT FROM NEW."email_address"::text THEN
-            RAISE EXCEPTION USING ERRCODE = 'check_violation',
-                MESSAGE = 'pgphase: an UPDATE set both "email" and "email_address" to different values',
-                HINT = 'during the rename, write one of the two names, not both';
-        END IF;
-    ELSE
-        NEW."email_address" := NEW."email";
-    END IF;
-    RETURN NEW;
-END
-$pgphase$;
-CREATE TRIGGER "pgphase_20261123_rename_users_email_1" BEFORE INSERT OR UPDATE ON "public"."users" FOR EACH ROW WHEN (pg_catalog.current_setting('pgphase.backfill', true) IS DISTINCT FROM '20261123_rename_users_email/1') EXECUTE FUNCTION "pgphase"."pgphase_20261123_rename_users_email_1"();
-COMMIT;
-
--- ===== backfill =====
-
--- copy users.email into email_address (lock: ROW EXCLUSIVE)
--- batched by pgphase: UPDATE "public"."users" SET "email_address" = "email" WHERE (<primary key>) in (next batch) AND ("email_address"::text IS DISTINCT FROM "email"::text)
-
--- validate that users.email_address holds no NULL (lock: SHARE UPDATE EXCLUSIVE)
-BEGIN;
-ALTER TABLE "public"."users" VALIDATE CONSTRAINT "users_email_address_not_null";
-COMMIT;
-
 -- ===== contract =====
 
--- drop users.email and its sync trigger; email_address takes its place (lock: ACCESS EXCLUSIVE)
+-- rename column users.email to email_address (catalog only: no data moves) (lock: ACCESS EXCLUSIVE)
 BEGIN;
-DROP TRIGGER IF EXISTS "pgphase_20261123_rename_users_email_1" ON "public"."users";
-DROP FUNCTION IF EXISTS "pgphase"."pgphase_20261123_rename_users_email_1"();
-ALTER TABLE "public"."users" DROP COLUMN IF EXISTS "email";
-ALTER TABLE "public"."users" ALTER COLUMN "email_address" SET DEFAULT 'none'::text;
-ALTER TABLE "public"."users" ALTER COLUMN "email_address" SET NOT NULL;
-ALTER TABLE "public"."users" DROP CONSTRAINT IF EXISTS "users_email_address_not_null";
+ALTER TABLE "public"."users" RENAME COLUMN "email" TO "email_address";
 COMMIT;

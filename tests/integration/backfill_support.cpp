@@ -32,7 +32,7 @@ settings:
     max_rows_per_second: 5000
 )" + extra_settings + R"(
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
 )");
 }
 

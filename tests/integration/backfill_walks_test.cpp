@@ -21,7 +21,7 @@ TEST_F(BackfillWalks, ATableWithoutAPrimaryKeyIsRenamedAndGivenAColumnByPageRang
 name: nopk_rename
 settings: {backfill: {batch_size: 300, max_batch_size: 2000}}
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
 )");
     ASSERT_EQ(pgphase({"plan", rename}).exit_code, 0);
     ASSERT_EQ(pgphase({"start", rename}).exit_code, 0);

@@ -28,7 +28,8 @@ TEST_F(GettingStarted, TheWalkthroughRunsAsWritten) {
         }
     }
     EXPECT_EQ(column_names("accounts"),
-              (std::vector<std::string>{"id", "plan", "display_name", "tier"}));
+              (std::vector<std::string>{"id", "display_name", "plan", "tier"}))
+        << "the renamed column keeps its place";
     EXPECT_EQ(scalar("SELECT count(*) FROM accounts"), "5002");
     EXPECT_EQ(scalar("SELECT tier FROM accounts WHERE display_name = 'old app'"), "free");
     EXPECT_EQ(scalar("SELECT tier FROM accounts WHERE display_name = 'new app'"), "pro");

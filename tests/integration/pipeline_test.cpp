@@ -23,7 +23,7 @@ settings:
   lock_timeout: 1s
   lock_retries: 3
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
 )";
 
 const char* currency_plan = R"(
@@ -172,7 +172,7 @@ TEST_F(Pipeline, SoakGuardRefusesCompleteUntilContractAfterHasPassed) {
 name: rename_users_email
 settings: {contract_after: 7d}
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
 )");
     expect_ok(pgphase({"advance", plan, "--to", "backfill"}));
     const std::string expanded_at = scalar("SELECT to_char(expanded_at AT TIME ZONE 'UTC', "
@@ -354,7 +354,7 @@ const char* two_table_plan = R"(
 name: users_and_orders
 settings: {lock_timeout: 100ms, lock_retries: 0}
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
   - add_column:
       table: orders
       column: {name: currency, type: text, nullable: false, default: "'USD'"}
@@ -484,7 +484,7 @@ TEST_F(Pipeline, TheGithubActionsExampleInTheDocsRunsAsWritten) {
 name: rename_users_email
 settings: {contract_after: 1h}
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
 )";
     std::ofstream(dir / "migrations" / "pgphase" / "currency.yaml") << currency_plan;
     auto run_job = [&](const std::string& script) {

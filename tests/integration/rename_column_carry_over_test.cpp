@@ -11,8 +11,8 @@ const char* carry_plan = R"(
 name: rename_with_dependents
 settings: {backfill: {batch_size: 100}}
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
-  - rename_column: {table: users, from: org_id, to: organization_id}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
+  - rename_column: {table: users, from: org_id, to: organization_id, method: copy}
 )";
 
 class RenameColumnCarryOver : public DatabaseTest {

@@ -1,6 +1,8 @@
-// rename_column against a real PostgreSQL, as users see it: old and new clients both work
-// during expand, complete leaves only the new shape with every row, rollback from expand or
-// mid-backfill restores the original with the rows written meanwhile, a killed start resumes.
+// rename_column's copy path (method: copy) against a real PostgreSQL, as users see it: old and
+// new clients both work on the base table during expand, complete leaves only the new shape
+// with every row, rollback from expand or mid-backfill restores the original with the rows
+// written meanwhile, a killed start resumes. The default catalog-only rename is
+// rename_column_in_catalog_test.cpp's.
 #include "tests/integration/support.hpp"
 
 #include <csignal>
@@ -18,7 +20,7 @@ settings:
   # these tests count batches.
   backfill: {batch_size: 100, max_batch_size: 100, target_batch_time: 10s}
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
 )";
 
 class RenameColumn : public DatabaseTest {
@@ -199,7 +201,7 @@ TEST_F(RenameColumn, GivesUpWithExit4WhenALockIsHeldAndAppliesNothing) {
 name: rename_users_email
 settings: {lock_timeout: 100ms, lock_retries: 1}
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
 )");
     auto reader = connect("long reader");
     reader->execute("BEGIN");
@@ -219,7 +221,7 @@ TEST_F(RenameColumn, KilledStartResumesAndASecondRunnerIsRefused) {
     const std::string with_index = write_plan("with_index", R"(
 name: rename_and_index
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
   - create_index: {table: users, name: users_name_idx, columns: [name]}
 )");
     // A transaction holding an old snapshot makes CREATE INDEX CONCURRENTLY wait for it, so

@@ -10,7 +10,7 @@ TEST_F(DatabaseTest, VerifyReportsUnfilledRowsThenNoneAndNamesTheKeysThatDiffer)
     const std::string plan = write_plan("verify", R"(
 name: verify_rename
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
 )");
     const CommandResult not_started = pgphase({"verify", plan});
     EXPECT_EQ(not_started.exit_code, 3) << not_started.err;

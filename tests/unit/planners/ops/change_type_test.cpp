@@ -333,7 +333,7 @@ changes:
   - change_type: {table: events, column: payload, type: jsonb}
   - change_type: {table: events, column: payload, type: json}
 )");
-    const auto& all = planned.diagnostics.all();
+    const auto all = testing::errors(planned);
     ASSERT_EQ(all.size(), 2U) << planned.diagnostics.to_string();
     EXPECT_EQ(all[0].message, R"(column "users"."full_name" is already changed by rename_column )"
                               R"(at test.yaml:4 in this plan)");

@@ -79,8 +79,9 @@ TEST(EarlierChanges, RefusesTheSameWithoutADatabase) {
         const PlannedMigration planned = planners::plan_migration(
             testing::load(plan_of(earlier, "set_not_null: {table: orders, column: reference}")),
             nullptr);
-        ASSERT_EQ(planned.diagnostics.all().size(), 1U) << planned.diagnostics.to_string();
-        EXPECT_EQ(planned.diagnostics.all()[0].mark.line, 5);
+        const auto errors = testing::errors(planned);
+        ASSERT_EQ(errors.size(), 1U) << planned.diagnostics.to_string();
+        EXPECT_EQ(errors[0].mark.line, 5);
     }
 }
 

@@ -22,7 +22,7 @@ TEST(NoPrimaryKey, RenameColumnPlansABackfillWithoutAKey) {
     const auto planned = plan_without_primary_key(R"(
 name: rename_nopk
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
 )");
     EXPECT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
     const auto backfill = planned.phase_steps(Phase::backfill);

@@ -22,6 +22,17 @@ inline planners::PlannedMigration plan_with_catalog(const std::string& yaml) {
     return planners::plan_migration(load(yaml), &catalog);
 }
 
+// The errors among a plan's diagnostics (notes, such as a rename's reason to copy, left out).
+inline std::vector<planners::Diagnostic> errors(const planners::PlannedMigration& planned) {
+    std::vector<planners::Diagnostic> out;
+    for (const auto& d : planned.diagnostics.all()) {
+        if (d.severity == planners::Severity::error) {
+            out.push_back(d);
+        }
+    }
+    return out;
+}
+
 inline bool any_contains(const std::vector<std::string>& statements, const std::string& text) {
     return std::any_of(statements.begin(), statements.end(),
                        [&](const std::string& s) { return s.find(text) != std::string::npos; });

@@ -1,4 +1,6 @@
-// rename_column: shadow column + two-way sync trigger in one transaction, backfill, swap.
+// rename_column: in the catalog by default (the version view shows the new name, contract
+// renames); with method: copy, shadow column + two-way sync trigger, backfill, swap.
+#include "planners/ops/registry.hpp"
 #include "tests/unit/planners/ops/ops_test_support.hpp"
 
 namespace pgphase::planners {
@@ -13,8 +15,207 @@ changes:
   - rename_column: {table: users, from: email, to: email_address}
 )";
 
-TEST(RenameColumn, CreatesColumnCheckAndTriggerInOneTransaction) {
+const char* copy_plan = R"(
+name: r
+changes:
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
+)";
+
+// --- the catalog-only rename (the default) ---
+
+TEST(RenameColumn, ByDefaultRenamesInTheCatalogAtContractAndMovesNoData) {
     const PlannedMigration planned = plan_with_catalog(rename_plan);
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    EXPECT_TRUE(planned.phase_steps(Phase::expand).empty());
+    EXPECT_TRUE(planned.phase_steps(Phase::backfill).empty());
+    const auto contract = planned.phase_steps(Phase::contract);
+    ASSERT_EQ(contract.size(), 1U);
+    EXPECT_EQ(contract[0]->lock, LockLevel::access_exclusive);
+    EXPECT_TRUE(contract[0]->transactional);
+    ASSERT_EQ(contract[0]->sql.size(), 1U);
+    EXPECT_EQ(contract[0]->sql[0],
+              R"(ALTER TABLE "public"."users" RENAME COLUMN "email" TO "email_address")");
+    EXPECT_TRUE(planned.diagnostics.all().empty()) << planned.diagnostics.to_string();
+}
+
+TEST(RenameColumn, TheVersionViewShowsTheColumnUnderItsNewNameFromExpand) {
+    const planners::Catalog catalog = testing::fixture_catalog();
+    PlanningOptions options;
+    options.version_schema = true;
+    const PlannedMigration planned = plan_migration(testing::load(rename_plan), &catalog, options);
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    const auto expand = planned.phase_steps(Phase::expand);
+    ASSERT_EQ(expand.size(), 1U); // the version schema, right after start: no backfill to wait for
+    EXPECT_TRUE(any_contains(expand[0]->sql, R"(CREATE VIEW "public_r"."users" AS SELECT)"));
+    EXPECT_TRUE(any_contains(expand[0]->sql, "\"email\" AS \"email_address\",\n"));
+}
+
+TEST(RenameColumn, RenamesIndexAndConstraintNamesBuiltFromTheColumn) {
+    planners::Catalog catalog = testing::fixture_catalog();
+    auto& users = catalog.tables[0];
+    users.indexes.push_back({"users_email_key", true, false, true, {"email"}, ""});
+    users.constraints.push_back({"users_email_key", 'u', true, {"email"}, "UNIQUE (email)"});
+    users.indexes.push_back({"users_name_email_idx", false, false, true, {"email", "name"}, ""});
+    users.indexes.back().key_columns = {"name", "email"};
+    users.constraints.push_back(
+        {"users_email_check", 'c', true, {"email"}, "CHECK ((email <> ''::text))"});
+    users.indexes.push_back({"users_email_lower", false, false, true, {"email"}, ""});
+    users.indexes.push_back({"users_email_idx", false, false, true, {"email"}, ""});
+    users.indexes.back().key_columns = {"email"};
+    users.constraints.push_back({"users_email_fkey",
+                                 'f',
+                                 true,
+                                 {"email"},
+                                 "FOREIGN KEY (users_email) REFERENCES users(email)",
+                                 true});
+    catalog.relations.push_back({"public", "users_email_address_idx", 'i'}); // taken
+    const PlannedMigration planned = plan_migration(testing::load(rename_plan), &catalog);
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    const auto& sql = planned.phase_steps(Phase::contract)[0]->sql;
+    ASSERT_EQ(sql.size(), 4U);
+    EXPECT_EQ(sql[1], R"(ALTER TABLE "public"."users" RENAME CONSTRAINT "users_email_key" TO )"
+                      R"("users_email_address_key")");
+    EXPECT_EQ(sql[2], R"(ALTER TABLE "public"."users" RENAME CONSTRAINT "users_email_check" TO )"
+                      R"("users_email_address_check")");
+    EXPECT_EQ(sql[3], R"(ALTER INDEX "public"."users_name_email_idx" RENAME TO )"
+                      R"("users_name_email_address_idx")");
+    ASSERT_EQ(planned.diagnostics.all().size(), 1U);
+    EXPECT_EQ(planned.diagnostics.all()[0].severity, Severity::note);
+    EXPECT_EQ(planned.diagnostics.all()[0].message,
+              R"("users_email_idx" keeps its name at contract: "users_email_address_idx" is )"
+              R"(taken)");
+}
+
+TEST(RenameColumn, RenameIndexesFalseKeepsEveryName) {
+    planners::Catalog catalog = testing::fixture_catalog();
+    catalog.tables[0].indexes.push_back({"users_email_idx", false, false, true, {"email"}, ""});
+    catalog.tables[0].indexes.back().key_columns = {"email"};
+    const PlannedMigration planned = plan_migration(testing::load(R"(
+name: r
+changes:
+  - rename_column: {table: users, from: email, to: email_address, rename_indexes: false}
+)"),
+                                                    &catalog);
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    EXPECT_EQ(planned.phase_steps(Phase::contract)[0]->sql.size(), 1U);
+}
+
+TEST(RenameColumn, KeepsAnIndexNameAnotherChangeNames) {
+    planners::Catalog catalog = testing::fixture_catalog();
+    catalog.tables[0].indexes.push_back({"users_email_idx", false, false, true, {"email"}, ""});
+    catalog.tables[0].indexes.back().key_columns = {"email"};
+    catalog.relations.push_back({"public", "users_email_idx", 'i'});
+    const PlannedMigration planned = plan_migration(testing::load(R"(
+name: r
+changes:
+  - rename_column: {table: users, from: email, to: email_address}
+  - drop_index: {name: users_email_idx}
+)"),
+                                                    &catalog);
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    EXPECT_EQ(planned.phase_steps(Phase::contract)[0]->sql.size(), 1U);
+    EXPECT_NE(planned.diagnostics.to_string().find(
+                  R"("users_email_idx" keeps its name at contract: change 2 (drop_index) at )"
+                  R"(test.yaml:5 names it)"),
+              std::string::npos)
+        << planned.diagnostics.to_string();
+}
+
+TEST(RenameColumn, CopiesWhenALaterChangeNamesTheColumnAndSaysWhy) {
+    const PlannedMigration planned = plan_with_catalog(R"(
+name: r
+changes:
+  - rename_column: {table: users, from: email, to: email_address}
+  - create_index: {table: users, name: users_email_address_idx, columns: [email_address]}
+)");
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    ASSERT_FALSE(planned.phase_steps(Phase::backfill).empty());
+    EXPECT_EQ(planned.phase_steps(Phase::expand)[0]->sql[0],
+              R"(ALTER TABLE "public"."users" ADD COLUMN "email_address" text)");
+    const Diagnostic& note = planned.diagnostics.all().at(0);
+    EXPECT_EQ(note.severity, Severity::note);
+    EXPECT_EQ(note.message, R"("users"."email" is renamed through a copy of the column: change 2 )"
+                            R"((create_index) at test.yaml:5 names "users"."email_address", )"
+                            R"(which needs both names on the table until contract)");
+}
+
+TEST(RenameColumn, CopiesWhenALaterExpressionReadsTheOldName) {
+    const PlannedMigration planned = plan_with_catalog(R"yaml(
+name: r
+changes:
+  - rename_column: {table: users, from: email, to: email_address}
+  - add_column: {table: users, column: {name: domain, type: text}, up: "split_part(email, '@', 2)"}
+)yaml");
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    EXPECT_NE(planned.diagnostics.to_string().find(R"(names "users"."email",)"), std::string::npos)
+        << planned.diagnostics.to_string();
+}
+
+TEST(RenameColumn, StaysInTheCatalogBesideChangesOfOtherColumnsAndTables) {
+    const PlannedMigration planned = plan_with_catalog(R"yaml(
+name: r
+changes:
+  - rename_column: {table: users, from: email, to: email_address}
+  - add_column: {table: users, column: {name: email_domain, type: text}, up: "upper(name)"}
+  - create_index: {table: orders, name: orders_state_idx, columns: [status]}
+)yaml");
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    EXPECT_TRUE(planned.diagnostics.all().empty()) << planned.diagnostics.to_string();
+    EXPECT_EQ(planned.phase_steps(Phase::contract)[0]->sql[0],
+              R"(ALTER TABLE "public"."users" RENAME COLUMN "email" TO "email_address")");
+}
+
+TEST(RenameColumn, CopiesInAPlanWithRawSql) {
+    const PlannedMigration planned = plan_with_catalog(R"yaml(
+name: r
+changes:
+  - rename_column: {table: users, from: email, to: email_address}
+  - sql: {up: "CREATE TABLE t (id int)", down: "DROP TABLE t"}
+)yaml");
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    EXPECT_NE(planned.diagnostics.to_string().find("is raw SQL: such a migration gets no version "
+                                                   "schema"),
+              std::string::npos)
+        << planned.diagnostics.to_string();
+    EXPECT_FALSE(planned.phase_steps(Phase::backfill).empty());
+}
+
+TEST(RenameColumn, RenamesPrimaryKeyAndSerialColumnsInTheCatalog) {
+    const PlannedMigration planned = plan_with_catalog(R"(
+name: r
+changes:
+  - rename_column: {table: users, from: id, to: user_id}
+)");
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    EXPECT_EQ(planned.phase_steps(Phase::contract)[0]->sql[0],
+              R"(ALTER TABLE "public"."users" RENAME COLUMN "id" TO "user_id")");
+}
+
+TEST(RenameColumn, RefusesAnUnknownMethodAtItsPosition) {
+    const planners::LoadResult loaded = planners::load_plan_text(R"(
+name: r
+changes:
+  - rename_column: {table: users, from: email, to: email_address, method: move}
+)",
+                                                                 "test.yaml");
+    ASSERT_FALSE(loaded.plan);
+    const Diagnostic& d = loaded.diagnostics.all().at(0);
+    EXPECT_EQ(d.message, R"("method" in rename_column must be auto or copy, not "move")");
+    EXPECT_EQ(d.mark.line, 4);
+}
+
+TEST(RenameColumn, DefaultsLeaveTheChecksumAsBefore) {
+    const Plan plan = testing::load(rename_plan);
+    EXPECT_EQ(unit_of(plan.changes[0].operation).canonical(plan.changes[0].operation),
+              R"(rename_column "users" "email" "email_address")");
+    const Plan copy = testing::load(copy_plan);
+    EXPECT_NE(checksum(plan), checksum(copy));
+}
+
+// --- the copy path (method: copy) ---
+
+TEST(RenameColumn, CreatesColumnCheckAndTriggerInOneTransaction) {
+    const PlannedMigration planned = plan_with_catalog(copy_plan);
     ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
     const auto expand = planned.phase_steps(Phase::expand);
     ASSERT_EQ(expand.size(), 1U); // one step = one transaction: no window without the trigger
@@ -33,7 +234,7 @@ TEST(RenameColumn, CreatesColumnCheckAndTriggerInOneTransaction) {
 }
 
 TEST(RenameColumn, DecidesTheWritingSideFromWhatTheWriteChanged) {
-    const PlannedMigration planned = plan_with_catalog(rename_plan);
+    const PlannedMigration planned = plan_with_catalog(copy_plan);
     const std::string& function = planned.phase_steps(Phase::expand)[0]->sql[2];
     EXPECT_EQ(function.find("search_path = current_setting"), std::string::npos);
     EXPECT_NE(function.find(R"(NEW."email"::text IS DISTINCT FROM OLD."email"::text)"),
@@ -44,7 +245,7 @@ TEST(RenameColumn, DecidesTheWritingSideFromWhatTheWriteChanged) {
 }
 
 TEST(RenameColumn, BackfillIsDataWithAnIdempotentPendingPredicate) {
-    const PlannedMigration planned = plan_with_catalog(rename_plan);
+    const PlannedMigration planned = plan_with_catalog(copy_plan);
     const auto backfill = planned.phase_steps(Phase::backfill);
     ASSERT_EQ(backfill.size(), 2U);
     ASSERT_TRUE(backfill[0]->backfill);
@@ -60,7 +261,7 @@ TEST(RenameColumn, BackfillIsDataWithAnIdempotentPendingPredicate) {
 }
 
 TEST(RenameColumn, ContractDropsOldColumnThenCarriesDefaultAndNotNull) {
-    const PlannedMigration planned = plan_with_catalog(rename_plan);
+    const PlannedMigration planned = plan_with_catalog(copy_plan);
     const auto contract = planned.phase_steps(Phase::contract);
     ASSERT_EQ(contract.size(), 1U);
     const auto& sql = contract[0]->sql;
@@ -74,7 +275,7 @@ TEST(RenameColumn, ContractDropsOldColumnThenCarriesDefaultAndNotNull) {
 }
 
 TEST(RenameColumn, UndoOfExpandDropsTriggerFunctionAndNewColumn) {
-    const PlannedMigration planned = plan_with_catalog(rename_plan);
+    const PlannedMigration planned = plan_with_catalog(copy_plan);
     const auto& undo = planned.phase_steps(Phase::expand)[0]->undo;
     ASSERT_EQ(undo.size(), 3U);
     EXPECT_TRUE(any_contains(undo, R"(DROP TRIGGER IF EXISTS "pgphase_r_1")"));
@@ -118,7 +319,7 @@ TEST(RenameColumn, CarriesIndexesOverToTheNewColumnInsteadOfRefusing) {
          true,
          {"email"},
          "CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email))"});
-    const Plan plan = testing::load(rename_plan);
+    const Plan plan = testing::load(copy_plan);
     const PlannedMigration planned = plan_migration(plan, &catalog);
     ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
     const auto backfill = planned.phase_steps(Phase::backfill);
@@ -144,7 +345,7 @@ TEST(RenameColumn, CarriesChecksAndUniqueConstraintsOver) {
     users.constraints.push_back({"users_email_uq", 'u', true, {"email"}, "UNIQUE (email)"});
     users.constraints.push_back(
         {"users_email_check", 'c', true, {"email"}, "CHECK ((email ~~ '%@%'::text))"});
-    const PlannedMigration planned = plan_migration(testing::load(rename_plan), &catalog);
+    const PlannedMigration planned = plan_migration(testing::load(copy_plan), &catalog);
     ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
     const auto backfill = planned.phase_steps(Phase::backfill);
     ASSERT_EQ(backfill.size(), 5U);
@@ -158,11 +359,11 @@ TEST(RenameColumn, CarriesChecksAndUniqueConstraintsOver) {
                                        R"("users_email_check")"));
 }
 
-TEST(RenameColumn, StillRefusesPrimaryKeyAndSerialColumnsWithAHint) {
+TEST(RenameColumn, ACopyStillRefusesPrimaryKeyAndSerialColumnsWithAHint) {
     const PlannedMigration planned = plan_with_catalog(R"(
 name: r
 changes:
-  - rename_column: {table: users, from: id, to: user_id}
+  - rename_column: {table: users, from: id, to: user_id, method: copy}
 )");
     const std::string all = planned.diagnostics.to_string();
     EXPECT_NE(all.find(R"(cannot rename column "users"."id": it is part of the primary key)"),
@@ -186,7 +387,11 @@ changes:
 }
 
 TEST(RenameColumn, WithoutCatalogSaysWhatItCouldNotCheck) {
-    const PlannedMigration planned = plan_migration(testing::load(rename_plan), nullptr);
+    const PlannedMigration in_catalog = plan_migration(testing::load(rename_plan), nullptr);
+    EXPECT_FALSE(in_catalog.diagnostics.has_errors());
+    ASSERT_EQ(in_catalog.unchecked.size(), 2U);
+    EXPECT_NE(in_catalog.unchecked[1].find("index and constraint names"), std::string::npos);
+    const PlannedMigration planned = plan_migration(testing::load(copy_plan), nullptr);
     EXPECT_FALSE(planned.diagnostics.has_errors());
     ASSERT_EQ(planned.unchecked.size(), 2U);
     EXPECT_NE(planned.unchecked[1].find("type, DEFAULT and NOT NULL"), std::string::npos);

@@ -146,7 +146,7 @@ changes:
   - set_not_null: {table: orders, column: c}
   - set_not_null: {table: users, column: email_address}
 )yaml");
-    const auto& all = planned.diagnostics.all();
+    const auto all = testing::errors(planned);
     ASSERT_EQ(all.size(), 2U) << planned.diagnostics.to_string();
     EXPECT_EQ(all[0].message,
               R"(column "orders"."c" is made NOT NULL by change 1 of this plan already)");

@@ -33,11 +33,27 @@ TEST(VersionSchema, IsNamedAfterTheSchemaAndTheMigrationAndStaysWithin63Bytes) {
     EXPECT_NE(long_name, version_schema_name(std::string(40, 's'), std::string(47, 'm') + "n"));
 }
 
-TEST(VersionSchema, ShowsARenamedColumnOnlyUnderItsNewNameAfterTheBackfill) {
+TEST(VersionSchema, ShowsAColumnRenamedInTheCatalogUnderItsNewNameFromExpand) {
     const PlannedMigration planned = plan_versioned(R"(
 name: r
 changes:
   - rename_column: {table: users, from: email, to: email_address}
+)");
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    const Step* step = version_step(planned);
+    ASSERT_NE(step, nullptr);
+    EXPECT_EQ(step->phase, Phase::expand) << "the base column is whole: nothing to wait for";
+    EXPECT_TRUE(any_contains(step->sql, "CREATE VIEW \"public_r\".\"users\" WITH "
+                                        "(security_invoker = true) AS SELECT\n    \"id\",\n    "
+                                        "\"email\" AS \"email_address\",\n    \"name\"\nFROM "
+                                        "\"public\".\"users\""));
+}
+
+TEST(VersionSchema, ShowsACopiedColumnOnlyUnderItsNewNameAfterTheBackfill) {
+    const PlannedMigration planned = plan_versioned(R"(
+name: r
+changes:
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
 )");
     ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
     const Step* step = version_step(planned);
