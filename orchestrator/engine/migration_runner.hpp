@@ -79,8 +79,11 @@ private:
     // under its own lock_timeout. A retryable failure (a lock timeout, a deadlock) is logged as
     // step.retry, with the sessions holding `table`'s locks, and retried after a jittered
     // pause; after the last attempt it ends the command with exit 4. Other errors are thrown.
+    // `lock` is the strongest lock `body` takes: one no app query waits behind gets longer
+    // attempts (runner_steps.cpp, weak_lock_attempt).
     void with_lock_retries(const std::string& label, const planners::QualifiedName& table,
-                           const std::function<void(Transaction&)>& body);
+                           const std::function<void(Transaction&)>& body,
+                           planners::LockLevel lock = planners::LockLevel::access_exclusive);
     void pause(int attempt);
     void check_no_overlap(Transaction& tx, const std::vector<planners::Step>& steps);
     void check_soak(const MigrationRecord& record);

@@ -27,10 +27,34 @@ void MigrationRunner::pause(int attempt) {
     m_options.sleep(planners::Milliseconds(jitter(random)));
 }
 
+namespace {
+
+// App queries take ACCESS SHARE, ROW SHARE or ROW EXCLUSIVE, none of which conflicts with a
+// SHARE UPDATE EXCLUSIVE (or weaker) request, so no app query ever queues behind a step that
+// takes no more than that (VALIDATE CONSTRAINT, the version schema's views): its attempts need
+// not be short. They last at least this long, past PostgreSQL's deadlock_timeout (1 s by
+// default), after which a waiting DDL cancels an autovacuum that holds the table. An attempt of
+// 50 ms never would: a VALIDATE after a backfill of millions of rows (which sets autovacuum
+// off) then sat out the schedule behind it (docs/performance.md, renames).
+constexpr planners::Milliseconds weak_lock_attempt{5'000};
+
+// `none` is a step's default, not a promise: such a step is treated as taking any lock.
+bool weak(planners::LockLevel lock) {
+    return lock != planners::LockLevel::none && lock <= planners::LockLevel::share_update_exclusive;
+}
+
+} // namespace
+
 void MigrationRunner::with_lock_retries(const std::string& label,
                                         const planners::QualifiedName& table,
-                                        const std::function<void(Transaction&)>& body) {
-    const std::vector<planners::Milliseconds>& schedule = m_plan.settings.lock_schedule;
+                                        const std::function<void(Transaction&)>& body,
+                                        planners::LockLevel lock) {
+    std::vector<planners::Milliseconds> schedule = m_plan.settings.lock_schedule;
+    if (weak(lock)) {
+        for (auto& timeout : schedule) {
+            timeout = std::max(timeout, weak_lock_attempt);
+        }
+    }
     const int attempts = static_cast<int>(schedule.size());
     for (int attempt = 1;; ++attempt) {
         const planners::Milliseconds timeout = schedule[static_cast<std::size_t>(attempt - 1)];
@@ -97,15 +121,19 @@ void MigrationRunner::run_transactional(int index, const Step& step, const std::
                                         const std::vector<std::string>& statements,
                                         bool done_after) {
     try {
-        with_lock_retries(label, step.table, [&](Transaction& tx) {
-            for (const auto& statement : statements) {
-                log::debug("sql", {{"statement", statement}});
-                tx.execute(statement);
-            }
-            m_store->mark_step(tx, m_plan.name, index, done_after);
-            m_store->event(tx, m_plan.name, done_after ? "step.done" : "step.undone",
-                           {{"step", index + 1}, {"summary", step.summary}});
-        });
+        // An undo may take stronger locks than the step (dropping a view it created).
+        with_lock_retries(
+            label, step.table,
+            [&](Transaction& tx) {
+                for (const auto& statement : statements) {
+                    log::debug("sql", {{"statement", statement}});
+                    tx.execute(statement);
+                }
+                m_store->mark_step(tx, m_plan.name, index, done_after);
+                m_store->event(tx, m_plan.name, done_after ? "step.done" : "step.undone",
+                               {{"step", index + 1}, {"summary", step.summary}});
+            },
+            done_after ? step.lock : planners::LockLevel::access_exclusive);
     } catch (const DatabaseError& e) {
         const std::string violations = violation_details(step, e);
         throw CommandError(

@@ -14,7 +14,7 @@ namespace {
 const char* default_plan = R"(
 name: rename_users_email
 changes:
-  - rename_column: {table: users, from: email, to: email_address}
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
 )";
 
 class LockWait : public DatabaseTest {
@@ -92,6 +92,40 @@ TEST_F(LockWait, AWrittenScheduleIsFollowedAttemptByAttempt) {
                               "(lock_timeout 20ms x1, 30ms x2)"),
               std::string::npos)
         << result.err;
+}
+
+// A VALIDATE takes SHARE UPDATE EXCLUSIVE, which no app query waits behind: it waits in one long
+// attempt (long enough for PostgreSQL to cancel an autovacuum holding the table, which a 50 ms
+// attempt never is), while the app keeps reading and writing. The holder here stands in for an
+// autovacuum: it takes the same lock.
+TEST_F(LockWait, AValidateWaitsInOneLongAttemptThatNoAppQueryQueuesBehind) {
+    const std::string plan = write_plan("check", R"(
+name: check_users_email
+changes:
+  - add_check: {table: users, name: users_email_check, check: "email <> ''"}
+)");
+    ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
+    auto vacuum = connect("stand-in autovacuum");
+    vacuum->execute("BEGIN");
+    vacuum->execute("LOCK TABLE users IN SHARE UPDATE EXCLUSIVE MODE");
+    const int pid = spawn_pgphase({"backfill", plan});
+    // The VALIDATE has waited for its lock for 500 ms in one statement: ten attempts of the
+    // default schedule's 50 ms.
+    EXPECT_TRUE(eventually([&] {
+        return scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE "
+                      "'pgphase%' AND wait_event_type = 'Lock' AND query LIKE '%VALIDATE%' AND "
+                      "clock_timestamp() - query_start > interval '500 ms'") == "1";
+    }));
+    auto app = connect("app");
+    app->execute("SET statement_timeout = '1s'");
+    EXPECT_EQ(sqlstate_of(*app, "INSERT INTO users (email) VALUES ('while validating')"), "ok");
+    EXPECT_EQ(sqlstate_of(*app, "UPDATE users SET name = 'n' WHERE id = 1"), "ok");
+    EXPECT_EQ(sqlstate_of(*app, "SELECT count(*) FROM users"), "ok");
+    vacuum->execute("COMMIT");
+    EXPECT_EQ(wait_for_exit(pid, std::chrono::seconds(60)), 0) << spawned_output();
+    EXPECT_EQ(spawned_output().find("step.retry"), std::string::npos) << spawned_output();
+    EXPECT_EQ(scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'users_email_check'"),
+              "t");
 }
 
 } // namespace
