@@ -166,6 +166,7 @@ Dsn require_dsn(const Common& common) {
 }
 
 CommandLine::CommandLine() {
+    app.set_version_flag("--version", std::string("pgphase ") + PGPHASE_VERSION);
     app.require_subcommand(1);
     app.fallthrough(); // global options may follow the subcommand: pgphase start plan.yaml --dsn
                        // ...
