@@ -17,6 +17,8 @@
 // Indexes and constraints on the old column are built again on the new one before contract
 // (carry_over): indexes CONCURRENTLY after the backfill, CHECK and foreign keys NOT VALID then
 // VALIDATE; contract only renames them back to their names.
+#include "planners/ops/rename_column.hpp"
+
 #include "planners/load/fields.hpp"
 #include "planners/load/reader.hpp"
 #include "planners/ops/building_blocks.hpp"
@@ -106,23 +108,24 @@ std::string change_label(const Plan& plan, std::size_t index) {
            ") at " + change.mark.file + ":" + std::to_string(change.mark.line);
 }
 
-// Why this rename must copy the column rather than rename it in the catalog at contract; ""
-// when it need not. In place, the base table knows only the old name until contract, and a
-// trigger or statement that names the old one fails from the moment contract renames it.
-std::string copy_reason(const OpContext& context, const RenameColumn& op) {
+} // namespace
+
+// In the catalog, the base table knows only the old name until contract, and a trigger or
+// statement that names the old one fails from the moment contract renames it.
+std::string rename_copy_reason(const Plan& plan, std::size_t index) {
+    const auto& op = std::get<RenameColumn>(plan.changes.at(index).operation);
     if (op.copy) {
         return "method: copy";
     }
-    const auto& changes = context.plan.changes;
+    const auto& changes = plan.changes;
     for (std::size_t i = 0; i < changes.size(); ++i) {
         if (std::holds_alternative<RawSql>(changes[i].operation)) {
-            return change_label(context.plan, i) +
+            return change_label(plan, i) +
                    " is raw SQL: such a migration gets no version schema, so nothing could show "
                    "the new name before contract";
         }
     }
-    for (std::size_t i = static_cast<std::size_t>(context.change_index) + 1; i < changes.size();
-         ++i) {
+    for (std::size_t i = index + 1; i < changes.size(); ++i) {
         const Operation& later = changes[i].operation;
         const std::string text = unit_of(later).canonical(later);
         if (table_of(later) != op.table && !mentions(text, op.table)) {
@@ -130,13 +133,15 @@ std::string copy_reason(const OpContext& context, const RenameColumn& op) {
         }
         for (const std::string* name : {&op.to, &op.from}) {
             if (mentions(text, *name)) {
-                return change_label(context.plan, i) + " names \"" + op.table + "\".\"" + *name +
+                return change_label(plan, i) + " names \"" + op.table + "\".\"" + *name +
                        "\", which needs both names on the table until contract";
             }
         }
     }
     return {};
 }
+
+namespace {
 
 // PostgreSQL and Prisma name an index or constraint after its table and columns:
 // <table>_<col>_<col>_<suffix> (users_email_key, User_email_key, Post_authorId_fkey). Such a
@@ -380,7 +385,8 @@ void plan_rename_column(OpContext& context, const RenameColumn& op) {
     if (!check_not_changed_earlier(context, op.table, op.from)) {
         return;
     }
-    const std::string reason = copy_reason(context, op);
+    const std::string reason =
+        rename_copy_reason(context.plan, static_cast<std::size_t>(context.change_index));
     if (reason.empty()) {
         plan_in_catalog(context, op);
         return;

@@ -8,6 +8,7 @@
 #include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
+#include "planners/ops/rename_column.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <string>
@@ -46,15 +47,17 @@ bool check_against_catalog(OpContext& context, const SetComment& op) {
     return true;
 }
 
-// A later rename_column or change_type of the column rebuilds it (contract drops the column the
-// comment is on, and the view hides it), so the comment would be lost without a word.
+// A later change_type of the column, or a rename_column that copies it, rebuilds it (contract
+// drops the column the comment is on, and the view hides it), so the comment would be lost
+// without a word. A rename in the catalog keeps the column, and the comment with it.
 void refuse_rebuilt_later(OpContext& context, const std::string& table, const std::string& column) {
     for (std::size_t i = static_cast<std::size_t>(context.change_index) + 1;
          i < context.plan.changes.size(); ++i) {
         const Operation& later = context.plan.changes[i].operation;
         const auto* rename = std::get_if<RenameColumn>(&later);
         const auto* retype = std::get_if<ChangeType>(&later);
-        if ((rename != nullptr && rename->table == table && rename->from == column) ||
+        if ((rename != nullptr && rename->table == table && rename->from == column &&
+             !rename_copy_reason(context.plan, i).empty()) ||
             (retype != nullptr && retype->table == table && retype->column == column)) {
             const SourceMark& mark = context.plan.changes[i].mark;
             context.diagnostics.error(

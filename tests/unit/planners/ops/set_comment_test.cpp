@@ -114,9 +114,9 @@ changes:
   - drop_column: {table: users, column: name}
   - set_comment: {table: users, column: name, comment: x}
   - set_comment: {table: orders, column: status, comment: x}
-  - rename_column: {table: orders, from: status, to: state}
+  - rename_column: {table: orders, from: status, to: state, method: copy}
 )yaml");
-    const auto& all = planned.diagnostics.all();
+    const auto all = testing::errors(planned);
     ASSERT_EQ(all.size(), 2U) << planned.diagnostics.to_string();
     EXPECT_EQ(
         all[0].message,
@@ -125,6 +125,27 @@ changes:
     EXPECT_EQ(all[1].message, R"(column "orders"."status" is rebuilt by rename_column at )"
                               R"(test.yaml:7 later in this plan, and its comment would be lost)");
     EXPECT_EQ(all[1].mark.line, 6);
+}
+
+// A rename in the catalog keeps the column: the comment is put on it at contract before the
+// rename, and the new version's view shows it under the new name from expand.
+TEST(SetComment, StaysOnAColumnALaterChangeRenamesInTheCatalog) {
+    const PlannedMigration planned = plan_with_catalog(R"yaml(
+name: a
+changes:
+  - set_comment: {table: orders, column: status, comment: x}
+  - rename_column: {table: orders, from: status, to: state}
+)yaml");
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    const auto contract = planned.phase_steps(Phase::contract);
+    ASSERT_EQ(contract.size(), 2U);
+    EXPECT_EQ(contract[0]->sql.at(0), R"(COMMENT ON COLUMN "public"."orders"."status" IS 'x')");
+    EXPECT_EQ(contract[1]->sql.at(0),
+              R"(ALTER TABLE "public"."orders" RENAME COLUMN "status" TO "state")");
+    const Step* view = find_step(planned, Phase::expand, -1);
+    ASSERT_NE(view, nullptr);
+    EXPECT_TRUE(testing::any_contains(view->sql,
+                                      R"(COMMENT ON COLUMN "public_a"."orders"."state" IS 'x')"));
 }
 
 TEST(SetComment, RefusesATableAnEarlierChangeDrops) {
