@@ -32,9 +32,6 @@ struct FileFacts {
     bool lock_timeout_reported = false;
     // "table key/constraint" added NOT VALID in the current transaction.
     std::set<std::string> not_valid_in_transaction;
-    // NOT VALID CHECK (col IS NOT NULL) constraints: "table key/constraint" -> column.
-    std::map<std::string, std::string> not_null_checks;
-    std::set<std::string> validated_not_null; // "table key/column"
     std::vector<ColumnEvent> dropped_columns;
     std::vector<ColumnEvent> added_columns;
     // "table key/target column/source column" for every UPDATE ... SET target = f(source):

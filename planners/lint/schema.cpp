@@ -3,6 +3,7 @@
 // Pure.
 #include "planners/lint/schema.hpp"
 
+#include <algorithm>
 #include <pg_query.h>
 
 namespace pgphase::planners::lint {
@@ -27,6 +28,26 @@ std::optional<TableName> SchemaModel::index_table(const std::string& index_name)
         return std::nullopt;
     }
     return found->second;
+}
+
+bool SchemaModel::proven_not_null(const TableName& table, const std::string& column) const {
+    const auto found = m_not_null_checks.find(table.key());
+    if (found == m_not_null_checks.end()) {
+        return false;
+    }
+    return std::any_of(found->second.begin(), found->second.end(), [&](const auto& entry) {
+        return entry.second.validated && entry.second.column == column;
+    });
+}
+
+std::string SchemaModel::not_null_check(const TableName& table,
+                                        const std::string& constraint) const {
+    const auto found = m_not_null_checks.find(table.key());
+    if (found == m_not_null_checks.end()) {
+        return {};
+    }
+    const auto check = found->second.find(constraint);
+    return check == found->second.end() ? std::string() : check->second.column;
 }
 
 void SchemaModel::set_column_type(const TableName& table, const std::string& column,
@@ -69,6 +90,18 @@ void SchemaModel::seed(const planners::Catalog& catalog) {
         }
         for (const planners::CatalogIndex& index : table.indexes) {
             m_indexes[index.name] = name;
+        }
+        // pg_get_constraintdef writes such a check as CHECK ((col IS NOT NULL)) [NOT VALID],
+        // the column quoted where it must be; any other spelling is not taken for one.
+        for (const planners::CatalogConstraint& constraint : table.constraints) {
+            if (constraint.type != 'c' || constraint.incoming || constraint.columns.size() != 1) {
+                continue;
+            }
+            const std::string& column = constraint.columns[0];
+            const std::string check = "CHECK ((" + quote_name(column) + " IS NOT NULL))";
+            if (constraint.definition == check || constraint.definition == check + " NOT VALID") {
+                m_not_null_checks[name.key()][constraint.name] = {column, constraint.validated};
+            }
         }
     }
 }
@@ -121,10 +154,28 @@ void SchemaModel::apply_alter_table(const json& alter) {
             m_tables[table.key()][string_field(column, "colname")] =
                 lint::column_type(column.value("typeName", json::object()));
         } else if (subtype == "AT_DropColumn") {
+            const std::string column = string_field(cmd, "name");
             const auto found = m_tables.find(table.key());
             if (found != m_tables.end()) {
-                found->second.erase(string_field(cmd, "name"));
+                found->second.erase(column);
             }
+            std::erase_if(m_not_null_checks[table.key()],
+                          [&](const auto& entry) { return entry.second.column == column; });
+        } else if (subtype == "AT_AddConstraint") {
+            const json& constraint = cmd.at("def").value("Constraint", json::object());
+            const std::string column = not_null_check_column(constraint);
+            if (!column.empty()) {
+                m_not_null_checks[table.key()][string_field(constraint, "conname")] = {
+                    column, !constraint.value("skip_validation", false)};
+            }
+        } else if (subtype == "AT_ValidateConstraint") {
+            auto& checks = m_not_null_checks[table.key()];
+            const auto check = checks.find(string_field(cmd, "name"));
+            if (check != checks.end()) {
+                check->second.validated = true;
+            }
+        } else if (subtype == "AT_DropConstraint") {
+            m_not_null_checks[table.key()].erase(string_field(cmd, "name"));
         } else if (subtype == "AT_AlterColumnType") {
             m_tables[table.key()][string_field(cmd, "name")] =
                 lint::column_type(cmd.at("def").at("ColumnDef").value("typeName", json::object()));
@@ -137,11 +188,17 @@ void SchemaModel::apply_rename(const json& rename) {
     const std::string new_name = string_field(rename, "newname");
     if (type == "OBJECT_COLUMN") {
         const TableName table = table_from_range_var(rename.value("relation", json::object()));
+        const std::string old_name = string_field(rename, "subname");
+        for (auto& [constraint, check] : m_not_null_checks[table.key()]) {
+            if (check.column == old_name) {
+                check.column = new_name;
+            }
+        }
         const auto found = m_tables.find(table.key());
         if (found == m_tables.end()) {
             return;
         }
-        const auto column = found->second.find(string_field(rename, "subname"));
+        const auto column = found->second.find(old_name);
         if (column != found->second.end()) {
             ColumnType moved = column->second;
             found->second.erase(column);
@@ -149,13 +206,28 @@ void SchemaModel::apply_rename(const json& rename) {
         }
     } else if (type == "OBJECT_TABLE") {
         const TableName table = table_from_range_var(rename.value("relation", json::object()));
+        TableName renamed = table;
+        renamed.name = new_name;
         const auto found = m_tables.find(table.key());
         if (found != m_tables.end()) {
             auto columns = std::move(found->second);
             m_tables.erase(found);
-            TableName renamed = table;
-            renamed.name = new_name;
             m_tables[renamed.key()] = std::move(columns);
+        }
+        const auto checks = m_not_null_checks.find(table.key());
+        if (checks != m_not_null_checks.end()) {
+            auto moved = std::move(checks->second);
+            m_not_null_checks.erase(checks);
+            m_not_null_checks[renamed.key()] = std::move(moved);
+        }
+    } else if (type == "OBJECT_TABCONSTRAINT") {
+        const TableName table = table_from_range_var(rename.value("relation", json::object()));
+        auto& checks = m_not_null_checks[table.key()];
+        const auto check = checks.find(string_field(rename, "subname"));
+        if (check != checks.end()) {
+            const NotNullCheck moved = check->second;
+            checks.erase(check);
+            checks[new_name] = moved;
         }
     } else if (type == "OBJECT_TYPE") {
         const auto names = string_list(rename.value("object", json::object()));
@@ -194,6 +266,7 @@ void SchemaModel::apply_drop(const json& drop) {
                 table.schema = names[names.size() - 2];
             }
             m_tables.erase(table.key());
+            m_not_null_checks.erase(table.key());
         } else if (type == "OBJECT_TYPE") {
             m_enums.erase(names.back());
         } else if (type == "OBJECT_INDEX") {

@@ -1,6 +1,7 @@
 // What lint knows of the schema: column types replayed from earlier statements (earlier
-// migrations of the same folder, then the file itself), enums, and which table each index
-// is on. Replaces nothing in the database and reads nothing: statements in, facts out. Pure.
+// migrations of the same folder, then the file itself), enums, which table each index is on,
+// and the CHECK (col IS NOT NULL) constraints that make a SET NOT NULL catalog-only. Replaces
+// nothing in the database and reads nothing: statements in, facts out. Pure.
 #pragma once
 
 #include "planners/lint/source.hpp"
@@ -21,6 +22,11 @@ public:
     bool knows_table(const TableName& table) const;
     bool is_enum(const std::string& type_name) const { return m_enums.count(type_name) != 0; }
     std::optional<TableName> index_table(const std::string& index_name) const;
+    // Whether a validated CHECK (column IS NOT NULL) is on the table: SET NOT NULL then needs no
+    // scan (PostgreSQL 12+).
+    bool proven_not_null(const TableName& table, const std::string& column) const;
+    // The column of the table's CHECK (col IS NOT NULL) named `constraint`, "" if none.
+    std::string not_null_check(const TableName& table, const std::string& constraint) const;
 
     // Replays one statement; statements it does not model leave it unchanged.
     void apply(const Statement& statement);
@@ -40,6 +46,12 @@ private:
     std::map<std::string, std::map<std::string, ColumnType>> m_tables; // TableName::key()
     std::set<std::string> m_enums;
     std::map<std::string, TableName> m_indexes;
+    // CHECK (col IS NOT NULL) constraints, by table key and constraint name.
+    struct NotNullCheck {
+        std::string column;
+        bool validated = false;
+    };
+    std::map<std::string, std::map<std::string, NotNullCheck>> m_not_null_checks;
 };
 
 } // namespace pgphase::planners::lint

@@ -309,4 +309,24 @@ VolatilityVerdict default_volatility(const json& expression) {
     return {Volatility::unknown, walk.culprit};
 }
 
+std::string not_null_check_column(const json& constraint) {
+    if (string_field(constraint, "contype") != "CONSTR_CHECK") {
+        return {};
+    }
+    const json& expression = constraint.value("raw_expr", json::object());
+    if (!expression.contains("NullTest")) {
+        return {};
+    }
+    const json& test = expression.at("NullTest");
+    if (string_field(test, "nulltesttype") != "IS_NOT_NULL") {
+        return {};
+    }
+    const json& argument = test.value("arg", json::object());
+    if (!argument.contains("ColumnRef")) {
+        return {};
+    }
+    const auto fields = string_list(argument.at("ColumnRef").value("fields", json::array()));
+    return fields.size() == 1 ? fields[0] : std::string();
+}
+
 } // namespace pgphase::planners::lint

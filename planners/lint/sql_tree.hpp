@@ -46,6 +46,9 @@ ColumnType column_type(const json& type_name);
 // The identifier quoted only when it needs to be, as in messages.
 std::string quote_name(const std::string& name);
 
+// The column of a `CHECK (col IS NOT NULL)` Constraint node, "" for any other constraint.
+std::string not_null_check_column(const json& constraint);
+
 // Column names a rename plausibly connects: equal but for case and underscores (userId,
 // user_id), or one holding the other where the shorter is at least four characters and half
 // the longer (value, valueJson; clientSecre, clientSecret). For a dropped column whose type is

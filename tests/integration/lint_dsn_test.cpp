@@ -50,6 +50,19 @@ TEST_F(LintDsn, BinaryCompatibleChangesKnownFromTheCatalogAreNotFlagged) {
     EXPECT_EQ(run.out.find("alter-column-type"), std::string::npos) << run.out;
 }
 
+// The folder form of the NOT NULL recipe, with the check already validated in the database.
+TEST_F(LintDsn, SetNotNullAfterACheckTheDatabaseValidatedIsNotFlagged) {
+    db().execute("ALTER TABLE users ADD CONSTRAINT users_name_nn CHECK (name IS NOT NULL) "
+                 "NOT VALID");
+    const CommandResult pending = lint("ALTER TABLE users ALTER COLUMN name SET NOT NULL;\n");
+    EXPECT_EQ(pending.exit_code, 1) << pending.out << pending.err;
+    EXPECT_NE(pending.out.find("[set-not-null]"), std::string::npos) << pending.out;
+    db().execute("ALTER TABLE users VALIDATE CONSTRAINT users_name_nn");
+    const CommandResult validated = lint("ALTER TABLE users ALTER COLUMN name SET NOT NULL;\n");
+    EXPECT_EQ(validated.exit_code, 0) << validated.out << validated.err;
+    EXPECT_EQ(validated.out.find("set-not-null"), std::string::npos) << validated.out;
+}
+
 TEST_F(LintDsn, RewritingChangesSayWhichTypesFromTheCatalog) {
     const CommandResult run = lint("ALTER TABLE users ALTER COLUMN id TYPE bigint;\n");
     EXPECT_EQ(run.exit_code, 1) << run.out << run.err;

@@ -99,6 +99,58 @@ TEST(LintSetNotNull, ACheckThatIsNotValidatedDoesNotCount) {
               "set-not-null"));
 }
 
+// The folder form of the recipe: the check validated in one migration, SET NOT NULL in the next.
+TEST(LintSetNotNull, ACheckValidatedByAnEarlierMigrationCounts) {
+    const std::string check =
+        "ALTER TABLE t ADD CONSTRAINT a_nn CHECK (a IS NOT NULL) NOT VALID;\n";
+    const std::string validate = "ALTER TABLE t VALIDATE CONSTRAINT a_nn;\n";
+    const std::string set = "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n";
+    EXPECT_FALSE(fires(lint_files({check, validate, set}), "set-not-null"));
+    EXPECT_FALSE(
+        fires(lint_files({"ALTER TABLE t ADD CONSTRAINT a_nn CHECK (a IS NOT NULL);", set}),
+              "set-not-null"));
+    EXPECT_TRUE(fires(lint_files({check, set}), "set-not-null")) << "never validated";
+    EXPECT_TRUE(fires(lint_files({check + validate, "ALTER TABLE t DROP CONSTRAINT a_nn;", set}),
+                      "set-not-null"))
+        << "dropped again";
+    EXPECT_FALSE(fires(lint_files({check + validate,
+                                   "ALTER TABLE t RENAME CONSTRAINT a_nn TO a_not_null;\n"
+                                   "ALTER TABLE t RENAME COLUMN a TO b;\n"
+                                   "ALTER TABLE t RENAME TO u;",
+                                   "ALTER TABLE u ALTER COLUMN b SET NOT NULL;"}),
+                       "set-not-null"))
+        << "the check follows renames of itself, its column and its table";
+    LintOptions alone;
+    alone.replay = false;
+    EXPECT_TRUE(fires(lint_files({check + validate, set}, alone), "set-not-null"))
+        << "--no-replay: each file on its own";
+}
+
+TEST(LintSetNotNull, AValidatedCheckInTheLiveCatalogCounts) {
+    planners::Catalog catalog;
+    planners::CatalogTable table;
+    table.schema = "public";
+    table.name = "t";
+    table.columns.push_back({"a", "text", false, std::nullopt, false, false});
+    table.columns.push_back({"Mixed", "text", false, std::nullopt, false, false});
+    table.constraints.push_back({"a_nn", 'c', true, {"a"}, "CHECK ((a IS NOT NULL))"});
+    table.constraints.push_back(
+        {"m_nn", 'c', false, {"Mixed"}, "CHECK ((\"Mixed\" IS NOT NULL)) NOT VALID"});
+    catalog.tables.push_back(table);
+    const auto lint_with = [&](const std::string& sql) {
+        Linter linter(LintOptions{}, catalog);
+        linter.lint(SourceFile("m.sql", sql), false);
+        return linter.result();
+    };
+    EXPECT_FALSE(fires(lint_with("ALTER TABLE t ALTER COLUMN a SET NOT NULL;"), "set-not-null"));
+    EXPECT_TRUE(
+        fires(lint_with("ALTER TABLE t ALTER COLUMN \"Mixed\" SET NOT NULL;"), "set-not-null"))
+        << "not validated in the catalog";
+    EXPECT_FALSE(fires(lint_with("ALTER TABLE t VALIDATE CONSTRAINT m_nn;\n"
+                                 "ALTER TABLE t ALTER COLUMN \"Mixed\" SET NOT NULL;"),
+                       "set-not-null"));
+}
+
 TEST(LintRenames, RenameColumnAndTableBreakRunningAppVersions) {
     EXPECT_EQ(blocking_rules(lint_sql("ALTER TABLE \"User\" RENAME COLUMN \"email\" TO \"mail\";")),
               Rules{"rename-column"});
