@@ -372,7 +372,7 @@ SQL
     printf '  %-22s %7ss\n' "demo total" "$(elapsed "$t_all" "$(now)")"
     echo "pgphase steps run: $steps_total (start, backfill, complete)"
     echo "rename users.email -> email_address: catalog-only at contract (no row copied, no index"
-    echo "      rebuilt, same attnum); the new app used the name through its view from start"
+    echo "      rebuilt, same attnum); the new app wrote email_address through its view"
     awk -v n="$rows_backfilled" -v s="$backfill_secs" \
       'BEGIN { printf "rows backfilled: %d in %.1f s (%.0f rows/s, sweeps and VALIDATE included)\n", n, s, n / s }'
     echo "ACCESS EXCLUSIVE steps (step wall time, an upper bound on the lock held):"
