@@ -126,6 +126,17 @@ TEST(LintSetNotNull, ACheckValidatedByAnEarlierMigrationCounts) {
         << "--no-replay: each file on its own";
 }
 
+// Issue 7's recipe in its folder form: the NOT VALID check in one migration, the rest (each
+// step its own statement, as Prisma runs a file: one transaction) in the next.
+TEST(LintSetNotNull, TheRecipesLastStepInALaterMigrationIsClean) {
+    const LintResult result = lint_files(
+        {"ALTER TABLE t ADD CONSTRAINT a_nn CHECK (a IS NOT NULL) NOT VALID;\n",
+         "ALTER TABLE t VALIDATE CONSTRAINT a_nn;\n"
+         "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
+         "ALTER TABLE t DROP CONSTRAINT a_nn;\n"});
+    EXPECT_TRUE(blocking_rules(result).empty()) << rules(result).size();
+}
+
 TEST(LintSetNotNull, AValidatedCheckInTheLiveCatalogCounts) {
     planners::Catalog catalog;
     planners::CatalogTable table;
