@@ -60,7 +60,7 @@ const std::vector<RuleInfo>& all_rules() {
          "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c in a later "
          "transaction; then SET NOT NULL (no scan) and drop c",
          "ALTER COLUMN ... SET NOT NULL without a validated CHECK (col IS NOT NULL) earlier in "
-         "the file"},
+         "the file, the folder or the database"},
         {"alter-column-type", Level::error, "ACCESS EXCLUSIVE (blocks reads and writes)",
          "rewrites the table and rebuilds its indexes",
          "add a column of the new type, sync it with a trigger, backfill, then swap (pgphase "
@@ -76,6 +76,13 @@ const std::vector<RuleInfo>& all_rules() {
          "no scan; queries of running app versions that use the old name fail",
          "rename, then create a view under the old name until no old app version runs",
          "ALTER TABLE ... RENAME TO on an existing table"},
+        {"rename-enum-value", Level::error, "none on tables (a catalog change of the type)",
+         "no scan; running app versions that write or compare with the old label fail "
+         "(invalid input value for enum)",
+         "add the new label (ALTER TYPE ... ADD VALUE), move the app and the rows to it (rows "
+         "in batches: pgphase backfill), and drop the old label only once no app version uses "
+         "it",
+         "ALTER TYPE ... RENAME VALUE of an enum the file did not create"},
         {"drop-column", Level::error, "ACCESS EXCLUSIVE (brief)",
          "no scan; the column's data is lost and running app versions that use it fail",
          "stop using the column in the app, deploy, then drop it in a later migration "

@@ -129,11 +129,11 @@ TEST(LintSetNotNull, ACheckValidatedByAnEarlierMigrationCounts) {
 // Issue 7's recipe in its folder form: the NOT VALID check in one migration, the rest (each
 // step its own statement, as Prisma runs a file: one transaction) in the next.
 TEST(LintSetNotNull, TheRecipesLastStepInALaterMigrationIsClean) {
-    const LintResult result = lint_files(
-        {"ALTER TABLE t ADD CONSTRAINT a_nn CHECK (a IS NOT NULL) NOT VALID;\n",
-         "ALTER TABLE t VALIDATE CONSTRAINT a_nn;\n"
-         "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
-         "ALTER TABLE t DROP CONSTRAINT a_nn;\n"});
+    const LintResult result =
+        lint_files({"ALTER TABLE t ADD CONSTRAINT a_nn CHECK (a IS NOT NULL) NOT VALID;\n",
+                    "ALTER TABLE t VALIDATE CONSTRAINT a_nn;\n"
+                    "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
+                    "ALTER TABLE t DROP CONSTRAINT a_nn;\n"});
     EXPECT_TRUE(blocking_rules(result).empty()) << rules(result).size();
 }
 
@@ -160,6 +160,19 @@ TEST(LintSetNotNull, AValidatedCheckInTheLiveCatalogCounts) {
     EXPECT_FALSE(fires(lint_with("ALTER TABLE t VALIDATE CONSTRAINT m_nn;\n"
                                  "ALTER TABLE t ALTER COLUMN \"Mixed\" SET NOT NULL;"),
                        "set-not-null"));
+}
+
+TEST(LintRenames, RenamingAnEnumValueBreaksAppVersionsThatWriteTheOldOne) {
+    const LintResult result = lint_sql("ALTER TYPE \"Role\" RENAME VALUE 'USER' TO 'MEMBER';");
+    ASSERT_EQ(blocking_rules(result), Rules{"rename-enum-value"});
+    EXPECT_EQ(result.findings.back().message,
+              "renaming value 'USER' of enum \"Role\" to 'MEMBER' breaks every running app "
+              "version that still writes or compares with the old value");
+    EXPECT_TRUE(blocking_rules(lint_sql("CREATE TYPE \"Role\" AS ENUM ('USER');\n"
+                                        "ALTER TYPE \"Role\" RENAME VALUE 'USER' TO 'MEMBER';"))
+                    .empty())
+        << "an enum the file creates has no user yet";
+    EXPECT_FALSE(fires(lint_sql("ALTER TYPE \"Role\" ADD VALUE 'ADMIN';"), "rename-enum-value"));
 }
 
 TEST(LintRenames, RenameColumnAndTableBreakRunningAppVersions) {
