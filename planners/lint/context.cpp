@@ -48,7 +48,7 @@ void CheckContext::report_at(std::size_t at, std::string_view rule_id, std::stri
     finding.end_line = statement.end_line;
     finding.message = std::move(message);
     finding.excerpt = excerpt(statement.text);
-    finding.lock = std::string(info.lock);
+    finding.lock = details.lock.empty() ? std::string(info.lock) : std::move(details.lock);
     finding.effect = details.effect.empty() ? std::string(info.effect) : std::move(details.effect);
     finding.hint = details.hint.empty() ? std::string(info.hint) : std::move(details.hint);
     m_out.push_back(std::move(finding));

@@ -39,6 +39,14 @@ struct FileFacts {
     std::set<std::string> copied_columns;
 };
 
+// What a finding may say other than its rule's defaults.
+struct ReportDetails {
+    std::optional<Level> level{}; // default: the rule's
+    std::string effect{};         // default: the rule's
+    std::string hint{};           // default: the rule's
+    std::string lock{};           // default: the rule's
+};
+
 class CheckContext {
 public:
     CheckContext(const SourceFile& file, std::size_t index, const SchemaModel& schema,
@@ -66,11 +74,7 @@ public:
         return m_facts.created_tables.count(table.key()) != 0;
     }
 
-    struct Details {
-        std::optional<Level> level; // default: the rule's
-        std::string effect;         // default: the rule's
-        std::string hint;           // default: the rule's
-    };
+    using Details = ReportDetails;
     // Reports `rule_id` at this statement (or at statement `at`, for end-of-file checks).
     void report(std::string_view rule_id, std::string message, Details details = {});
     void report_at(std::size_t at, std::string_view rule_id, std::string message,

@@ -98,11 +98,35 @@ TypeChangeVerdict classify_type_change(const ColumnType& from, const ColumnType&
     return {true, what + " is not binary compatible"};
 }
 
-bool has_binary_compatible_source(const ColumnType& to) {
-    static const std::set<std::string> targets = {"text",        "varchar", "varbit",
-                                                  "numeric",     "inet",    "timestamp",
-                                                  "timestamptz", "time",    "timetz"};
-    return targets.count(to.name) != 0;
+std::string free_sources(const ColumnType& to) {
+    if (to.array_dims > 0) {
+        return {};
+    }
+    const bool limited = !to.mods.empty();
+    if (to.name == "text") {
+        return "from varchar";
+    }
+    if (to.name == "varchar") {
+        return limited ? "from a shorter varchar" : "from varchar(n) or text";
+    }
+    if (to.name == "varbit") {
+        return limited ? "from a shorter varbit" : "from varbit(n)";
+    }
+    if (to.name == "numeric") {
+        return limited ? "from numeric of a smaller precision and the same scale"
+                       : "from numeric(p,s)";
+    }
+    if (to.name == "inet") {
+        return "from cidr";
+    }
+    if (to.name == "timestamptz") {
+        return "from timestamptz of a smaller precision, or from timestamp when the session "
+               "TimeZone is UTC";
+    }
+    if (to.name == "timestamp" || to.name == "time" || to.name == "timetz") {
+        return "from " + to.name + " of a smaller precision";
+    }
+    return {};
 }
 
 } // namespace pgphase::planners::lint

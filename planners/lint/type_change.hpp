@@ -19,8 +19,8 @@ struct TypeChangeVerdict {
 TypeChangeVerdict classify_type_change(const ColumnType& from, const ColumnType& to,
                                        bool using_is_plain);
 
-// Whether some old type converts to `to` without a rewrite, i.e. whether not knowing the old
-// type leaves the question open (to text: yes, from varchar; to bigint: no).
-bool has_binary_compatible_source(const ColumnType& to);
+// The old types that convert to `to` without a rewrite, in words ("from varchar" for text),
+// "" when none does (bigint, jsonb): whether not knowing the old type leaves the question open.
+std::string free_sources(const ColumnType& to);
 
 } // namespace pgphase::planners::lint

@@ -53,19 +53,18 @@ void check_one(CheckContext& context, const TableName& table, const json& cmd) {
                                                 table.display() +
                                                 ": the USING expression is computed for "
                                                 "every row");
-    } else if (has_binary_compatible_source(to)) {
-        // Assume the worst and say so: a rewrite that passes lint blocks production, a false
-        // alarm costs a `pgphase:ignore` or linting the folder with its history.
+    } else if (const std::string sources = free_sources(to); !sources.empty()) {
+        // Whether it rewrites depends on what lint cannot see: a warning that says so. Linting
+        // the folder with its history, or with --dsn, knows the old type (and deploy does).
         CheckContext::Details details;
+        details.level = Level::warning;
         details.effect = "rewrites the table unless the change is binary compatible";
         context.report("alter-column-type",
                        "changing " + where + " to " + to.display() + " rewrites " +
-                           table.display() +
-                           " unless its old type converts for free (assumed it does not: the "
-                           "old type is unknown: no earlier migration linted with this file "
-                           "creates the column, and no --dsn catalog has it; from a shorter "
-                           "varchar, or text to "
-                           "unlimited varchar, there is no rewrite)",
+                           table.display() + " unless its old type converts for free (" + sources +
+                           "); lint cannot tell: the old type is unknown (no earlier migration "
+                           "linted with this file creates the column, and no --dsn catalog "
+                           "has it)",
                        details);
     } else {
         context.report("alter-column-type", "changing " + where + " to " + to.display() +

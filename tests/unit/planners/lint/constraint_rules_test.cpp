@@ -49,6 +49,36 @@ TEST(LintConstraints, UniqueAndPrimaryKeyWithoutUsingIndexBuildAnIndexUnderAcces
             .empty());
 }
 
+TEST(LintConstraints, APrimaryKeysHintMakesItsColumnsNotNullWithoutAScanFirst) {
+    const LintResult result = lint_sql("ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY (id);");
+    const auto found = of_rule(result, "add-unique-constraint");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_NE(found.front()->message.find("scans the table for NULLs"), std::string::npos);
+    EXPECT_NE(found.front()->hint.find("make the key columns NOT NULL without a scan first"),
+              std::string::npos)
+        << found.front()->hint;
+    const LintResult unique_result = lint_sql("ALTER TABLE t ADD CONSTRAINT u UNIQUE (a);");
+    const auto unique = of_rule(unique_result, "add-unique-constraint");
+    ASSERT_EQ(unique.size(), 1U);
+    EXPECT_EQ(unique.front()->hint.find("NOT NULL"), std::string::npos) << unique.front()->hint;
+}
+
+TEST(LintConstraints, InlineReferencesNamesTheAccessExclusiveOfAddColumn) {
+    const LintResult result =
+        lint_sql("ALTER TABLE posts ADD COLUMN author_id bigint REFERENCES users (id);");
+    const auto found = of_rule(result, "add-foreign-key-validates");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found.front()->lock,
+              "ACCESS EXCLUSIVE on posts (ADD COLUMN), SHARE ROW EXCLUSIVE on users");
+    EXPECT_NE(found.front()->message.find("blocking reads and writes of it"), std::string::npos)
+        << found.front()->message;
+    const LintResult constraint = lint_sql("ALTER TABLE posts ADD CONSTRAINT f FOREIGN KEY (a) "
+                                           "REFERENCES users (id);");
+    const auto added = of_rule(constraint, "add-foreign-key-validates");
+    ASSERT_EQ(added.size(), 1U);
+    EXPECT_EQ(added.front()->lock, "SHARE ROW EXCLUSIVE on both tables (blocks writes)");
+}
+
 TEST(LintConstraints, ValidateInTheTransactionThatAddedItNotValid) {
     const std::string sql = "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n"
                             "ALTER TABLE t VALIDATE CONSTRAINT c;\n";
