@@ -43,7 +43,8 @@ BackfillResult Engine::run() {
         }
         Worker& worker = *m_workers.back();
         worker.checkpoint = std::move(checkpoint);
-        worker.rows_per_page = expected_rows_per_page(worker.checkpoint);
+        // Pages are numbers; keys need not be (Prisma's cuid ids are text).
+        worker.rows_per_page = m_key.empty() ? expected_rows_per_page(worker.checkpoint) : 0;
     }
     // A thread per worker, one for the monitor, one for the control session's cancels.
     m_pool = std::make_unique<asio::thread_pool>(m_workers.size() + 2);

@@ -221,3 +221,31 @@ changes:
 
 } // namespace
 } // namespace pgphase::testing
+
+namespace pgphase::testing {
+namespace {
+
+// Prisma's ids are text (cuid, uuid as text): the key walk must not read keys as numbers, on
+// the first run or on a resumed one.
+TEST_F(DatabaseTest, ATextPrimaryKeyIsWalkedAndResumed) {
+    db().execute("CREATE TABLE \"Secrets\" (id text PRIMARY KEY, \"lastSignedIn\" timestamp)");
+    db().execute("INSERT INTO \"Secrets\" (id) SELECT 'cl' || md5(i::text) "
+                 "FROM generate_series(1, 3000) i");
+    const std::string plan = write_plan("text_key", R"(
+name: text_key
+settings: {backfill: {batch_size: 200, max_batch_size: 200}}
+changes:
+  - set_not_null: {table: Secrets, column: lastSignedIn, up: "'2024-01-01'::timestamp"}
+)");
+    ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
+    const CommandResult first = pgphase({"backfill", plan, "--max-batches", "3"});
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_EQ(scalar("SELECT count(*) FROM \"Secrets\" WHERE \"lastSignedIn\" IS NULL"), "2400");
+    const CommandResult resumed = pgphase({"backfill", plan});
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+    EXPECT_EQ(scalar("SELECT count(*) FROM \"Secrets\" WHERE \"lastSignedIn\" IS NULL"), "0");
+    EXPECT_EQ(pgphase({"complete", plan}).exit_code, 0);
+}
+
+} // namespace
+} // namespace pgphase::testing
