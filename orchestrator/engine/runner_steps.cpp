@@ -2,7 +2,7 @@
 // jittered pauses, the lock holders named), is marked done in its own transaction; a concurrent
 // index is checked in pg_index (an INVALID leftover is rebuilt); a backfill resumes from its
 // checkpoint. Knows step kinds, never operations.
-#include "orchestrator/engine/lock_holders.hpp"
+#include "orchestrator/engine/lock_retry.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/engine/runner_internal.hpp"
@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 
 namespace pgphase::orchestrator {
 
@@ -21,10 +20,7 @@ using runner::contains;
 using runner::lock_timeout_sql;
 
 void MigrationRunner::pause(int attempt) {
-    static thread_local std::mt19937 random{std::random_device{}()};
-    const std::int64_t base = planners::lock_retry_pause(attempt).count();
-    std::uniform_int_distribution<std::int64_t> jitter(base / 2, base + base / 2);
-    m_options.sleep(planners::Milliseconds(jitter(random)));
+    m_options.sleep(jittered_pause(attempt));
 }
 
 namespace {
@@ -49,51 +45,13 @@ void MigrationRunner::with_lock_retries(const std::string& label,
                                         const planners::QualifiedName& table,
                                         const std::function<void(Transaction&)>& body,
                                         planners::LockLevel lock) {
-    std::vector<planners::Milliseconds> schedule = m_plan.settings.lock_schedule;
+    LockRetry retry{m_plan.name, label, table, m_plan.settings.lock_schedule, m_options.sleep, {}};
     if (weak(lock)) {
-        for (auto& timeout : schedule) {
+        for (auto& timeout : retry.schedule) {
             timeout = std::max(timeout, weak_lock_attempt);
         }
     }
-    const int attempts = static_cast<int>(schedule.size());
-    for (int attempt = 1;; ++attempt) {
-        const planners::Milliseconds timeout = schedule[static_cast<std::size_t>(attempt - 1)];
-        try {
-            m_session->transaction([&](Transaction& tx) {
-                tx.execute(lock_timeout_sql(timeout, true));
-                body(tx);
-            });
-            return;
-        } catch (const DatabaseError& e) {
-            if (!e.retryable()) {
-                throw;
-            }
-            const std::string holders =
-                e.connection_lost() ? std::string() : describe(lock_holders(*m_session, table));
-            if (attempt < attempts) {
-                log::warn("step.retry",
-                          {{"migration", m_plan.name},
-                           {"step", label},
-                           {"table", table.display()},
-                           {"attempt", std::to_string(attempt) + "/" + std::to_string(attempts)},
-                           {"lock_timeout_ms", std::to_string(timeout.count())},
-                           {"sqlstate", e.sqlstate()},
-                           {"error", e.what()},
-                           {"held_by", holders.empty() ? "-" : holders}});
-                pause(attempt);
-                continue;
-            }
-            throw CommandError(
-                ExitCode::lock_gave_up,
-                label + " gave up after " + std::to_string(attempts) +
-                    " attempts waiting for a lock on " + table.display() + " (lock_timeout " +
-                    planners::lock_schedule_text(schedule) + "): " + e.what() + " (SQLSTATE " +
-                    e.sqlstate() + ")" + (holders.empty() ? "" : "\n  held by: " + holders),
-                "a long transaction or another DDL holds a conflicting lock (the sessions above, "
-                "or look in pg_stat_activity and pg_locks); rerun the command later: finished "
-                "steps are kept and this one was rolled back");
-        }
-    }
+    orchestrator::with_lock_retries(*m_session, retry, body);
 }
 
 std::string MigrationRunner::violation_details(const Step& step, const DatabaseError& error) {

@@ -1,0 +1,33 @@
+// Runs a transaction attempt after attempt of a lock schedule, each under its own
+// lock_timeout: a lock timeout or deadlock is logged (with the sessions holding the table's
+// locks) and retried after a jittered pause; after the last attempt it ends the command with
+// exit 4. Other errors are thrown. Used by the phase runner's steps and by deploy's direct
+// apply of a migration file.
+#pragma once
+
+#include "orchestrator/pg/session.hpp"
+#include "planners/model/plan.hpp"
+#include "planners/model/step.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pgphase::orchestrator {
+
+struct LockRetry {
+    std::string migration;                        // for the log lines
+    std::string label;                            // what runs, e.g. `step 3/7 "..."`
+    planners::QualifiedName table;                // whose lock holders to name; empty name: none
+    std::vector<planners::Milliseconds> schedule; // one lock_timeout per attempt
+    std::function<void(planners::Milliseconds)> sleep;
+    std::string gave_up_hint; // the exit-4 hint; a generic one when empty
+};
+
+void with_lock_retries(Session& session, const LockRetry& retry,
+                       const std::function<void(Transaction&)>& body);
+
+// The pause before attempt `attempt + 1`: lock_retry_pause, jittered ±50%.
+planners::Milliseconds jittered_pause(int attempt);
+
+} // namespace pgphase::orchestrator
