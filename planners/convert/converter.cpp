@@ -43,6 +43,7 @@ std::string Converter::run() {
     for (std::size_t i = 0; i < m_file.statements().size(); ++i) {
         convert(i, m_file.statements()[i]);
     }
+    fold_null_fills();
     return render();
 }
 
@@ -484,6 +485,39 @@ std::string Converter::no_rewrite_reason(const std::string& kind) {
                "written";
     }
     return "no pgphase operation for " + kind;
+}
+
+// As phases, `UPDATE t SET c = e WHERE c IS NULL; ALTER TABLE t ALTER c SET NOT NULL` must
+// not become a backfill and a set_not_null without `up`: that set_not_null adds its NOT VALID
+// check at expand, and PostgreSQL tests such a check on every UPDATE, so each old-app update
+// of a row the backfill has not reached yet would fail. With `up`, a trigger fills NULLs the
+// old version writes, the backfill fixes the rest, and the check comes after it.
+void Converter::fold_null_fills() {
+    for (std::size_t i = 0; i < m_changes.size(); ++i) {
+        if (!m_changes[i].fills_nulls) {
+            continue;
+        }
+        const NullFill fill = *m_changes[i].fills_nulls;
+        const std::vector<std::string> target = {"table: " + yaml_scalar(fill.table),
+                                                 "column: " + yaml_scalar(fill.column)};
+        for (std::size_t j = i + 1; j < m_changes.size(); ++j) {
+            Change& later = m_changes[j];
+            if (later.operation != "set_not_null" || later.fields != target) {
+                continue;
+            }
+            later.fields.push_back("up: " + yaml_scalar(fill.expression));
+            later.comments.push_back(
+                "line " + std::to_string(fill.line) +
+                "'s UPDATE of the NULLs is this "
+                "change's up: a trigger fills NULLs the old app version writes, a backfill "
+                "the existing ones, and only then is the check added (added at expand, it "
+                "would fail old-app updates of rows not yet filled)");
+            m_changes.erase(m_changes.begin() + static_cast<std::ptrdiff_t>(i));
+            m_result.operations -= 1;
+            --i;
+            break;
+        }
+    }
 }
 
 std::string Converter::render() const {

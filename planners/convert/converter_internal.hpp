@@ -25,10 +25,19 @@ using lint::string_list;
 using nlohmann::json;
 
 // One change of the plan, before it is written out.
+// An UPDATE that sets one column where it IS NULL: Prisma's recipe before SET NOT NULL.
+struct NullFill {
+    std::string table;
+    std::string column;
+    std::string expression; // canonical SQL
+    int line = 0;
+};
+
 struct Change {
     std::vector<std::string> comments;
     std::string operation;
     std::vector<std::string> fields; // "key: value", at the operation's body indentation
+    std::optional<NullFill> fills_nulls{};
 };
 
 inline constexpr int body_indent = 6; // spaces before an operation's fields
@@ -136,6 +145,11 @@ private:
 
     std::vector<Change> alter_table(const Statement& statement, const json& body);
 
+    // Within one ALTER TABLE: a column's set_default before its set_not_null.
+    static void default_before_not_null(std::vector<Change>& changes);
+    // A backfill of a column's NULLs followed by its set_not_null becomes that set_not_null's
+    // `up` (its trigger, backfill and late check), and the backfill change goes.
+    void fold_null_fills();
     std::optional<Change> alter_command(const Statement& statement, const std::string& table,
                                         const json& cmd);
 

@@ -209,7 +209,30 @@ std::vector<Change> Converter::alter_table(const Statement& statement, const jso
             out.push_back(std::move(*change));
         }
     }
+    default_before_not_null(out);
     return out;
+}
+
+// `ALTER COLUMN c SET NOT NULL, ALTER COLUMN c SET DEFAULT x` is one statement, so its order
+// means nothing to PostgreSQL. As phases it does: set_not_null enforces its CHECK from expand
+// on, and until the default exists every insert of the old app version that leaves the column
+// out would break it. The default goes first.
+void Converter::default_before_not_null(std::vector<Change>& changes) {
+    for (std::size_t j = 0; j < changes.size(); ++j) {
+        if (changes[j].operation != "set_default") {
+            continue;
+        }
+        for (std::size_t i = 0; i < j; ++i) {
+            if (changes[i].operation == "set_not_null" &&
+                changes[i].fields == std::vector<std::string>(changes[j].fields.begin(),
+                                                              changes[j].fields.begin() + 2)) {
+                std::rotate(changes.begin() + static_cast<std::ptrdiff_t>(i),
+                            changes.begin() + static_cast<std::ptrdiff_t>(j),
+                            changes.begin() + static_cast<std::ptrdiff_t>(j) + 1);
+                break;
+            }
+        }
+    }
 }
 
 std::optional<Change> Converter::alter_command(const Statement& statement, const std::string& table,
@@ -419,6 +442,19 @@ Change Converter::backfill(const Statement& statement, const json& body) {
     if (body.contains("whereClause")) {
         change.fields.push_back("where: " +
                                 yaml_scalar(expression(statement, body["whereClause"])));
+    }
+    const json& targets = body.value("targetList", json::array());
+    const json& test = body.value("whereClause", json::object()).value("NullTest", json());
+    if (targets.size() == 1 && test.is_object() &&
+        string_field(test, "nulltesttype") == "IS_NULL") {
+        const json& target = targets[0]["ResTarget"];
+        const auto fields = string_list(test.value("arg", json::object())
+                                            .value("ColumnRef", json::object())
+                                            .value("fields", json::array()));
+        if (fields.size() == 1 && fields[0] == string_field(target, "name")) {
+            change.fills_nulls = NullFill{table, fields[0], expression(statement, target["val"]),
+                                          statement.mark.line};
+        }
     }
     return change;
 }

@@ -424,3 +424,46 @@ TEST(ConvertName, DerivedFromPrismaFolderOrFile) {
 
 } // namespace
 } // namespace pgphase::planners::convert
+
+namespace pgphase::planners::convert {
+namespace {
+
+// Prisma's recipe for making a field required, as Reactive-Resume wrote it.
+TEST(ConvertNotNull, AnUpdateOfTheNullsBeforeSetNotNullBecomesItsUp) {
+    const auto changes = changes_of(R"(UPDATE "Secrets" SET "lastSignedIn" = CURRENT_TIMESTAMP
+WHERE "lastSignedIn" IS NULL;
+ALTER TABLE "Secrets" ALTER COLUMN "lastSignedIn" SET NOT NULL,
+ALTER COLUMN "lastSignedIn" SET DEFAULT CURRENT_TIMESTAMP;)");
+    ASSERT_EQ(changes.size(), 2U);
+    const auto& set_default = std::get<SetDefault>(changes[0].operation);
+    EXPECT_EQ(set_default.column, "lastSignedIn");
+    const auto& set_not_null = std::get<SetNotNull>(changes[1].operation);
+    EXPECT_EQ(set_not_null.column, "lastSignedIn");
+    ASSERT_TRUE(set_not_null.up.has_value());
+    EXPECT_EQ(set_not_null.up->sql, "current_timestamp");
+}
+
+TEST(ConvertNotNull, OtherUpdatesStayBackfills) {
+    // Another column, another predicate, another table: nothing to fold.
+    for (const std::string update :
+         {R"(UPDATE t SET c = 1, d = 2 WHERE c IS NULL;)", R"(UPDATE t SET c = 1 WHERE d IS NULL;)",
+          R"(UPDATE t SET c = 1 WHERE c IS NULL AND d > 0;)",
+          R"(UPDATE u SET c = 1 WHERE c IS NULL;)", R"(UPDATE t SET c = 1;)"}) {
+        const auto changes = changes_of(update + "\nALTER TABLE t ALTER COLUMN c SET NOT NULL;");
+        ASSERT_EQ(changes.size(), 2U) << update;
+        EXPECT_TRUE(std::holds_alternative<BackfillData>(changes[0].operation)) << update;
+        EXPECT_FALSE(std::get<SetNotNull>(changes[1].operation).up.has_value()) << update;
+    }
+}
+
+TEST(ConvertNotNull, ADefaultAfterSetNotNullInOneStatementGoesFirst) {
+    const auto changes = changes_of(R"(ALTER TABLE t ALTER COLUMN c SET NOT NULL,
+ALTER COLUMN d SET DEFAULT 0, ALTER COLUMN c SET DEFAULT 1;)");
+    ASSERT_EQ(changes.size(), 3U);
+    EXPECT_EQ(std::get<SetDefault>(changes[0].operation).column, "c");
+    EXPECT_EQ(std::get<SetNotNull>(changes[1].operation).column, "c");
+    EXPECT_EQ(std::get<SetDefault>(changes[2].operation).column, "d");
+}
+
+} // namespace
+} // namespace pgphase::planners::convert
