@@ -34,6 +34,8 @@ public:
 
     void lint(const SourceFile& file, bool prisma_file);
     LintResult& result() { return m_result; }
+    // What the files linted so far leave behind (the seed, then each file replayed).
+    const SchemaModel& schema() const { return m_schema; }
 
 private:
     LintOptions m_options;

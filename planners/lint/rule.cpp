@@ -33,7 +33,7 @@ const std::vector<RuleInfo>& all_rules() {
          "scans the table to build the index",
          "CREATE INDEX CONCURRENTLY, outside a transaction (alone in its own Prisma migration)",
          "CREATE INDEX without CONCURRENTLY on an existing table"},
-        {"drop-index-non-concurrent", Level::warning, "ACCESS EXCLUSIVE (blocks reads and writes)",
+        {"drop-index-non-concurrent", Level::error, "ACCESS EXCLUSIVE (blocks reads and writes)",
          "no scan; waits for every query on the table",
          "DROP INDEX CONCURRENTLY, outside a transaction",
          "DROP INDEX without CONCURRENTLY on an existing table"},
@@ -122,11 +122,13 @@ const std::vector<RuleInfo>& all_rules() {
          "writes every row in one transaction (blocks concurrent writers of those rows, bloats "
          "the table)",
          "update in batches by key range, committing each (pgphase backfill)",
-         "UPDATE without WHERE on an existing table"},
+         "UPDATE of an existing table without a WHERE that compares a column with constants (=, "
+         "IN, BETWEEN, <, >): none, or one such as col IS NULL"},
         {"unbatched-delete", Level::error, "ROW EXCLUSIVE; every row locked until commit",
          "deletes every row in one transaction",
          "delete in batches by key range, committing each; or TRUNCATE if the table is unused",
-         "DELETE without WHERE on an existing table"},
+         "DELETE from an existing table without a WHERE that compares a column with constants (=, "
+         "IN, BETWEEN, <, >)"},
         {"missing-lock-timeout", Level::warning,
          "SHARE or stronger on an existing table, queued behind running transactions",
          "no scan; while it waits, every later query it conflicts with waits behind it",

@@ -72,7 +72,25 @@ TEST(LintDml, UpdateOrDeleteWithoutWhereIsUnbatched) {
               Rules{"unbatched-update"});
     EXPECT_EQ(blocking_rules(lint_sql("DELETE FROM sessions;")), Rules{"unbatched-delete"});
     EXPECT_TRUE(blocking_rules(lint_sql("UPDATE t SET a = 1 WHERE id < 1000;")).empty());
-    EXPECT_TRUE(blocking_rules(lint_sql("DELETE FROM t WHERE expired;")).empty());
+}
+
+TEST(LintDml, AWhereThatComparesNoColumnWithConstantsDoesNotBoundTheRows) {
+    for (const std::string sql :
+         {"UPDATE \"Secrets\" SET \"lastSignedIn\" = now() WHERE \"lastSignedIn\" IS NULL;",
+          "UPDATE t SET a = 1 WHERE a IS NOT NULL AND b <> 2;", "DELETE FROM t WHERE expired;",
+          "DELETE FROM t WHERE id IN (SELECT id FROM u);", "UPDATE t SET a = 1 WHERE a = b;",
+          "UPDATE t SET a = 1 WHERE id = 1 OR flag;"}) {
+        const auto rules = blocking_rules(lint_sql(sql));
+        ASSERT_EQ(rules.size(), 1U) << sql;
+        EXPECT_EQ(rules[0].rfind("unbatched-", 0), 0U) << sql;
+    }
+    for (const std::string sql :
+         {"UPDATE t SET a = 1 WHERE id = 42;", "UPDATE t SET a = 1 WHERE id = $1;",
+          "DELETE FROM t WHERE id IN (1, 2, 3);", "DELETE FROM t WHERE id BETWEEN 1 AND 99;",
+          "UPDATE t SET a = 1 WHERE 'x'::text = code AND a IS NULL;",
+          "UPDATE t SET a = 1 WHERE id = 1 OR id = 2;"}) {
+        EXPECT_TRUE(blocking_rules(lint_sql(sql)).empty()) << sql;
+    }
 }
 
 TEST(LintMaintenance, ClusterVacuumFullAreErrorsPlainVacuumIsNot) {

@@ -28,10 +28,12 @@ TEST(LintIndexes, IndexesOnATableCreatedInTheSameFileAreFine) {
     EXPECT_TRUE(blocking_rules(result).empty());
 }
 
-TEST(LintIndexes, DropIndexWithoutConcurrentlyIsAWarning) {
+// An error: deploy applies as written what lint lets through, and this ACCESS EXCLUSIVE queues
+// every query on the table behind whatever runs on it.
+TEST(LintIndexes, DropIndexWithoutConcurrentlyIsAnError) {
     const LintResult result = lint_sql("DROP INDEX \"User_email_key\";");
     ASSERT_TRUE(fires(result, "drop-index-non-concurrent"));
-    EXPECT_EQ(of_rule(result, "drop-index-non-concurrent").front()->level, Level::warning);
+    EXPECT_EQ(of_rule(result, "drop-index-non-concurrent").front()->level, Level::error);
     EXPECT_FALSE(fires(lint_sql("DROP INDEX CONCURRENTLY i;"), "drop-index-non-concurrent"));
 }
 
