@@ -222,6 +222,7 @@ CommandLine::CommandLine() {
     history->add_flag("--steps", history_steps, "also list each step done or undone");
     lint = add_lint_command(app, lint_args);
     convert = add_convert_command(app, convert_args);
+    deploy = add_deploy_command(app, deploy_args);
 
     verify = app.add_subcommand(
         "verify", "check in batches that every row holds what the plan's expressions give");
@@ -259,6 +260,9 @@ int run(int argc, char** argv) {
         }
         if (cli.convert->parsed()) {
             return convert_command(cli.convert_args);
+        }
+        if (cli.deploy->parsed()) {
+            return deploy_command(cli.common, cli.deploy_args);
         }
         for (auto* sub : cli.phases) {
             if (sub->parsed()) {

@@ -4,6 +4,7 @@
 
 #include "orchestrator/cli/common.hpp"
 #include "orchestrator/cli/convert_command.hpp"
+#include "orchestrator/cli/deploy_command.hpp"
 #include "orchestrator/cli/lint_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -45,6 +46,7 @@ struct CommandLine {
     bool history_steps = false;
     LintArgs lint_args;
     ConvertArgs convert_args;
+    DeployArgs deploy_args;
     std::string control_name; // pause, resume, tune
     std::int64_t tune_rows_per_second = -1;
     std::int64_t tune_batch_size = -1;
@@ -56,6 +58,7 @@ struct CommandLine {
     CLI::App* history = nullptr;
     CLI::App* lint = nullptr;
     CLI::App* convert = nullptr;
+    CLI::App* deploy = nullptr;
     CLI::App* verify = nullptr;
     CLI::App* pause = nullptr;
     CLI::App* resume = nullptr;

@@ -55,4 +55,19 @@ std::string describe(const std::vector<LockHolder>& holders) {
     return out;
 }
 
+std::string advisory_lock_holder(Session& session, const std::string& key) {
+    const Rows holder = session.query(
+        "SELECT a.pid, a.application_name, coalesce(host(a.client_addr), 'local socket'), "
+        "to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+        "AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)",
+        {key});
+    if (holder.empty()) {
+        return "another session";
+    }
+    return "backend pid " + holder.text(0, 0) + " (\"" + holder.text(0, 1) + "\" from " +
+           holder.text(0, 2) + ", connected since " + holder.text(0, 3) + ")";
+}
+
 } // namespace pgphase::orchestrator

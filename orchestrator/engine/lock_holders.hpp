@@ -29,4 +29,9 @@ std::vector<LockHolder> lock_holders(Session& session, const planners::Qualified
 // holder, joined by "; ". "" when there is none.
 std::string describe(const std::vector<LockHolder>& holders);
 
+// Who holds the session advisory lock taken with pg_try_advisory_lock(hashtextextended(key, 0)):
+// `backend pid 4242 ("pgphase[17] deploy" from 10.0.0.5, connected since ...)`, or "another
+// session" when it cannot be seen.
+std::string advisory_lock_holder(Session& session, const std::string& key);
+
 } // namespace pgphase::orchestrator

@@ -161,6 +161,9 @@ PhaseReport MigrationRunner::complete() {
                     record_prisma_migration(tx, *prisma_migration);
                 }
                 if (set_completed) {
+                    if (m_options.on_completed) {
+                        m_options.on_completed(tx);
+                    }
                     m_store->set_phase(tx, m_plan.name, MigrationPhase::completed);
                 }
             });

@@ -33,6 +33,9 @@ struct RunOptions {
     // complete: a Prisma migration directory to record as applied in `_prisma_migrations`
     // (in the transaction that marks the migration completed); "" = none.
     std::string prisma_migration;
+    // complete: runs in the transaction that marks the migration completed, so what it writes
+    // (deploy's history row) commits with that and only with that.
+    std::function<void(Transaction&)> on_completed;
 };
 
 struct PhaseReport {

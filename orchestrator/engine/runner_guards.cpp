@@ -1,6 +1,7 @@
 // The guards a phase command passes before it changes anything: one pgphase per migration (a
 // session advisory lock), a started migration, an unchanged plan, no overlapping in-flight
 // migration, the soak time. They refuse (exit 2 or 3); they never run a step.
+#include "orchestrator/engine/lock_holders.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/log/log.hpp"
@@ -20,18 +21,7 @@ void MigrationRunner::lock_migration() {
     if (got.text(0, 0) == "t") {
         return;
     }
-    const Rows holder = m_session->query(
-        "SELECT a.pid, a.application_name, coalesce(host(a.client_addr), 'local socket'), "
-        "to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') "
-        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
-        "AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)",
-        {key});
-    std::string who = "another session";
-    if (!holder.empty()) {
-        who = "backend pid " + holder.text(0, 0) + " (\"" + holder.text(0, 1) + "\" from " +
-              holder.text(0, 2) + ", connected since " + holder.text(0, 3) + ")";
-    }
+    const std::string who = advisory_lock_holder(*m_session, key);
     throw CommandError(ExitCode::refused,
                        "migration \"" + m_plan.name + "\" is being run by " + who,
                        "wait for it to finish; if that process died, its lock goes when its "

@@ -13,9 +13,13 @@
 
 namespace pgphase::orchestrator::prisma {
 
-namespace {
-
 using planners::quote_ident;
+
+std::string table_name(const std::string& schema) {
+    return quote_ident(schema) + "." + quote_ident("_prisma_migrations");
+}
+
+namespace {
 
 // Prisma's DDL, column for column (types, NOT NULL, defaults, the primary key); only the
 // schema is spelled out, where Prisma relies on the search_path its `?schema=` sets.
@@ -35,10 +39,6 @@ std::string create_table_sql(const std::string& table) {
 
 // The key Prisma Migrate passes to pg_advisory_lock while it migrates.
 constexpr const char* prisma_migrate_lock = "72707369";
-
-std::string table_name(const std::string& schema) {
-    return quote_ident(schema) + "." + quote_ident("_prisma_migrations");
-}
 
 bool table_exists(Transaction& tx, const std::string& schema) {
     return !tx.query("SELECT 1 FROM pg_catalog.pg_class c "
@@ -258,7 +258,7 @@ void throw_checksum_conflict(const std::string& schema, const PrismaMigration& m
 }
 
 RecordResult record_applied(Transaction& tx, const std::string& schema,
-                            const PrismaMigration& migration) {
+                            const PrismaMigration& migration, RecordAs as) {
     // Prisma Migrate holds this lock while it reads and writes the table; waiting for it keeps
     // a concurrent `prisma migrate deploy` from applying the script between check and insert.
     tx.query("SELECT pg_catalog.pg_advisory_xact_lock(" + std::string(prisma_migrate_lock) + ")");
@@ -288,14 +288,34 @@ RecordResult record_applied(Transaction& tx, const std::string& schema,
                                  {migration.name});
     out.rolled_back = static_cast<int>(rolled.affected);
     // As mark_migration_applied_impl: a v4 uuid, logs '' (not NULL), started_at = finished_at,
-    // applied_steps_count left at its default 0.
-    const Rows inserted = tx.query(
-        "INSERT INTO " + table +
-            " (id, checksum, logs, started_at, finished_at, migration_name) "
-            "VALUES (pg_catalog.gen_random_uuid()::text, $1, '', now(), now(), $2) RETURNING id",
-        {check.checksum, migration.name});
+    // applied_steps_count left at its default 0. As apply_migration (deploy): logs NULL, the
+    // one step of a script counted, finished_at when it finished.
+    const std::string values = as == RecordAs::resolved
+                                   ? "'', now(), now(), 0"
+                                   : "NULL, now(), pg_catalog.clock_timestamp(), 1";
+    const Rows inserted =
+        tx.query("INSERT INTO " + table +
+                     " (id, checksum, logs, started_at, finished_at, applied_steps_count, "
+                     "migration_name) VALUES (pg_catalog.gen_random_uuid()::text, $1, " +
+                     values + ", $2) RETURNING id",
+                 {check.checksum, migration.name});
     out.inserted = true;
     out.id = inserted.text(0, 0);
+    return out;
+}
+
+std::vector<HistoryRowData> read_rows(Transaction& tx, const std::string& schema) {
+    std::vector<HistoryRowData> out;
+    if (!table_exists(tx, schema)) {
+        return out;
+    }
+    const Rows rows = tx.query("SELECT id, migration_name, checksum, finished_at IS NOT NULL, "
+                               "rolled_back_at IS NOT NULL FROM " +
+                               table_name(schema) + " ORDER BY started_at, id");
+    for (std::size_t i = 0; i < rows.rows.size(); ++i) {
+        out.push_back({rows.text(i, 0), rows.text(i, 1), rows.text(i, 2), rows.text(i, 3) == "t",
+                       rows.text(i, 4) == "t"});
+    }
     return out;
 }
 

@@ -68,6 +68,11 @@ struct HistoryCheck {
 HistoryCheck check_history(Transaction& tx, const std::string& schema,
                            const PrismaMigration& migration);
 
+// How the row is written: as `prisma migrate resolve --applied` does (logs '', no steps
+// counted), or as `prisma migrate deploy` does after running the script itself (logs NULL, one
+// step counted, finished_at after started_at).
+enum class RecordAs { resolved, deployed };
+
 struct RecordResult {
     bool inserted = false; // false: it was already recorded with this script
     std::string id;
@@ -80,7 +85,20 @@ struct RecordResult {
 // and inserts the row. Idempotent. Throws CommandError (bad input) when a finished row holds
 // another script's checksum.
 RecordResult record_applied(Transaction& tx, const std::string& schema,
-                            const PrismaMigration& migration);
+                            const PrismaMigration& migration, RecordAs as = RecordAs::resolved);
+
+// Every row of the table, oldest attempt first; none when it does not exist.
+struct HistoryRowData {
+    std::string id;
+    std::string name;
+    std::string checksum;
+    bool finished = false;
+    bool rolled_back = false;
+};
+std::vector<HistoryRowData> read_rows(Transaction& tx, const std::string& schema);
+
+// The table's name, quoted: "public"."_prisma_migrations".
+std::string table_name(const std::string& schema);
 
 // The error record_applied throws for a conflicting row, for callers that check first.
 [[noreturn]] void throw_checksum_conflict(const std::string& schema,

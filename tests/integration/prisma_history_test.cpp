@@ -4,14 +4,12 @@
 // another script stops complete before contract, earlier failed attempts are marked rolled
 // back, and the advance, plan-field and `?schema=` paths record it too. With
 // PGPHASE_PRISMA_CLI set, the real Prisma CLI checks it as well.
+#include "tests/integration/prisma_support.hpp"
 #include "tests/integration/support.hpp"
 
-#include <array>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <sys/wait.h>
@@ -36,17 +34,6 @@ constexpr const char* prisma_name = "20261125093000_rename_user_email";
 constexpr const char* prisma_sql =
     "-- AlterTable\r\nALTER TABLE \"User\" RENAME COLUMN \"email\" TO \"emailAddress\";\r\n";
 
-// Prisma's table, as information_schema describes its DDL (prisma-engines, sql-schema-connector
-// flavour/postgres.rs create_migrations_table).
-const char* prisma_layout = "id|character varying|36|NO|\n"
-                            "checksum|character varying|64|NO|\n"
-                            "finished_at|timestamp with time zone||YES|\n"
-                            "migration_name|character varying|255|NO|\n"
-                            "logs|text||YES|\n"
-                            "rolled_back_at|timestamp with time zone||YES|\n"
-                            "started_at|timestamp with time zone||NO|now()\n"
-                            "applied_steps_count|integer||NO|0\n";
-
 const char* prisma_ddl = R"(CREATE TABLE _prisma_migrations (
     id                      VARCHAR(36) PRIMARY KEY NOT NULL,
     checksum                VARCHAR(64) NOT NULL,
@@ -57,17 +44,6 @@ const char* prisma_ddl = R"(CREATE TABLE _prisma_migrations (
     started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
     applied_steps_count     INTEGER NOT NULL DEFAULT 0
 ))";
-
-std::string sha256sum(const std::string& path) {
-    const std::string command = "sha256sum '" + path + "'";
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
-    std::array<char, 65> digest{};
-    if (!pipe ||
-        std::fgets(digest.data(), static_cast<int>(digest.size()), pipe.get()) == nullptr) {
-        return {};
-    }
-    return std::string(digest.data());
-}
 
 class PrismaHistory : public DatabaseTest {
 protected:
@@ -119,16 +95,7 @@ TEST_F(PrismaHistory, CompleteWritesTheRowPrismaResolveAppliedWrites) {
     EXPECT_EQ(phase(), "completed");
 
     // The table, created because it did not exist, is Prisma's column for column.
-    const orchestrator::Rows columns =
-        db().query("SELECT column_name, data_type, coalesce(character_maximum_length::text, ''), "
-                   "is_nullable, coalesce(column_default, '') FROM information_schema.columns "
-                   "WHERE table_schema = 'public' AND table_name = '_prisma_migrations' "
-                   "ORDER BY ordinal_position");
-    std::string layout;
-    for (std::size_t i = 0; i < columns.rows.size(); ++i) {
-        layout += columns.text(i, 0) + "|" + columns.text(i, 1) + "|" + columns.text(i, 2) + "|" +
-                  columns.text(i, 3) + "|" + columns.text(i, 4) + "\n";
-    }
+    const std::string layout = prisma_table_layout(db());
     EXPECT_EQ(layout, prisma_layout);
     EXPECT_EQ(scalar("SELECT pg_get_constraintdef(oid) || ' ' || conname FROM pg_constraint "
                      "WHERE conrelid = 'public._prisma_migrations'::regclass AND contype = 'p'"),

@@ -47,6 +47,8 @@ protected:
 
     orchestrator::Session& db() { return *m_admin; }
     const std::string& dsn() const { return m_dsn; }
+    // This test's temp directory (removed after the test).
+    const std::string& dir() const { return m_dir; }
 
     // First column of the first row, "" for NULL.
     std::string scalar(const std::string& sql);
