@@ -193,6 +193,25 @@ std::optional<planners::Plan> plan_for(const deploy::FolderMigration& migration,
                    migration.reviewed_plan_path;
         return std::nullopt;
     }
+    // A statement lint reports at error level that the conversion keeps as SQL runs as
+    // written: the plan is no safer there than the file.
+    for (const lint::Finding& finding : out.findings) {
+        if (finding.level != lint::Level::error) {
+            continue;
+        }
+        for (const auto& [first, last] : converted.kept_as_sql) {
+            if (finding.mark.line >= first && finding.mark.line <= last) {
+                out.state = "needs_review";
+                out.error = "its conversion keeps line " + std::to_string(finding.mark.line) +
+                            " as SQL, which lint reports (" + finding.rule + ": " +
+                            finding.message + "): run as written, it is no safer than the file";
+                out.hint = "write a plan that does it safely (or accept the risk in it), save "
+                           "it as " +
+                           migration.reviewed_plan_path + ", commit it and rerun deploy";
+                return std::nullopt;
+            }
+        }
+    }
     if (converted.to_fill > 0 || converted.to_confirm > 0) {
         out.state = "needs_review";
         out.error = "its conversion leaves " +

@@ -358,6 +358,8 @@ void Converter::keep_group_as_sql(const std::vector<std::size_t>& indexes, const
     text.pop_back();
     change.fields.push_back("up: " + yaml_block(text, body_indent + 2));
     ++m_result.raw_sql;
+    m_result.kept_as_sql.emplace_back(statements[indexes.front()].mark.line,
+                                      statements[indexes.back()].end_line);
     m_changes.push_back(std::move(change));
 }
 
@@ -426,6 +428,7 @@ void Converter::convert(std::size_t index, const Statement& statement) {
     for (Change& change : mapped) {
         if (change.operation == "sql") {
             ++m_result.raw_sql;
+            m_result.kept_as_sql.emplace_back(statement.mark.line, statement.end_line);
         } else {
             ++m_result.operations;
         }
@@ -443,6 +446,7 @@ void Converter::keep_as_sql(const Statement& statement, const std::string& why) 
         change.fields.emplace_back("transactional: false");
     }
     ++m_result.raw_sql;
+    m_result.kept_as_sql.emplace_back(statement.mark.line, statement.end_line);
     m_changes.push_back(std::move(change));
 }
 

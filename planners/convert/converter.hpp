@@ -7,6 +7,8 @@
 #include "planners/model/diagnostic.hpp"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pgphase::planners::convert {
 
@@ -17,6 +19,9 @@ struct ConvertResult {
     int raw_sql = 0;    // changes kept as `sql` (no safe rewrite)
     int to_confirm = 0; // probable renames to confirm
     int to_fill = 0;    // NOT NULL columns whose `up` the user must write
+    // The source lines (first, last) of each statement or group kept as an `sql` change: what
+    // the plan runs as written, so what lint says of those lines still holds for the plan.
+    std::vector<std::pair<int, int>> kept_as_sql;
 };
 
 // `path` names the input in messages and gives the migration's name. `before`, when given,

@@ -333,6 +333,25 @@ TEST_F(Deploy, AConversionThatNeedsAPersonStopsWithWhereTheReviewedPlanBelongs) 
               "1");
 }
 
+// A conversion that keeps a statement lint reports at error level as SQL would run it as
+// written: deploy refuses it for review instead (a table renamed, then its constraint).
+TEST_F(Deploy, AConversionThatKeepsARiskyStatementAsSqlIsRefusedForReview) {
+    add_migration("1_init", "CREATE TABLE \"Org\" (id int PRIMARY KEY, name text);\n");
+    add_migration("2_rename", "-- AlterTable\nALTER TABLE \"Org\" RENAME TO \"Workspace\";\n\n"
+                              "-- RenameConstraint\nALTER TABLE \"Workspace\" RENAME CONSTRAINT "
+                              "\"Org_pkey\" TO \"Workspace_pkey\";\n");
+    const CommandResult refused = deploy({"--format", "json"});
+    EXPECT_EQ(refused.exit_code, 3) << refused.out << refused.err;
+    const nlohmann::json report = json_of(refused);
+    EXPECT_EQ(report["result"], "needs_review");
+    const nlohmann::json& migration = report["migrations"][1];
+    EXPECT_EQ(migration["state"], "needs_review");
+    EXPECT_NE(migration["error"].get<std::string>().find("keeps line 2 as SQL"), std::string::npos)
+        << migration["error"];
+    EXPECT_NE(migration["plan"].get<std::string>().find("- sql:"), std::string::npos);
+    EXPECT_EQ(scalar("SELECT to_regclass('\"Org\"')::text"), "\"Org\"");
+}
+
 TEST_F(Deploy, TheSoakGuardSaysFromWhenContractIsAllowed) {
     add_migration(0);
     add_migration(1);

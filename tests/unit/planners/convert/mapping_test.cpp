@@ -456,6 +456,14 @@ TEST(ConvertNotNull, OtherUpdatesStayBackfills) {
     }
 }
 
+TEST(ConvertKeptAsSql, TheLinesOfStatementsKeptAsSqlAreReported) {
+    const Converted converted = convert_and_load("ALTER TABLE t ADD COLUMN c text;\n"
+                                                 "CREATE FUNCTION f() RETURNS int\n"
+                                                 "LANGUAGE sql AS 'SELECT 1';\n");
+    ASSERT_EQ(converted.result.kept_as_sql.size(), 1U) << converted.result.yaml;
+    EXPECT_EQ(converted.result.kept_as_sql[0], (std::pair<int, int>{2, 3}));
+}
+
 TEST(ConvertNotNull, ADefaultAfterSetNotNullInOneStatementGoesFirst) {
     const auto changes = changes_of(R"(ALTER TABLE t ALTER COLUMN c SET NOT NULL,
 ALTER COLUMN d SET DEFAULT 0, ALTER COLUMN c SET DEFAULT 1;)");
