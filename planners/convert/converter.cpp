@@ -386,7 +386,7 @@ void Converter::convert(std::size_t index, const Statement& statement) {
         return; // in the SQL change of its group
     }
     if (statement.kind.empty()) {
-        m_result.errors.error(statement.error_mark, statement.parse_error);
+        m_result.errors.error(statement.error_mark, statement.parse_error, statement.parse_hint);
         return;
     }
     if (statement.kind == "TransactionStmt") {

@@ -192,10 +192,12 @@ void Linter::lint(const SourceFile& file, bool prisma_file) {
                 [](const IgnoreDirective& directive) { return directive.rule == "syntax-error"; });
             if (!ignored) {
                 const RuleInfo& info = rule("syntax-error");
+                const bool unread = !statement.parse_hint.empty();
                 found.push_back({std::string(info.id), info.level, statement.error_mark, 0,
                                  statement.parse_error, excerpt(statement.text),
-                                 std::string(info.lock), std::string(info.effect),
-                                 std::string(info.hint)});
+                                 std::string(info.lock),
+                                 unread ? "not checked" : std::string(info.effect),
+                                 unread ? statement.parse_hint : std::string(info.hint)});
             }
             continue;
         }

@@ -15,6 +15,35 @@ namespace pgphase::planners::lint {
 
 namespace {
 
+// Parse trees deeper than this are not read: copying and walking them recurses once per level,
+// and a few thousand levels overflow the stack (in the sanitizer build first). About 500
+// nested operators; real migrations stay far below.
+constexpr std::size_t max_tree_depth = 1000;
+
+// How deep a JSON text nests, counted on the text without building it.
+std::size_t json_depth(std::string_view json) {
+    std::size_t depth = 0;
+    std::size_t deepest = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < json.size(); ++i) {
+        const char c = json[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            deepest = std::max(deepest, ++depth);
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
 bool is_space(char c) {
     return std::isspace(static_cast<unsigned char>(c)) != 0;
 }
@@ -350,11 +379,20 @@ void SourceFile::add_statement(std::size_t begin, std::size_t end) {
         const std::size_t chars =
             parsed.error->cursorpos > 0 ? static_cast<std::size_t>(parsed.error->cursorpos - 1) : 0;
         statement.error_mark = mark_at(i + byte_of_char(source, chars));
+    } else if (const std::size_t depth = json_depth(parsed.parse_tree); depth > max_tree_depth) {
+        statement.parse_error = "the statement's parse tree nests " + std::to_string(depth) +
+                                " levels deep and pgphase reads up to " +
+                                std::to_string(max_tree_depth) +
+                                " (expressions nested hundreds deep): it cannot be checked or "
+                                "converted, though PostgreSQL may run it";
+        statement.parse_hint = "flatten the expression (a CTE, a function, several statements), "
+                               "or run this statement by hand after checking it yourself";
+        statement.error_mark = statement.mark;
     } else {
-        const nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree);
-        const auto& stmts = tree.at("stmts");
+        nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree);
+        auto& stmts = tree.at("stmts");
         if (!stmts.empty() && stmts[0].contains("stmt")) {
-            statement.node = stmts[0].at("stmt");
+            statement.node = std::move(stmts[0].at("stmt"));
             statement.kind = statement.node.begin().key();
         }
     }

@@ -27,7 +27,10 @@ struct Statement {          // NOLINT(bugprone-exception-escape): json copies ma
     std::string kind;    // "AlterTableStmt"; empty when it does not parse
     std::vector<IgnoreDirective> ignores;
     std::string parse_error; // the parser's message when it does not parse
-    SourceMark error_mark;   // where the parser stopped
+    // Set when PostgreSQL parses it but pgphase cannot read it (too deep): what to do instead
+    // of fixing a syntax error.
+    std::string parse_hint{};
+    SourceMark error_mark; // where the parser stopped
     // It holds bytes PostgreSQL rejects (invalid UTF-8, NUL): not parsed; the file's
     // text_errors() say where.
     bool invalid_bytes = false;
