@@ -410,6 +410,16 @@ bool Deployer::direct(const deploy::FolderMigration& migration, const deploy::Di
     const lint::Statement* current = nullptr;
     try {
         with_lock_retries(*m_session, retry, [&](Transaction& tx) {
+            if (m_history->prisma()) {
+                // As Prisma runs a script: in the URL's ?schema= (created when missing), which
+                // is the whole search_path.
+                const std::string schema = m_history->target_schema();
+                if (tx.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", {schema})
+                        .empty()) {
+                    tx.execute("CREATE SCHEMA " + quote_ident(schema));
+                }
+                tx.execute("SET LOCAL search_path TO " + quote_ident(schema));
+            }
             for (const lint::Statement* statement : apply.statements) {
                 current = statement;
                 tx.execute(statement->text);

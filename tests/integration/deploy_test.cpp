@@ -390,6 +390,20 @@ TEST_F(Deploy, WithoutRolloutStepTheDefaultTargetStopsAtTheBoundaryWithExit3) {
     EXPECT_EQ(scalar("SELECT to_regclass('after_it')::text"), "after_it");
 }
 
+// Prisma runs a script in the URL's ?schema=, creating it when missing: so does deploy, and
+// the history goes there too.
+TEST_F(Deploy, APrismaUrlsSchemaIsWhereTheMigrationsAndTheirHistoryGo) {
+    ASSERT_EQ(dsn().rfind("postgresql://", 0), 0U) << "the test needs a URL DSN";
+    add_migration(0);
+    const std::string url =
+        dsn() + (dsn().find('?') == std::string::npos ? "?" : "&") + "schema=tenant_1";
+    const CommandResult applied = run_pgphase({"deploy", m_folder.string(), "--dsn", url}, dir());
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    EXPECT_EQ(scalar("SELECT to_regclass('tenant_1.\"User\"')::text"), "tenant_1.\"User\"");
+    EXPECT_EQ(scalar("SELECT to_regclass('public.\"User\"')"), "");
+    EXPECT_EQ(scalar("SELECT count(*) FROM tenant_1._prisma_migrations"), "1");
+}
+
 TEST_F(Deploy, APlainFolderKeepsItsHistoryInTheStateStore) {
     m_folder = fs::path(dir()) / "sql";
     fs::create_directories(m_folder);
