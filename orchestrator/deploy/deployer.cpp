@@ -92,19 +92,9 @@ public:
 
     // The checksums accepted for a file: Prisma's (as is, and its line-ending variants), or the
     // SHA-256 of its bytes.
-    std::vector<std::string> digests(Session& session, const std::string& script) const {
-        const std::vector<std::string> inputs =
-            m_prisma ? prisma::checksum_inputs(script) : std::vector<std::string>{script};
-        std::vector<std::string> out;
-        out.reserve(inputs.size());
-        for (const std::string& input : inputs) {
-            out.push_back(session
-                              .query("SELECT pg_catalog.encode(pg_catalog.sha256("
-                                     "pg_catalog.decode($1, 'hex')), 'hex')",
-                                     {prisma::hex_encode(input)})
-                              .text(0, 0));
-        }
-        return out;
+    std::vector<std::string> digests(Transaction& tx, const std::string& script) const {
+        return prisma::sha256_hex(tx, m_prisma ? prisma::checksum_inputs(script)
+                                               : std::vector<std::string>{script});
     }
 
     bool matches(const std::string& stored, const std::vector<std::string>& digests) const {
@@ -127,18 +117,6 @@ void lock_deploy(Session& session) {
                            advisory_lock_holder(session, deploy_lock_key),
                        "wait for it to finish, then rerun; if that process died, its lock goes "
                        "when its connection ends (pg_terminate_backend on that pid)");
-}
-
-bool has_contract(const std::vector<planners::Step>& steps) {
-    return std::any_of(steps.begin(), steps.end(), [](const planners::Step& step) {
-        return step.phase == planners::Phase::contract;
-    });
-}
-
-bool has_backfill(const std::vector<planners::Step>& steps) {
-    return std::any_of(steps.begin(), steps.end(), [](const planners::Step& step) {
-        return step.phase == planners::Phase::backfill;
-    });
 }
 
 // "create-index-non-concurrent (3x, first at line 2); ..." for the error-level findings.
@@ -168,8 +146,7 @@ std::string error_findings(const std::vector<lint::Finding>& findings) {
 // A plan for a phased migration: its reviewed plan, else its conversion. Errors and TODOs are
 // said in `out`; nullopt then.
 std::optional<planners::Plan> plan_for(const deploy::FolderMigration& migration,
-                                       const lint::SchemaModel& before,
-                                       const std::string& target_schema, DeployedMigration& out) {
+                                       const lint::SchemaModel& before, DeployedMigration& out) {
     if (migration.has_reviewed_plan) {
         out.plan_source = migration.reviewed_plan_path;
         planners::LoadResult loaded = planners::load_plan_file(migration.reviewed_plan_path);
@@ -228,9 +205,6 @@ std::optional<planners::Plan> plan_for(const deploy::FolderMigration& migration,
         out.hint = "write the reviewed plan at " + migration.reviewed_plan_path;
         return std::nullopt;
     }
-    if (target_schema != "public") {
-        loaded.plan->schema = target_schema;
-    }
     return std::move(*loaded.plan);
 }
 
@@ -251,8 +225,9 @@ private:
     // Each returns false when the deploy stops at this migration.
     bool direct(const deploy::FolderMigration& migration, const deploy::DirectApply& apply,
                 DeployedMigration& out);
+    // `started`: the state store's record of a converted migration an earlier run started.
     bool phased(const deploy::FolderMigration& migration, const lint::SchemaModel& before,
-                DeployedMigration& out);
+                std::optional<MigrationRecord> started, DeployedMigration& out);
     void stop(const std::string& result, int code, const std::string& message) {
         m_report.result = result;
         m_report.exit_code = code;
@@ -292,11 +267,13 @@ void Deployer::run(const deploy::MigrationFolder& folder) {
     m_store = std::make_unique<StateStore>(*m_session, m_options.state_schema, m_options.actor);
 
     std::vector<deploy::HistoryRow> rows;
-    m_session->transaction([&](Transaction& tx) { rows = m_history->read(tx); });
     std::vector<std::vector<std::string>> digests;
-    for (const auto& migration : folder.migrations) {
-        digests.push_back(m_history->digests(*m_session, migration.script));
-    }
+    m_session->transaction([&](Transaction& tx) {
+        rows = m_history->read(tx);
+        for (const auto& migration : folder.migrations) {
+            digests.push_back(m_history->digests(tx, migration.script));
+        }
+    });
     const deploy::HistoryCheckResult checked = deploy::check_history(
         folder, rows,
         [&](const std::string& stored, std::size_t index) {
@@ -346,9 +323,10 @@ void Deployer::run(const deploy::MigrationFolder& folder) {
         bool go_on = true;
         try {
             // A migration started in phases by an earlier run stays in phases.
-            const bool started =
-                !migration.has_reviewed_plan &&
-                find_record(planners::convert::migration_name_for(migration.path)).has_value();
+            std::optional<MigrationRecord> started;
+            if (!migration.has_reviewed_plan) {
+                started = find_record(planners::convert::migration_name_for(migration.path));
+            }
             if (errors.empty() && apply.possible && !started && !migration.has_reviewed_plan) {
                 go_on = direct(migration, apply, out);
             } else {
@@ -357,7 +335,7 @@ void Deployer::run(const deploy::MigrationFolder& folder) {
                              : migration.has_reviewed_plan
                                  ? "a reviewed plan is kept beside it"
                                  : "an earlier deploy started it in phases";
-                go_on = phased(migration, before, out);
+                go_on = phased(migration, before, std::move(started), out);
             }
         } catch (const CommandError& e) {
             out.state = "failed";
@@ -414,10 +392,7 @@ bool Deployer::direct(const deploy::FolderMigration& migration, const deploy::Di
                 // As Prisma runs a script: in the URL's ?schema= (created when missing), which
                 // is the whole search_path.
                 const std::string schema = m_history->target_schema();
-                if (tx.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", {schema})
-                        .empty()) {
-                    tx.execute("CREATE SCHEMA " + quote_ident(schema));
-                }
+                prisma::create_schema_if_missing(tx, schema);
                 tx.execute("SET LOCAL search_path TO " + quote_ident(schema));
             }
             for (const lint::Statement* statement : apply.statements) {
@@ -446,15 +421,12 @@ bool Deployer::direct(const deploy::FolderMigration& migration, const deploy::Di
 }
 
 bool Deployer::phased(const deploy::FolderMigration& migration, const lint::SchemaModel& before,
-                      DeployedMigration& out) {
+                      std::optional<MigrationRecord> started, DeployedMigration& out) {
     out.mode = "phased";
-    const std::string name = planners::convert::migration_name_for(migration.path);
-    std::optional<MigrationRecord> record;
+    std::optional<MigrationRecord> record = std::move(started);
     std::optional<planners::Plan> plan;
-    if (!migration.has_reviewed_plan) {
-        record = find_record(name);
-    }
     if (record) {
+        const std::string& name = record->name;
         // The plan it started with: a conversion made again now could differ (the catalog
         // has moved), and the checksum guard would refuse it.
         planners::LoadResult loaded = planners::load_plan_text(record->plan_text, migration.path);
@@ -466,12 +438,9 @@ bool Deployer::phased(const deploy::FolderMigration& migration, const lint::Sche
                                "finish it by hand (pgphase status " + name + ")");
         }
         plan = std::move(*loaded.plan);
-        if (m_history->target_schema() != "public") {
-            plan->schema = m_history->target_schema();
-        }
         out.plan_source = "converted";
     } else {
-        plan = plan_for(migration, before, m_history->target_schema(), out);
+        plan = plan_for(migration, before, out);
         if (!plan) {
             stop(
                 out.state == "needs_review" ? "needs_review" : "failed",
@@ -482,6 +451,10 @@ bool Deployer::phased(const deploy::FolderMigration& migration, const lint::Sche
             return false;
         }
         record = find_record(plan->name);
+    }
+    // A converted plan takes the Prisma URL's ?schema=; a reviewed one says its own.
+    if (!migration.has_reviewed_plan && m_history->target_schema() != "public") {
+        plan->schema = m_history->target_schema();
     }
     out.pgphase_migration = plan->name;
     out.phase_before = record ? phase_name(record->phase) : "";
@@ -526,10 +499,12 @@ bool Deployer::phased(const deploy::FolderMigration& migration, const lint::Sche
     }
     // Contract only what an earlier run brought to the boundary: a run that died mid-backfill
     // never reported it, so the app rollout cannot have waited for it.
-    const bool at_boundary = record && (record->phase == MigrationPhase::backfilled ||
-                                        record->phase == MigrationPhase::contracting ||
-                                        (record->phase == MigrationPhase::expanded &&
-                                         !has_backfill(planners::steps_from_json(record->steps))));
+    const bool at_boundary =
+        record && (record->phase == MigrationPhase::backfilled ||
+                   record->phase == MigrationPhase::contracting ||
+                   (record->phase == MigrationPhase::expanded &&
+                    !planners::has_phase(planners::steps_from_json(record->steps),
+                                         planners::Phase::backfill)));
     {
         MigrationRunner runner(*plan, m_dsn, run); // its session and lock end with this block
         const AdvanceReport expanded = runner.advance(AdvanceTarget::backfill);
@@ -539,7 +514,7 @@ bool Deployer::phased(const deploy::FolderMigration& migration, const lint::Sche
     record = find_record(plan->name);
     const std::vector<planners::Step> steps = planners::steps_from_json(record->steps);
     out.phase_after = phase_name(record->phase);
-    const bool contract_seen = has_contract(steps);
+    const bool contract_seen = planners::has_phase(steps, planners::Phase::contract);
     const bool complete_now =
         !contract_seen || (m_options.target == DeployTarget::complete && at_boundary);
     if (!complete_now) {

@@ -185,8 +185,7 @@ PhaseReport MigrationRunner::complete() {
         }
         return {};
     }
-    const bool has_backfill = std::any_of(m_steps.begin(), m_steps.end(),
-                                          [](const Step& s) { return s.phase == Phase::backfill; });
+    const bool has_backfill = planners::has_phase(m_steps, Phase::backfill);
     const bool allowed = record.phase == MigrationPhase::backfilled ||
                          record.phase == MigrationPhase::contracting ||
                          (record.phase == MigrationPhase::expanded && !has_backfill);
@@ -312,9 +311,8 @@ AdvanceReport MigrationRunner::advance(AdvanceTarget target) {
     }
     if (target != AdvanceTarget::expand &&
         phase_is({MigrationPhase::expanded, MigrationPhase::backfilling})) {
-        const auto steps = planners::steps_from_json(record->steps);
-        const bool has_backfill = std::any_of(
-            steps.begin(), steps.end(), [](const Step& s) { return s.phase == Phase::backfill; });
+        const bool has_backfill =
+            planners::has_phase(planners::steps_from_json(record->steps), Phase::backfill);
         if (has_backfill || record->phase == MigrationPhase::backfilling) {
             add(backfill());
             record = m_store->find(m_plan.name);

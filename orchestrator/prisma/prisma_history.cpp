@@ -209,17 +209,35 @@ std::string history_schema(const std::string& database_url) {
     return schema.empty() ? "public" : schema;
 }
 
+std::vector<std::string> sha256_hex(Transaction& tx, const std::vector<std::string>& inputs) {
+    std::string select;
+    Params params;
+    for (const std::string& input : inputs) {
+        params.push_back(hex_encode(input));
+        select += std::string(select.empty() ? "SELECT " : ", ") +
+                  "pg_catalog.encode(pg_catalog.sha256(pg_catalog.decode($" +
+                  std::to_string(params.size()) + ", 'hex')), 'hex')";
+    }
+    std::vector<std::string> out;
+    if (inputs.empty()) {
+        return out;
+    }
+    const Rows digests = tx.query(select, params);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        out.push_back(digests.text(0, i));
+    }
+    return out;
+}
+
+void create_schema_if_missing(Transaction& tx, const std::string& schema) {
+    if (tx.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", {schema}).empty()) {
+        tx.execute("CREATE SCHEMA " + quote_ident(schema));
+    }
+}
+
 HistoryCheck check_history(Transaction& tx, const std::string& schema,
                            const PrismaMigration& migration) {
-    const std::vector<std::string> inputs = checksum_inputs(migration.script);
-    const Rows digests =
-        tx.query("SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.decode($1, 'hex')), "
-                 "'hex'), pg_catalog.encode(pg_catalog.sha256(pg_catalog.decode($2, 'hex')), "
-                 "'hex'), pg_catalog.encode(pg_catalog.sha256(pg_catalog.decode($3, 'hex')), "
-                 "'hex')",
-                 {hex_encode(inputs[0]), hex_encode(inputs[1]), hex_encode(inputs[2])});
-    const std::vector<std::string> accepted = {digests.text(0, 0), digests.text(0, 1),
-                                               digests.text(0, 2)};
+    const std::vector<std::string> accepted = sha256_hex(tx, checksum_inputs(migration.script));
     HistoryCheck out;
     out.checksum = accepted[0];
     if (!table_exists(tx, schema)) {
@@ -274,11 +292,7 @@ RecordResult record_applied(Transaction& tx, const std::string& schema,
     }
     const std::string table = table_name(schema);
     if (!table_exists(tx, schema)) {
-        // CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database: only when missing.
-        if (tx.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", {schema})
-                .empty()) {
-            tx.execute("CREATE SCHEMA " + quote_ident(schema));
-        }
+        create_schema_if_missing(tx, schema);
         tx.execute(create_table_sql(table));
     }
     // resolve --applied first marks earlier failed attempts of the name rolled back.

@@ -44,6 +44,13 @@ std::string unpadded_checksum(std::string_view checksum);
 // digests (of checksum_inputs) are `digests`.
 bool checksum_matches(std::string_view stored, const std::vector<std::string>& digests);
 
+// The SHA-256 of each input as lowercase hex, computed by PostgreSQL in one query.
+std::vector<std::string> sha256_hex(Transaction& tx, const std::vector<std::string>& inputs);
+
+// Creates `schema` when it is missing, as Prisma does (CREATE SCHEMA IF NOT EXISTS would still
+// need the CREATE privilege on the database when it exists).
+void create_schema_if_missing(Transaction& tx, const std::string& schema);
+
 // Reads <dir>/migration.sql. Throws CommandError (bad input) when it is missing or unreadable.
 PrismaMigration read_migration(const std::string& dir);
 

@@ -302,7 +302,7 @@ void Converter::find_transaction_groups() {
             continue;
         }
         const std::string kind = string_field(statement.node["TransactionStmt"], "kind");
-        if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") {
+        if (lint::opens_transaction(kind)) {
             if (!open) {
                 open = true;
                 begin = i;

@@ -1,30 +1,19 @@
 // Classifies a migration file for deploy's one-transaction apply. Pure.
 #include "planners/deploy/direct_apply.hpp"
 
+#include "planners/lint/sql_tree.hpp"
+
 namespace pgphase::planners::deploy {
 
 namespace {
 
 using json = nlohmann::json;
 
-bool has_concurrently_option(const json& body) {
-    for (const json& param : body.value("params", json::array())) {
-        if (param.contains("DefElem") && param["DefElem"].value("defname", "") == "concurrently") {
-            return true;
-        }
-    }
-    return false;
-}
-
 std::string transaction_kind(const lint::Statement& statement) {
     if (statement.kind != "TransactionStmt") {
         return {};
     }
     return statement.node["TransactionStmt"].value("kind", "");
-}
-
-bool is_begin(const std::string& control) {
-    return control == "TRANS_STMT_BEGIN" || control == "TRANS_STMT_START";
 }
 
 std::string where(const lint::Statement& statement) {
@@ -43,7 +32,7 @@ bool runs_outside_transaction(const lint::Statement& statement) {
         return body.value("concurrent", false);
     }
     if (kind == "ReindexStmt") {
-        return has_concurrently_option(body) || body.value("concurrent", false);
+        return lint::reindex_is_concurrent(body) || body.value("concurrent", false);
     }
     if (kind == "AlterTableStmt") {
         // ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY
@@ -87,9 +76,9 @@ DirectApply direct_apply(const lint::SourceFile& file) {
             continue;
         }
         // One BEGIN first and one COMMIT last only say what deploy does anyway.
-        const bool opening = i == 0 && is_begin(control);
+        const bool opening = i == 0 && lint::opens_transaction(control);
         const bool closing = i + 1 == statements.size() && i > 0 &&
-                             is_begin(transaction_kind(statements[0])) &&
+                             lint::opens_transaction(transaction_kind(statements[0])) &&
                              (control == "TRANS_STMT_COMMIT");
         if (!opening && !closing) {
             out.statements.clear();
@@ -98,7 +87,7 @@ DirectApply direct_apply(const lint::SourceFile& file) {
             return out;
         }
     }
-    if (!statements.empty() && is_begin(transaction_kind(statements[0])) &&
+    if (!statements.empty() && lint::opens_transaction(transaction_kind(statements[0])) &&
         (statements.size() == 1 || transaction_kind(statements.back()) != "TRANS_STMT_COMMIT")) {
         out.statements.clear();
         out.reason = "its BEGIN at " + where(statements[0]) + " has no COMMIT at the end";

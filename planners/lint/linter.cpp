@@ -43,7 +43,7 @@ void track(const Statement& statement, FileFacts& facts) {
     const json& body = statement.node.at(statement.kind);
     if (statement.kind == "TransactionStmt") {
         const std::string kind = string_field(body, "kind");
-        if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") {
+        if (opens_transaction(kind)) {
             facts.explicit_transaction = true;
         } else if (kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_ROLLBACK" ||
                    kind == "TRANS_STMT_COMMIT_PREPARED" || kind == "TRANS_STMT_PREPARE") {

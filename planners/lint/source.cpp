@@ -3,6 +3,8 @@
 // on its own so a syntax error is located and the rest are still linted. Pure.
 #include "planners/lint/source.hpp"
 
+#include "planners/lint/sql_tree.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
@@ -190,7 +192,7 @@ void SourceFile::mark_rolled_back() {
         const nlohmann::json& body = statement.node.at("TransactionStmt");
         const std::string kind = body.value("kind", std::string());
         const std::string savepoint = body.value("savepoint_name", std::string());
-        if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") {
+        if (opens_transaction(kind)) {
             if (!open) {
                 open = true;
                 block_start = i;

@@ -309,6 +309,19 @@ VolatilityVerdict default_volatility(const json& expression) {
     return {Volatility::unknown, walk.culprit};
 }
 
+bool reindex_is_concurrent(const json& reindex) {
+    for (const json& param : reindex.value("params", json::array())) {
+        if (string_field(param.value("DefElem", json::object()), "defname") == "concurrently") {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool opens_transaction(const std::string& transaction_kind) {
+    return transaction_kind == "TRANS_STMT_BEGIN" || transaction_kind == "TRANS_STMT_START";
+}
+
 std::string not_null_check_column(const json& constraint) {
     if (string_field(constraint, "contype") != "CONSTR_CHECK") {
         return {};

@@ -46,6 +46,12 @@ ColumnType column_type(const json& type_name);
 // The identifier quoted only when it needs to be, as in messages.
 std::string quote_name(const std::string& name);
 
+// Whether a ReindexStmt body asks for CONCURRENTLY (an option in its params).
+bool reindex_is_concurrent(const json& reindex);
+
+// Whether a TransactionStmt kind opens a transaction block: BEGIN or START TRANSACTION.
+bool opens_transaction(const std::string& transaction_kind);
+
 // The column of a `CHECK (col IS NOT NULL)` Constraint node, "" for any other constraint.
 std::string not_null_check_column(const json& constraint);
 

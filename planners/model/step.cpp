@@ -3,6 +3,8 @@
 
 #include "planners/sql/quote.hpp"
 
+#include <algorithm>
+
 namespace pgphase::planners {
 
 const char* phase_name(Phase phase) {
@@ -54,6 +56,11 @@ std::string keyless_walk_refusal(const QualifiedName& table, const std::string& 
 
 std::string QualifiedName::display() const {
     return name.empty() ? schema : schema + "." + name;
+}
+
+bool has_phase(const std::vector<Step>& steps, Phase phase) {
+    return std::any_of(steps.begin(), steps.end(),
+                       [phase](const Step& step) { return step.phase == phase; });
 }
 
 } // namespace pgphase::planners

@@ -103,4 +103,7 @@ struct Step {
     int change_index = 0; // which change of the plan it comes from (0-based); -1: the whole plan
 };
 
+// Whether any of the steps belongs to `phase` (a plan with nothing to backfill, or to contract).
+bool has_phase(const std::vector<Step>& steps, Phase phase);
+
 } // namespace pgphase::planners

@@ -7,15 +7,6 @@ namespace pgphase::planners::lint {
 
 namespace {
 
-bool reindex_is_concurrent(const json& body) {
-    for (const json& param : body.value("params", json::array())) {
-        if (string_field(param.value("DefElem", json::object()), "defname") == "concurrently") {
-            return true;
-        }
-    }
-    return false;
-}
-
 void report_in_transaction(CheckContext& context, const std::string& what) {
     if (!context.in_transaction()) {
         return;
