@@ -64,20 +64,6 @@ int plan_command(const Common& common, const std::string& file, const std::strin
     return 0;
 }
 
-// What the phase commands take beyond the plan file.
-planners::Milliseconds min_soak(const PhaseArgs& args) {
-    if (args.min_soak.empty()) {
-        return planners::Milliseconds(0);
-    }
-    const auto parsed = planners::parse_duration(args.min_soak);
-    if (!parsed) {
-        throw CommandError(ExitCode::bad_input,
-                           "--min-soak \"" + args.min_soak + "\" is not a duration",
-                           "write a number and a unit: 500ms, 30s, 10m, 12h, 7d");
-    }
-    return *parsed;
-}
-
 int phase_command(const Common& common, const std::string& command, const std::string& file,
                   const PhaseArgs& args) {
     const planners::Plan plan = load(file);
@@ -87,7 +73,7 @@ int phase_command(const Common& common, const std::string& command, const std::s
     options.actor = actor(common);
     options.command = command;
     options.max_batches = args.max_batches;
-    options.min_soak = min_soak(args);
+    options.min_soak = parse_min_soak(args.min_soak);
     options.force = args.force;
     options.prisma_migration =
         args.prisma_migration.empty() ? plan.prisma_migration : args.prisma_migration;
@@ -155,6 +141,18 @@ int verify_command(const Common& common, const std::string& file) {
 }
 
 } // namespace
+
+planners::Milliseconds parse_min_soak(const std::string& text) {
+    if (text.empty()) {
+        return planners::Milliseconds(0);
+    }
+    const auto parsed = planners::parse_duration(text);
+    if (!parsed) {
+        throw CommandError(ExitCode::bad_input, "--min-soak \"" + text + "\" is not a duration",
+                           "write a number and a unit: 500ms, 30s, 10m, 12h, 7d");
+    }
+    return *parsed;
+}
 
 Dsn require_dsn(const Common& common) {
     auto dsn = Dsn::from_option_or_env(common.dsn);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "orchestrator/pg/dsn.hpp"
+#include "planners/model/plan.hpp"
 
 #include <CLI/CLI.hpp>
 #include <functional>
@@ -20,6 +21,9 @@ struct Common {
 
 // --dsn, else $DATABASE_URL; throws CommandError (exit 2) with a hint when neither is set.
 Dsn require_dsn(const Common& common);
+
+// --min-soak's value ("" = none); throws CommandError (exit 2) when it is not a duration.
+planners::Milliseconds parse_min_soak(const std::string& text);
 
 // Who runs a command, for the event log: --actor, $PGPHASE_ACTOR, a CI job id, else user@host.
 std::string actor(const Common& common);

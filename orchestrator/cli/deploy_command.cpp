@@ -2,9 +2,7 @@
 #include "orchestrator/cli/deploy_command.hpp"
 
 #include "orchestrator/deploy/deployer.hpp"
-#include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/log/log.hpp"
-#include "planners/load/plan_loader.hpp"
 
 #include <iostream>
 #include <unistd.h>
@@ -39,15 +37,7 @@ int deploy_command(const Common& common, const DeployArgs& args) {
     options.state_schema = common.state_schema;
     options.actor = actor(common);
     options.progress_bar = ::isatty(STDERR_FILENO) != 0 && common.log_format == "text";
-    if (!args.min_soak.empty()) {
-        const auto parsed = planners::parse_duration(args.min_soak);
-        if (!parsed) {
-            throw CommandError(ExitCode::bad_input,
-                               "--min-soak \"" + args.min_soak + "\" is not a duration",
-                               "write a number and a unit: 500ms, 30s, 10m, 12h, 7d");
-        }
-        options.min_soak = *parsed;
-    }
+    options.min_soak = parse_min_soak(args.min_soak);
     const Dsn dsn = require_dsn(common);
     log::info("command.started",
               {{"command", "deploy"}, {"folder", args.dir}, {"database", dsn.redacted()}});
