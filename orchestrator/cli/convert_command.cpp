@@ -70,13 +70,14 @@ int convert_command(const ConvertArgs& args) {
         throw CommandError(ExitCode::bad_input, "could not read \"" + path + "\"",
                            "give a .sql file or a folder holding migration.sql");
     }
-    std::ostringstream text;
-    text << in.rdbuf();
+    std::string text(static_cast<std::size_t>(std::filesystem::file_size(path, code)), '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
     int earlier = 0;
     const planners::lint::SchemaModel before =
         args.no_replay ? planners::lint::SchemaModel{} : earlier_migrations(path, earlier);
     const planners::convert::ConvertResult result =
-        planners::convert::convert_sql(path, text.str(), earlier > 0 ? &before : nullptr);
+        planners::convert::convert_sql(path, std::move(text), earlier > 0 ? &before : nullptr);
     if (result.errors.has_errors()) {
         std::cerr << result.errors.to_string();
         return static_cast<int>(ExitCode::bad_input);

@@ -74,7 +74,7 @@ int lint_command(const Common& common, const LintArgs& args) {
     const lint::OutputFormat format = args.format == "json"     ? lint::OutputFormat::as_json
                                       : args.format == "github" ? lint::OutputFormat::as_github
                                                                 : lint::OutputFormat::as_text;
-    std::cout << lint::render(result, format);
+    lint::write(result, format, std::cout);
     if (!result.input_errors.empty() || result.has_syntax_errors()) {
         return static_cast<int>(ExitCode::bad_input);
     }

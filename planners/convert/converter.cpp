@@ -57,12 +57,13 @@ void Converter::prescan() {
         if (statement.rolled_back) {
             continue; // never takes effect
         }
-        find_schemas(statement.node, schemas);
+        const json tree = statement.tree();
+        find_schemas(tree, schemas);
         if (statement.kind == "CreateStmt") {
-            created.insert(string_field(statement.node["CreateStmt"]["relation"], "relname"));
+            created.insert(created_table(tree));
         }
         if (statement.kind == "RenameStmt") {
-            const json& rename = statement.node["RenameStmt"];
+            const json& rename = tree.at("RenameStmt");
             if (string_field(rename, "renameType") == "OBJECT_TYPE") {
                 const auto names = string_list(
                     rename["object"].value("List", json::object()).value("items", json::array()));
@@ -72,7 +73,7 @@ void Converter::prescan() {
             }
         }
         if (statement.kind == "AlterTableStmt") {
-            const json& alter = statement.node["AlterTableStmt"];
+            const json& alter = tree.at("AlterTableStmt");
             const std::string table = string_field(alter["relation"], "relname");
             if (created.count(table) != 0) {
                 continue;
@@ -118,6 +119,10 @@ void Converter::prescan() {
     }
 }
 
+std::string Converter::created_table(const json& tree) {
+    return string_field(tree.at("CreateStmt").at("relation"), "relname");
+}
+
 void Converter::relation_names(const json& node, std::set<std::string>& out) {
     if (node.is_object()) {
         if (node.contains("relname")) {
@@ -153,9 +158,10 @@ void Converter::find_conflicts() {
         if (statement.kind.empty() || statement.rolled_back) {
             continue;
         }
-        const json& body = statement.node[statement.kind];
+        const json tree = statement.tree();
+        const json& body = tree.at(statement.kind);
         std::set<std::string> tables;
-        relation_names(statement.node, tables);
+        relation_names(tree, tables);
         if (statement.kind == "DropStmt") {
             for (const json& object : body.value("objects", json::array())) {
                 const auto names =
@@ -301,7 +307,7 @@ void Converter::find_transaction_groups() {
         if (statement.kind != "TransactionStmt") {
             continue;
         }
-        const std::string kind = string_field(statement.node["TransactionStmt"], "kind");
+        const std::string kind = string_field(statement.tree().at("TransactionStmt"), "kind");
         if (lint::opens_transaction(kind)) {
             if (!open) {
                 open = true;
@@ -349,8 +355,7 @@ void Converter::keep_group_as_sql(const std::vector<std::size_t>& indexes, const
         const Statement& statement = statements[index];
         text += statement.text + ";\n";
         if (statement.kind == "CreateStmt") {
-            const std::string table =
-                string_field(statement.node["CreateStmt"]["relation"], "relname");
+            const std::string table = created_table(statement.tree());
             m_created.insert(table);
             m_sql_created.insert(table);
         }
@@ -397,8 +402,9 @@ void Converter::convert(std::size_t index, const Statement& statement) {
     std::vector<Change> mapped;
     std::optional<Refusal> refusal;
     const auto forced = m_forced.find(index);
+    const json tree = statement.tree();
     std::set<std::string> tables;
-    relation_names(statement.node, tables);
+    relation_names(tree, tables);
     const auto invisible = std::find_if(tables.begin(), tables.end(),
                                         [&](const auto& t) { return m_sql_created.count(t) != 0; });
     if (forced != m_forced.end()) {
@@ -409,20 +415,20 @@ void Converter::convert(std::size_t index, const Statement& statement) {
                           "see, so this one runs as written too"};
     } else {
         try {
-            mapped = map_statement(statement);
+            mapped = map_statement(statement, tree);
         } catch (const Refusal& why) {
             refusal = why;
         }
     }
     if (statement.kind == "CreateStmt") {
         // Even kept as SQL: later statements on it are on a table nobody reads yet.
-        m_created.insert(string_field(statement.node["CreateStmt"]["relation"], "relname"));
+        m_created.insert(created_table(tree));
     }
     if (refusal) {
         if (statement.kind == "CreateStmt") {
-            m_sql_created.insert(string_field(statement.node["CreateStmt"]["relation"], "relname"));
+            m_sql_created.insert(created_table(tree));
         }
-        keep_as_sql(statement, refusal->why);
+        keep_as_sql(statement, tree, refusal->why);
         return;
     }
     for (Change& change : mapped) {
@@ -436,13 +442,13 @@ void Converter::convert(std::size_t index, const Statement& statement) {
     }
 }
 
-void Converter::keep_as_sql(const Statement& statement, const std::string& why) {
+void Converter::keep_as_sql(const Statement& statement, const json& tree, const std::string& why) {
     Change change;
     change.operation = "sql";
     change.comments.push_back("line " + std::to_string(statement.mark.line) +
                               ": kept as SQL: " + why);
     change.fields.push_back("up: " + yaml_block(statement.text, body_indent + 2));
-    if (statement.node[statement.kind].value("concurrent", false)) {
+    if (tree.at(statement.kind).value("concurrent", false)) {
         change.fields.emplace_back("transactional: false");
     }
     ++m_result.raw_sql;
@@ -450,8 +456,8 @@ void Converter::keep_as_sql(const Statement& statement, const std::string& why) 
     m_changes.push_back(std::move(change));
 }
 
-std::vector<Change> Converter::map_statement(const Statement& statement) {
-    const json& body = statement.node[statement.kind];
+std::vector<Change> Converter::map_statement(const Statement& statement, const json& tree) {
+    const json& body = tree.at(statement.kind);
     if (statement.kind == "CreateStmt") {
         return {create_table(statement, body)};
     }
@@ -524,8 +530,19 @@ void Converter::fold_null_fills() {
     }
 }
 
-std::string Converter::render() const {
+std::string Converter::render() {
+    std::size_t size = 1024; // the header
+    for (const Change& change : m_changes) {
+        size += change.operation.size() + 16;
+        for (const std::string& comment : change.comments) {
+            size += comment.size() + 8;
+        }
+        for (const std::string& field : change.fields) {
+            size += field.size() + body_indent + 1;
+        }
+    }
     std::string out;
+    out.reserve(size); // grown by doubling, a big plan would be held twice
     out += "# Converted by `pgphase convert` from " + m_file.path() + ".\n";
     out += "# Review every change: `# TODO` marks input only you can give, `# CONFIRM` a\n";
     out += "# guess to check, `kept as SQL` a statement that runs as written.\n";
@@ -538,7 +555,9 @@ std::string Converter::render() const {
     out += "name: " + yaml_scalar(migration_name_for(m_file.path())) + "\n";
     out += "schema: " + yaml_scalar(m_schema) + "\n";
     out += "changes:\n";
-    for (const Change& change : m_changes) {
+    // Each change is let go once written: a big plan is not held as changes and text at once.
+    while (!m_changes.empty()) {
+        const Change& change = m_changes.front();
         for (const std::string& comment : change.comments) {
             out += "  # " + one_line(comment) + "\n";
         }
@@ -546,6 +565,7 @@ std::string Converter::render() const {
         for (const std::string& field : change.fields) {
             out += std::string(body_indent, ' ') + field + "\n";
         }
+        m_changes.pop_front();
     }
     return out;
 }
@@ -594,10 +614,10 @@ std::string migration_name_for(const std::string& path) {
     return out.empty() ? "converted" : out;
 }
 
-ConvertResult convert_sql(const std::string& path, const std::string& text,
+ConvertResult convert_sql(const std::string& path, std::string text,
                           const lint::SchemaModel* before) {
     ConvertResult result;
-    const lint::SourceFile file(path, text);
+    const lint::SourceFile file(path, std::move(text));
     internal::Converter converter(file, before, result);
     std::string yaml = converter.run();
     if (result.errors.has_errors()) {

@@ -28,7 +28,7 @@ struct ConvertResult {
 // holds the column types earlier migrations created (lint's replay of them): a DROP COLUMN
 // and an ADD COLUMN of the same type on one table then read as a rename, as lint's
 // probable-rename rule reads them; without it, only alike names do.
-ConvertResult convert_sql(const std::string& path, const std::string& text,
+ConvertResult convert_sql(const std::string& path, std::string text,
                           const lint::SchemaModel* before = nullptr);
 
 // A valid migration name from a file or Prisma folder name: `.../20220707120437_from_app_to

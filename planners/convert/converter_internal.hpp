@@ -10,6 +10,7 @@
 #include "planners/lint/sql_tree.hpp"
 
 #include <cstddef>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -76,6 +77,8 @@ private:
 
     // Every table a statement names (relation, referenced table, dropped or renamed table).
     static void relation_names(const json& node, std::set<std::string>& out);
+    // The table a CreateStmt's tree creates.
+    static std::string created_table(const json& tree);
 
     void force(const std::vector<std::size_t>& indexes, const std::string& why);
 
@@ -89,9 +92,9 @@ private:
     void convert(std::size_t index, const Statement& statement);
     void keep_group_as_sql(const std::vector<std::size_t>& indexes, const std::string& why);
 
-    void keep_as_sql(const Statement& statement, const std::string& why);
+    void keep_as_sql(const Statement& statement, const json& tree, const std::string& why);
 
-    std::vector<Change> map_statement(const Statement& statement);
+    std::vector<Change> map_statement(const Statement& statement, const json& tree);
 
     static std::string no_rewrite_reason(const std::string& kind);
 
@@ -162,7 +165,8 @@ private:
 
     // --- output -------------------------------------------------------------------------
 
-    std::string render() const;
+    // The plan's YAML; takes the changes (run() calls it last).
+    std::string render();
 
     static std::string one_line(const std::string& text);
 
@@ -175,8 +179,8 @@ private:
     std::map<std::string, std::string> m_renames;   // "table/new" -> old
     std::set<std::string> m_renamed_away;           // "table/old"
     std::map<std::string, std::string> m_same_type; // "table/new" -> the type both have
-    std::vector<Change> m_changes;
-    std::vector<std::string> m_notes;            // file-level remarks, at the top
+    std::deque<Change> m_changes;     // a deque: a big file's changes are never held twice
+    std::vector<std::string> m_notes; // file-level remarks, at the top
     std::map<std::size_t, std::string> m_forced; // statement index -> why it stays SQL
     std::set<std::string> m_sql_created;         // tables only SQL changes know
     struct Group {

@@ -13,7 +13,7 @@ std::string transaction_kind(const lint::Statement& statement) {
     if (statement.kind != "TransactionStmt") {
         return {};
     }
-    return statement.node["TransactionStmt"].value("kind", "");
+    return statement.tree().at("TransactionStmt").value("kind", "");
 }
 
 std::string where(const lint::Statement& statement) {
@@ -27,7 +27,8 @@ bool runs_outside_transaction(const lint::Statement& statement) {
     if (kind.empty()) {
         return false;
     }
-    const json& body = statement.node[kind];
+    const json tree = statement.tree();
+    const json& body = tree.at(kind);
     if (kind == "IndexStmt" || kind == "DropStmt") {
         return body.value("concurrent", false);
     }

@@ -49,17 +49,20 @@ struct ReportDetails {
 
 class CheckContext {
 public:
-    CheckContext(const SourceFile& file, std::size_t index, const SchemaModel& schema,
-                 FileFacts& facts, std::vector<Finding>& out)
+    // `tree` is statement `index`'s tree() (null for end-of-file checks).
+    CheckContext(const SourceFile& file, std::size_t index, const json& tree,
+                 const SchemaModel& schema, FileFacts& facts, Findings& out)
         : m_file(file)
         , m_index(index)
+        , m_tree(tree)
         , m_schema(schema)
         , m_facts(facts)
         , m_out(out) {}
 
     const Statement& statement() const { return m_file.statements()[m_index]; }
     std::size_t index() const { return m_index; }
-    const json& body() const { return statement().node.at(statement().kind); }
+    const json& tree() const { return m_tree; }
+    const json& body() const { return m_tree.at(statement().kind); }
     const std::string& kind() const { return statement().kind; }
     const SchemaModel& schema() const { return m_schema; }
     FileFacts& facts() { return m_facts; }
@@ -83,9 +86,10 @@ public:
 private:
     const SourceFile& m_file;
     std::size_t m_index;
+    const json& m_tree;
     const SchemaModel& m_schema;
     FileFacts& m_facts;
-    std::vector<Finding>& m_out;
+    Findings& m_out;
 };
 
 // Statements longer than this many lines are shown up to it, then "...".

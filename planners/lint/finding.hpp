@@ -5,6 +5,7 @@
 #include "planners/lint/rule.hpp"
 #include "planners/model/diagnostic.hpp"
 
+#include <deque>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ struct Finding {
     std::string hint;
 };
 
+// A deque, not a vector: a big file's findings never exist twice while the container grows.
+using Findings = std::deque<Finding>;
+
 struct LintOptions {
     std::set<std::string> disabled; // rule ids
     // Every file runs as one multi-statement query, hence in one transaction, as
@@ -33,7 +37,7 @@ struct LintOptions {
 };
 
 struct LintResult {
-    std::vector<Finding> findings;
+    Findings findings;
     std::vector<std::string> input_errors; // unreadable paths, empty directories
     std::size_t files = 0;
     std::size_t statements = 0;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace pgphase::planners::lint {
@@ -39,8 +40,8 @@ constexpr std::array<Check, 13> checks = {
 };
 
 // The facts every check relies on, updated after the checks ran on the statement.
-void track(const Statement& statement, FileFacts& facts) {
-    const json& body = statement.node.at(statement.kind);
+void track(const Statement& statement, const json& tree, FileFacts& facts) {
+    const json& body = tree.at(statement.kind);
     if (statement.kind == "TransactionStmt") {
         const std::string kind = string_field(body, "kind");
         if (opens_transaction(kind)) {
@@ -160,7 +161,7 @@ void Linter::lint(const SourceFile& file, bool prisma_file) {
     FileFacts facts;
     facts.prisma = m_options.prisma || prisma_file;
     facts.statement_count = file.statements().size();
-    std::vector<Finding> found;
+    Findings found;
 
     for (const TextError& error : file.text_errors()) {
         const RuleInfo& info = rule("invalid-encoding");
@@ -212,27 +213,35 @@ void Linter::lint(const SourceFile& file, bool prisma_file) {
                              std::string(info.effect), std::string(info.hint)});
             continue;
         }
-        CheckContext context(file, i, m_schema, facts, found);
+        const json tree = statement.tree(); // this statement's only parse: passed on
+        CheckContext context(file, i, tree, m_schema, facts, found);
         for (Check check : checks) {
             check(context);
         }
-        track(statement, facts);
-        m_schema.apply(statement);
+        track(statement, tree, facts);
+        m_schema.apply(statement, tree);
     }
     if (!file.statements().empty()) {
-        CheckContext end(file, 0, m_schema, facts, found);
+        const json none;
+        CheckContext end(file, 0, none, m_schema, facts, found);
         finish_probable_rename(end);
     }
 
     found.erase(std::remove_if(found.begin(), found.end(),
                                [&](const Finding& f) { return m_options.disabled.count(f.rule); }),
                 found.end());
-    std::stable_sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {
+    const auto before = [](const Finding& a, const Finding& b) {
         return a.mark.line != b.mark.line ? a.mark.line < b.mark.line
                                           : a.mark.column < b.mark.column;
-    });
-    for (Finding& finding : found) {
-        m_result.findings.push_back(std::move(finding));
+    };
+    if (!std::is_sorted(found.begin(), found.end(), before)) { // stable_sort takes a buffer
+        std::stable_sort(found.begin(), found.end(), before);
+    }
+    if (m_result.findings.empty()) {
+        m_result.findings = std::move(found); // no second vector of a big file's findings
+    } else {
+        m_result.findings.insert(m_result.findings.end(), std::make_move_iterator(found.begin()),
+                                 std::make_move_iterator(found.end()));
     }
 }
 

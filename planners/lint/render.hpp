@@ -3,6 +3,7 @@
 
 #include "planners/lint/finding.hpp"
 
+#include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -18,6 +19,9 @@ nlohmann::json render_json(const LintResult& result);
 // other levels), escaped as the workflow-command syntax requires.
 std::string render_github(const LintResult& result);
 
+// Writes the result in `format` as it goes (render_json's document, for one, is never built
+// whole: it takes several times the memory of its text).
+void write(const LintResult& result, OutputFormat format, std::ostream& out);
 std::string render(const LintResult& result, OutputFormat format);
 
 } // namespace pgphase::planners::lint

@@ -107,10 +107,14 @@ void SchemaModel::seed(const planners::Catalog& catalog) {
 }
 
 void SchemaModel::apply(const Statement& statement) {
+    apply(statement, statement.tree());
+}
+
+void SchemaModel::apply(const Statement& statement, const json& tree) {
     if (statement.kind.empty()) {
         return;
     }
-    const json& body = statement.node.at(statement.kind);
+    const json& body = tree.at(statement.kind);
     if (statement.kind == "CreateStmt") {
         const TableName table = table_from_range_var(body.value("relation", json::object()));
         auto& columns = m_tables[table.key()];

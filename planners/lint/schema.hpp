@@ -30,6 +30,8 @@ public:
 
     // Replays one statement; statements it does not model leave it unchanged.
     void apply(const Statement& statement);
+    // The same, with the statement's tree() already parsed.
+    void apply(const Statement& statement, const json& tree);
 
     // Declares a column's type known from elsewhere.
     void set_column_type(const TableName& table, const std::string& column, ColumnType type);

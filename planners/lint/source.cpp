@@ -46,6 +46,64 @@ std::size_t json_depth(std::string_view json) {
     return deepest;
 }
 
+// The first statement's node of libpg_query's JSON output ({"version": N, "stmts": [{"stmt":
+// {KIND: ...}}]}), or null when there is none (a stray `;`).
+nlohmann::json first_statement(const char* parse_tree) {
+    nlohmann::json tree = nlohmann::json::parse(parse_tree);
+    auto& stmts = tree.at("stmts");
+    if (stmts.empty() || !stmts[0].contains("stmt")) {
+        return nullptr;
+    }
+    return std::move(stmts[0].at("stmt"));
+}
+
+// KIND of the first statement, read without building the tree: the first key three objects
+// deep (the outer object, the array's item, "stmt"'s value), which is how libpg_query nests it.
+std::string statement_kind(const char* parse_tree) {
+    class FirstKindKey : public nlohmann::json_sax<nlohmann::json> {
+    public:
+        std::string kind;
+        bool null() override { return true; }
+        bool boolean(bool /*value*/) override { return true; }
+        bool number_integer(number_integer_t /*value*/) override { return true; }
+        bool number_unsigned(number_unsigned_t /*value*/) override { return true; }
+        bool number_float(number_float_t /*value*/, const string_t& /*text*/) override {
+            return true;
+        }
+        bool string(string_t& /*value*/) override { return true; }
+        bool binary(binary_t& /*value*/) override { return true; }
+        bool start_object(std::size_t /*elements*/) override {
+            ++m_objects;
+            return true;
+        }
+        bool end_object() override {
+            --m_objects;
+            return true;
+        }
+        bool start_array(std::size_t /*elements*/) override { return true; }
+        bool end_array() override { return true; }
+        bool key(string_t& value) override {
+            m_in_stmt = m_objects == 2 ? value == "stmt" : m_in_stmt;
+            if (m_objects == 3 && m_in_stmt) {
+                kind = value;
+                return false; // found: stop reading
+            }
+            return true;
+        }
+        bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
+                         const nlohmann::detail::exception& /*error*/) override {
+            return false;
+        }
+
+    private:
+        int m_objects = 0;
+        bool m_in_stmt = false;
+    };
+    FirstKindKey reader;
+    nlohmann::json::sax_parse(parse_tree, &reader);
+    return reader.kind;
+}
+
 bool is_space(char c) {
     return std::isspace(static_cast<unsigned char>(c)) != 0;
 }
@@ -140,14 +198,27 @@ std::string hex_bytes(std::string_view bytes) {
 
 } // namespace
 
-SourceFile::SourceFile(std::string path, std::string text)
+nlohmann::json Statement::tree() const {
+    if (kind.empty()) {
+        return nullptr;
+    }
+    PgQueryParseResult parsed = pg_query_parse(text.c_str());
+    nlohmann::json node = parsed.error == nullptr ? first_statement(parsed.parse_tree) : nullptr;
+    pg_query_free_parse_result(parsed);
+    return node;
+}
+
+SourceFile::SourceFile(std::string path, std::string text, std::size_t chunk_bytes)
     : m_path(std::move(path))
-    , m_text(std::move(text)) {
+    , m_text(std::move(text))
+    , m_chunk_bytes(chunk_bytes) {
     constexpr std::string_view bom = "\xEF\xBB\xBF";
     if (std::string_view(m_text).substr(0, bom.size()) == bom) {
         m_text.erase(0, bom.size());
         m_bom = true;
     }
+    m_line_starts.reserve(static_cast<std::size_t>(std::count(m_text.begin(), m_text.end(), '\n')) +
+                          1);
     m_line_starts.push_back(0);
     for (std::size_t i = 0; i < m_text.size(); ++i) {
         if (m_text[i] == '\n') {
@@ -189,7 +260,8 @@ void SourceFile::mark_rolled_back() {
         if (statement.kind != "TransactionStmt") {
             continue;
         }
-        const nlohmann::json& body = statement.node.at("TransactionStmt");
+        const nlohmann::json tree = statement.tree();
+        const nlohmann::json& body = tree.at("TransactionStmt");
         const std::string kind = body.value("kind", std::string());
         const std::string savepoint = body.value("savepoint_name", std::string());
         if (opens_transaction(kind)) {
@@ -275,43 +347,128 @@ SourceMark SourceFile::mark_at(std::size_t offset) const {
 }
 
 void SourceFile::split() {
-    PgQuerySplitResult result = pg_query_split_with_parser(m_text.c_str());
-    if (result.error != nullptr) {
-        pg_query_free_split_result(result);
-        result = pg_query_split_with_scanner(m_text.c_str());
-    }
-    if (result.error != nullptr) {
+    // libpg_query's parser-based splitter is the accurate one (`BEGIN ATOMIC ... END` bodies,
+    // rules), but PostgreSQL's parser keeps every node of every statement until it returns:
+    // some 14 times the text. So the file is cut into chunks of about m_chunk_bytes at the
+    // statement ends its scanner-based splitter finds, and each chunk is split by the parser
+    // on its own. A chunk the parser cannot split is the scanner's to split, unless the parser
+    // stopped in its last statement while text follows: the cut may then be inside a
+    // statement the scanner misread, and the chunk grows by the next one.
+    PgQuerySplitResult scanned = pg_query_split_with_scanner(m_text.c_str());
+    if (scanned.error != nullptr) {
         // Not even the scanner gets through (an unterminated quote): one statement, whose
         // parse reports where.
+        pg_query_free_split_result(scanned);
         add_statement(0, m_text.size());
-    } else {
-        // The scanner's splitter silently drops a statement that does not start with a
-        // keyword (`SELEC 1;`), so text between the pieces it returns is linted too: its
-        // parse then reports the error (add_statement ignores blanks and comments).
-        std::size_t covered = 0;
-        auto add_gap = [&](std::size_t until) {
-            std::size_t from = covered;
-            while (from < until && (is_space(m_text[from]) || m_text[from] == ';')) {
-                ++from;
-            }
-            if (from < until) {
-                add_statement(from, until);
-            }
-        };
+        return;
+    }
+    struct Piece {
+        std::size_t begin;
+        std::size_t end;
+    };
+    const auto pieces_of = [&](const PgQuerySplitResult& result, std::size_t base,
+                               std::size_t limit) {
+        std::vector<Piece> out;
         for (int i = 0; i < result.n_stmts; ++i) {
             const PgQuerySplitStmt* piece = result.stmts[i];
-            const auto begin =
-                std::min(static_cast<std::size_t>(piece->stmt_location), m_text.size());
-            const std::size_t end = piece->stmt_len == 0
-                                        ? m_text.size()
-                                        : begin + static_cast<std::size_t>(piece->stmt_len);
-            add_gap(begin);
-            add_statement(begin, std::min(end, m_text.size()));
-            covered = std::max(covered, std::min(end, m_text.size()));
+            const std::size_t begin =
+                std::min(base + static_cast<std::size_t>(piece->stmt_location), limit);
+            const std::size_t end =
+                piece->stmt_len == 0
+                    ? limit
+                    : std::min(begin + static_cast<std::size_t>(piece->stmt_len), limit);
+            out.push_back({begin, end});
         }
-        add_gap(m_text.size());
+        return out;
+    };
+    const std::vector<Piece> scanner_pieces = pieces_of(scanned, 0, m_text.size());
+    pg_query_free_split_result(scanned);
+    m_statements.reserve(scanner_pieces.size()); // no growth to twice what it holds
+
+    // Where chunks may end: after each piece the scanner found (at the next one's start).
+    std::vector<std::size_t> cuts;
+    for (std::size_t k = 1; k < scanner_pieces.size(); ++k) {
+        cuts.push_back(scanner_pieces[k].begin);
     }
-    pg_query_free_split_result(result);
+    cuts.push_back(m_text.size());
+
+    // The scanner's splitter silently drops a statement that does not start with a keyword
+    // (`SELEC 1;`), so text between the pieces is linted too: its parse then reports the
+    // error (add_statement ignores blanks and comments).
+    std::size_t covered = 0;
+    const auto add_pieces = [&](const std::vector<Piece>& pieces, std::size_t until) {
+        const auto add_gap = [&](std::size_t to) {
+            std::size_t from = covered;
+            while (from < to && (is_space(m_text[from]) || m_text[from] == ';')) {
+                ++from;
+            }
+            if (from < to) {
+                add_statement(from, to);
+            }
+        };
+        for (const Piece& piece : pieces) {
+            add_gap(piece.begin);
+            add_statement(piece.begin, piece.end);
+            covered = std::max(covered, piece.end);
+        }
+        add_gap(until);
+        covered = std::max(covered, until);
+    };
+
+    std::size_t begin = 0; // of the chunk
+    std::size_t first = 0; // index of the first cut after `begin`
+    while (begin < m_text.size()) {
+        std::size_t last = first; // the chunk ends at cuts[last]
+        while (last + 1 < cuts.size() && cuts[last] - begin < m_chunk_bytes) {
+            ++last;
+        }
+        for (;;) {
+            const std::size_t end = cuts[last];
+            const std::string chunk = m_text.substr(begin, end - begin);
+            PgQuerySplitResult parsed = pg_query_split_with_parser(chunk.c_str());
+            if (parsed.error == nullptr) {
+                add_pieces(pieces_of(parsed, begin, end), end);
+                pg_query_free_split_result(parsed);
+                begin = end;
+                first = last + 1;
+                break;
+            }
+            const std::size_t chars = parsed.error->cursorpos > 0
+                                          ? static_cast<std::size_t>(parsed.error->cursorpos - 1)
+                                          : chunk.size();
+            pg_query_free_split_result(parsed);
+            const std::size_t stopped = begin + byte_of_char(chunk, chars);
+            const bool at_end =
+                std::all_of(m_text.begin() + static_cast<std::ptrdiff_t>(stopped),
+                            m_text.begin() + static_cast<std::ptrdiff_t>(end), is_space);
+            if (at_end && last + 1 < cuts.size()) {
+                ++last; // the cut is inside a statement (BEGIN ATOMIC ... END): read on
+                continue;
+            }
+            // A syntax error: the statements before the one holding it go back to the
+            // parser; that one (or the run of text from the chunk's start to the first cut
+            // after it) is the scanner's.
+            std::size_t before = last;
+            while (before > first && cuts[before - 1] > stopped) {
+                --before;
+            }
+            if (before > first) {
+                last = before - 1; // cuts[last] <= stopped: parse up to there
+                continue;
+            }
+            const std::size_t until = cuts[first];
+            std::vector<Piece> inside;
+            for (const Piece& piece : scanner_pieces) {
+                if (piece.begin >= begin && piece.begin < until) {
+                    inside.push_back({piece.begin, std::min(piece.end, until)});
+                }
+            }
+            add_pieces(inside, until);
+            begin = until;
+            first = first + 1;
+            break;
+        }
+    }
 }
 
 void SourceFile::add_statement(std::size_t begin, std::size_t end) {
@@ -391,12 +548,7 @@ void SourceFile::add_statement(std::size_t begin, std::size_t end) {
                                "or run this statement by hand after checking it yourself";
         statement.error_mark = statement.mark;
     } else {
-        nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree);
-        auto& stmts = tree.at("stmts");
-        if (!stmts.empty() && stmts[0].contains("stmt")) {
-            statement.node = std::move(stmts[0].at("stmt"));
-            statement.kind = statement.node.begin().key();
-        }
+        statement.kind = statement_kind(parsed.parse_tree);
     }
     pg_query_free_parse_result(parsed);
     if (statement.kind.empty() && statement.parse_error.empty()) {

@@ -22,9 +22,8 @@ struct Statement {          // NOLINT(bugprone-exception-escape): json copies ma
     std::string text;       // from its first token to its end, without the `;`
     std::size_t offset = 0; // byte offset of the first token in the file
     SourceMark mark;
-    int end_line = 0;    // line of its last character
-    nlohmann::json node; // {"AlterTableStmt": {...}}; null when it does not parse
-    std::string kind;    // "AlterTableStmt"; empty when it does not parse
+    int end_line = 0; // line of its last character
+    std::string kind; // "AlterTableStmt"; empty when it does not parse
     std::vector<IgnoreDirective> ignores;
     std::string parse_error; // the parser's message when it does not parse
     // Set when PostgreSQL parses it but pgphase cannot read it (too deep): what to do instead
@@ -38,6 +37,12 @@ struct Statement {          // NOLINT(bugprone-exception-escape): json copies ma
     // Transaction statements themselves are never marked.
     bool rolled_back = false;
     int rolled_back_line = 0; // line of that ROLLBACK
+
+    // The parse tree, {"AlterTableStmt": {...}}; null when it does not parse. Parsed from
+    // `text` again on every call, and kept by no one but the caller: a parse tree takes some
+    // 50 times the memory of its text, so a file that kept every tree would not fit in memory
+    // in proportion to its size. Call it once per statement and pass the tree on.
+    nlohmann::json tree() const;
 };
 
 // A run of bytes PostgreSQL cannot read as UTF-8 text, or a NUL byte.
@@ -56,7 +61,11 @@ struct PrismaWarning {
 
 class SourceFile {
 public:
-    SourceFile(std::string path, std::string text);
+    // The parser splits the file in chunks of about this many bytes (see split()).
+    static constexpr std::size_t default_chunk_bytes = std::size_t{256} * 1024;
+
+    // `chunk_bytes` other than the default serves tests of the chunk boundaries.
+    SourceFile(std::string path, std::string text, std::size_t chunk_bytes = default_chunk_bytes);
 
     const std::string& path() const { return m_path; }
     const std::string& text() const { return m_text; }
@@ -86,6 +95,7 @@ private:
     std::vector<Statement> m_statements;
     std::vector<PrismaWarning> m_prisma_warnings;
     std::vector<TextError> m_text_errors;
+    std::size_t m_chunk_bytes;
     bool m_bom = false;
 };
 

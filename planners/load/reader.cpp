@@ -8,6 +8,30 @@
 
 namespace pgphase::planners {
 
+int Loader::line_count() {
+    if (m_text == nullptr) {
+        return 0;
+    }
+    if (m_line_starts.empty()) {
+        m_line_starts.push_back(0);
+        for (std::size_t i = 0; i < m_text->size(); ++i) {
+            if ((*m_text)[i] == '\n' && i + 1 < m_text->size()) {
+                m_line_starts.push_back(i + 1);
+            }
+        }
+    }
+    return static_cast<int>(m_line_starts.size());
+}
+
+std::string_view Loader::line(int line) {
+    if (line < 1 || line > line_count()) {
+        return {};
+    }
+    const std::size_t begin = m_line_starts[static_cast<std::size_t>(line) - 1];
+    const std::size_t end = std::min(m_text->find('\n', begin), m_text->size());
+    return std::string_view(*m_text).substr(begin, end - begin);
+}
+
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& choices) {
     if (std::string hint = did_you_mean_hint(word, choices); !hint.empty()) {
         return hint;

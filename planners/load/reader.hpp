@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 #include <yaml-cpp/yaml.h>
@@ -41,13 +42,20 @@ public:
     const std::string& file() const { return m_file; }
     Diagnostics& diagnostics() { return m_diagnostics; }
     // The plan's text, for locating positions inside block scalars (sql's up and down).
-    void set_text(const std::string* text) { m_text = text; }
-    const std::string* text() const { return m_text; }
+    void set_text(const std::string* text) {
+        m_text = text;
+        m_line_starts.clear();
+    }
+    // Line `line` (1-based) of the plan's text without its newline; empty past the end or
+    // when no text was set. The line offsets are found once, whatever the number of calls.
+    std::string_view line(int line);
+    int line_count();
 
 private:
     std::string m_file;
     Diagnostics& m_diagnostics;
     const std::string* m_text = nullptr;
+    std::vector<std::size_t> m_line_starts; // of m_text, found on first use
 };
 
 // Reads the fields of one YAML mapping; reports missing, mistyped, duplicate and unknown keys.

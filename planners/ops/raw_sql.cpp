@@ -133,27 +133,15 @@ std::optional<SqlText> read_sql_text(Loader& loader, MapReader& reader, const st
     SqlText sql;
     sql.text = *text;
     sql.mark = loader.mark(node);
-    const std::string* plan = loader.text();
-    std::vector<std::string> lines; // the plan's lines
-    if (plan != nullptr) {
-        std::istringstream in(*plan);
-        for (std::string line; std::getline(in, line);) {
-            lines.push_back(line);
-        }
-    }
-    const auto at = [&](int line) -> std::string {
-        return line >= 1 && static_cast<std::size_t>(line) <= lines.size()
-                   ? lines[static_cast<std::size_t>(line) - 1]
-                   : std::string();
-    };
-    const std::string indicator_line = at(sql.mark.line);
+    const auto at = [&](int line) { return loader.line(line); };
+    const std::string_view indicator_line = at(sql.mark.line);
     const auto indicator = static_cast<std::size_t>(std::max(0, sql.mark.column - 1));
     const char first = indicator < indicator_line.size() ? indicator_line[indicator] : ' ';
     if (first == '|') {
         // Literal block: text line n is plan line mark.line + n, after the block's indent.
         std::size_t indent = std::string::npos;
-        for (int line = sql.mark.line + 1; line <= static_cast<int>(lines.size()); ++line) {
-            const std::string content = at(line);
+        for (int line = sql.mark.line + 1; line <= loader.line_count(); ++line) {
+            const std::string_view content = at(line);
             const std::size_t spaces = content.find_first_not_of(' ');
             if (spaces != std::string::npos) {
                 indent = spaces;
@@ -164,7 +152,7 @@ std::optional<SqlText> read_sql_text(Loader& loader, MapReader& reader, const st
         bool matches = indent != std::string::npos;
         int n = 0;
         for (std::string line; matches && std::getline(in, line); ++n) {
-            const std::string source = at(sql.mark.line + 1 + n);
+            const std::string_view source = at(sql.mark.line + 1 + n);
             matches = line.empty() || (source.size() >= indent && source.substr(indent) == line);
         }
         sql.mapped = matches;
@@ -200,7 +188,8 @@ std::optional<SqlText> read_sql_text(Loader& loader, MapReader& reader, const st
         if (statement.kind.empty()) {
             continue; // cannot happen once the whole text parsed; nothing to run
         }
-        const nlohmann::json& body = statement.node.at(statement.kind);
+        const nlohmann::json tree = statement.tree();
+        const nlohmann::json& body = tree.at(statement.kind);
         const bool concurrent = body.is_object() && body.value("concurrent", false);
         if (transactional && (concurrent || statement.kind == "VacuumStmt")) {
             loader.diagnostics().error(
@@ -213,7 +202,7 @@ std::optional<SqlText> read_sql_text(Loader& loader, MapReader& reader, const st
         }
         sql.statements.push_back(statement.text);
         if (sql.table.empty()) {
-            sql.table = first_table(statement.node);
+            sql.table = first_table(tree);
         }
     }
     if (sql.statements.empty()) {

@@ -146,7 +146,8 @@ std::string first_match(const std::string& text, const char* pattern, std::size_
 std::string stub_for(const planners::lint::Statement& statement, const std::string& message,
                      int& counter) {
     using nlohmann::json;
-    const json& body = statement.node.empty() ? json() : statement.node[statement.kind];
+    const json tree = statement.tree();
+    const json& body = tree.is_null() ? tree : tree.at(statement.kind);
     const auto relation = [&]() -> std::string {
         if (body.is_object() && body.contains("relation")) {
             return body["relation"].value("relname", "");

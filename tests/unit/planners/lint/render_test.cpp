@@ -45,6 +45,18 @@ TEST(LintRender, JsonCarriesEveryField) {
     EXPECT_EQ(out.at("summary").at("files"), 1);
 }
 
+TEST(LintRender, JsonIsWrittenAsTheDocumentWouldDumpOneFindingAtATime) {
+    LintResult result = lint_sql("ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
+                                 "ALTER TABLE t DROP COLUMN \"b\"\"q\";\nSELEC 1;");
+    result.input_errors.push_back("could not read \"x.sql\"");
+    ASSERT_GE(result.findings.size(), 3U);
+    for (const LintResult& each : {result, LintResult{}}) {
+        EXPECT_EQ(render(each, OutputFormat::as_json),
+                  render_json(each).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                      "\n");
+    }
+}
+
 TEST(LintRender, GithubAnnotationsEscapeTheirPropertiesAndData) {
     LintResult result;
     Finding finding;

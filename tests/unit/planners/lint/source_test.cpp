@@ -60,6 +60,67 @@ TEST(LintSource, KeepsAStatementThatDoesNotStartWithAKeyword) {
     EXPECT_EQ(among.statements()[3].mark.line, 5);
 }
 
+// A file is split in chunks (so the parser never holds a big file's every node at once): any
+// chunk size must give the statements one chunk gives, even with the cut inside a statement
+// only the parser reads right (BEGIN ATOMIC bodies, rules with several actions).
+TEST(LintSourceChunks, EveryChunkSizeGivesTheStatementsOfOneChunk) {
+    const std::string text =
+        "-- CreateTable\nCREATE TABLE t (id int, note text DEFAULT ';');\n"
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\n  SELECT 2;\n"
+        "END;\n"
+        "CREATE RULE r AS ON INSERT TO t DO ALSO (NOTIFY a; NOTIFY b);\n"
+        "/* a; comment */ CREATE FUNCTION g() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n"
+        "ALTER TABLE t ADD COLUMN \"a;b\" text;\n\n\n"
+        "CREATE INDEX i ON t (id)";
+    const SourceFile whole("a.sql", text, text.size() * 2);
+    ASSERT_EQ(whole.statements().size(), 6U);
+    EXPECT_EQ(whole.statements()[1].kind, "CreateFunctionStmt");
+    EXPECT_EQ(whole.statements()[2].kind, "RuleStmt");
+    for (const std::size_t chunk : {std::size_t{1}, std::size_t{30}, std::size_t{90}}) {
+        const SourceFile split("a.sql", text, chunk);
+        ASSERT_EQ(split.statements().size(), whole.statements().size()) << "chunk " << chunk;
+        for (std::size_t i = 0; i < whole.statements().size(); ++i) {
+            const Statement& expected = whole.statements()[i];
+            const Statement& got = split.statements()[i];
+            EXPECT_EQ(got.text, expected.text) << "chunk " << chunk;
+            EXPECT_EQ(got.offset, expected.offset);
+            EXPECT_EQ(got.kind, expected.kind);
+            EXPECT_EQ(got.mark.line, expected.mark.line);
+            EXPECT_EQ(got.mark.column, expected.mark.column);
+            EXPECT_TRUE(got.parse_error.empty()) << got.parse_error;
+            EXPECT_EQ(got.tree(), expected.tree());
+        }
+    }
+}
+
+TEST(LintSourceChunks, ASyntaxErrorIsLocatedInItsChunkAndTheOtherChunksStillParse) {
+    const std::string text = "CREATE TABLE a (id int);\nSELEC 1;\n"
+                             "CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n"
+                             "  SELECT 1;\n  SELECT 2;\nEND;\nDROP TABLE a;\n";
+    for (const std::size_t chunk : {std::size_t{1}, std::size_t{60}, text.size()}) {
+        const SourceFile file("a.sql", text, chunk);
+        ASSERT_EQ(file.statements().size(), 4U) << "chunk " << chunk;
+        EXPECT_EQ(file.statements()[1].parse_error, "syntax error at or near \"SELEC\"");
+        EXPECT_EQ(file.statements()[3].kind, "DropStmt");
+    }
+    const SourceFile file("a.sql", text, 1);
+    EXPECT_EQ(file.statements()[0].kind, "CreateStmt");
+    EXPECT_EQ(file.statements()[1].parse_error, "syntax error at or near \"SELEC\"");
+    EXPECT_EQ(file.statements()[1].error_mark.line, 2);
+    // Read whole although the scanner alone would cut it at its inner `;`.
+    EXPECT_EQ(file.statements()[2].kind, "CreateFunctionStmt");
+    EXPECT_EQ(file.statements()[3].kind, "DropStmt");
+    EXPECT_EQ(file.statements()[3].mark.line, 8);
+}
+
+TEST(LintSource, TreeIsTheParseTreeOfTheStatementAndNullWhenItDoesNotParse) {
+    const SourceFile file("a.sql", "ALTER TABLE t DROP COLUMN a;\nSELEC 1;");
+    ASSERT_EQ(file.statements().size(), 2U);
+    const nlohmann::json tree = file.statements()[0].tree();
+    EXPECT_EQ(tree.at("AlterTableStmt").at("relation").at("relname"), "t");
+    EXPECT_TRUE(file.statements()[1].tree().is_null());
+}
+
 TEST(LintSource, CountsColumnsInCharactersNotBytes) {
     const SourceFile file("a.sql", "-- é\nSELECT 'é', ;");
     ASSERT_EQ(file.statements().size(), 1U);
