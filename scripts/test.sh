@@ -47,8 +47,9 @@ configure_and_build() {
   fi
 }
 
-# run_ctest BUILD_DIR [--exclude REGEX] [VAR=VALUE...]: runs BUILD_DIR's tests (but those
-# matching REGEX) under their own throwaway PostgreSQL and adds ctest's counts to the totals.
+# run_ctest BUILD_DIR [--exclude REGEX] [--exclude-label LABEL] [VAR=VALUE...]: runs
+# BUILD_DIR's tests (but those matching REGEX or labelled LABEL) under their own throwaway
+# PostgreSQL and adds ctest's counts to the totals.
 run_ctest() {
   local dir=$1
   shift
@@ -56,6 +57,11 @@ run_ctest() {
   if [[ ${1:-} == --exclude ]]; then
     exclude=(-E "$2")
     echo "test.sh: not run in this stage (the other stage runs them): $2"
+    shift 2
+  fi
+  if [[ ${1:-} == --exclude-label ]]; then
+    exclude+=(-LE "$2")
+    echo "test.sh: tests labelled $2 are run on their own in this stage"
     shift 2
   fi
   local log=$dir/ctest-output.log rc line
@@ -90,6 +96,33 @@ run_ctest() {
   fi
 }
 
+# run_gtest BINARY [VAR=VALUE...]: runs every test of a GoogleTest binary in one process and
+# adds its counts to the totals.
+run_gtest() {
+  local binary=$1
+  shift
+  local log=$binary.log rc summary nfail=0 npass=0
+  set +e
+  env "$@" "$binary" --gtest_brief=1 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  set -e
+  summary=$(grep -E '^\[==========\] [0-9]+ tests? from' "$log" | tail -n 1 || true)
+  if [[ -z $summary ]]; then
+    problems+=("$binary (exit $rc) printed no test summary; see $log")
+    failed=$((failed + 1))
+    return
+  fi
+  npass=$(grep -oE '^\[  PASSED  \] [0-9]+' "$log" | grep -oE '[0-9]+$' || echo 0)
+  nfail=$(grep -oE '^\[  FAILED  \] [0-9]+ tests?, listed below' "$log" | grep -oE '^[^0-9]*[0-9]+' |
+    grep -oE '[0-9]+$' || echo 0)
+  passed=$((passed + npass))
+  failed=$((failed + nfail))
+  if [[ $rc -ne 0 && $nfail -eq 0 ]]; then
+    problems+=("$binary exited $rc")
+    failed=$((failed + 1))
+  fi
+}
+
 section deps
 bash scripts/deps.sh
 
@@ -116,13 +149,16 @@ else
     -DPGPHASE_WERROR=ON -DPGPHASE_SANITIZE=ON
 
   section "test (asan+ubsan)"
+  sanitizer_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
+  # The unit tests in one process: started once per test, as ctest does, the sanitized binary
+  # spends far longer starting and checking for leaks than testing.
+  run_gtest build-asan/tests/pgphase_unit_tests "${sanitizer_env[@]}"
   # The Prisma corpus round trip takes 85 s under ASan, a fifth of this stage, and mostly
   # exercises PostgreSQL: the converter it drives runs under ASan on every corpus file in
   # ConvertCorpus, and the round trip itself runs in the plain stage above.
-  run_ctest build-asan --exclude '^ConvertRoundTrip\.' \
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-    LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0" \
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_ctest build-asan --exclude '^ConvertRoundTrip\.' --exclude-label unit "${sanitizer_env[@]}"
 fi
 
 finish
