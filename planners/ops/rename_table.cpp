@@ -42,13 +42,8 @@ void plan_rename_table(OpContext& context, const RenameTable& op) {
         found->new_version.name = op.to;
         context.catalog->relations.push_back({context.plan.schema, op.to, 'r'});
     }
-    // Later changes' steps run against the base table under its old name, including their
-    // contract steps, which would run after the rename and fail. Refuse that composition.
-    refuse_later_changes(context, op.from, "renames");
-    if (op.to != op.from) {
-        refuse_later_changes(context, op.to, "renames a table to");
-    }
-
+    // Later changes name the table by its new name; the planner runs them against the old
+    // one, and this rename after every other contract step (planners/plan/table_renames.hpp).
     const QualifiedName table = context.table_name(op.from);
     Step& contract =
         context.add_step(Phase::contract, op.from, "rename table " + op.from + " to " + op.to);

@@ -6,6 +6,7 @@
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
+#include "planners/plan/table_renames.hpp"
 #include "planners/plan/version_schema.hpp"
 
 #include <algorithm>
@@ -96,9 +97,12 @@ void check_walkable(const Catalog* catalog, const BackfillTask& task, const Chan
 
 } // namespace
 
-PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
+PlannedMigration plan_migration(const Plan& as_written, const Catalog* catalog,
                                 const PlanningOptions& options) {
     PlannedMigration planned;
+    const std::optional<Plan> reaimed =
+        with_renamed_tables_by_old_name(as_written, planned.diagnostics);
+    const Plan& plan = reaimed ? *reaimed : as_written;
     std::optional<Catalog> working;
     if (catalog != nullptr) {
         working = *catalog;
@@ -148,6 +152,7 @@ PlannedMigration plan_migration(const Plan& plan, const Catalog* catalog,
     std::stable_sort(all.begin(), all.end(), [](const Step& a, const Step& b) {
         return static_cast<int>(a.phase) < static_cast<int>(b.phase);
     });
+    rename_tables_last(plan, all);
     planned.steps = std::move(all);
     return planned;
 }
