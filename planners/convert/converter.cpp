@@ -267,23 +267,38 @@ void Converter::find_conflicts() {
                                "plan, so they run as written");
         }
     }
+    // Later statements on a renamed table name it by its new name, and the planner runs them
+    // on the old one until contract. One that names the old name after the rename (a new
+    // table taking it, say) cannot be planned so: the rename and the statements on either
+    // name run as written. So do they when one on the new name stays SQL, which a second run
+    // decides (renames_to_keep_as_sql).
     for (const auto& [at, names] : table_renames) {
-        std::vector<std::size_t> later;
-        for (const std::string& name : {names.first, names.second}) {
-            for (std::size_t j : named[name]) {
-                if (j > at) {
-                    later.push_back(j);
-                }
+        std::vector<std::size_t> on_old;
+        std::vector<std::size_t> on_new;
+        for (std::size_t j : named[names.first]) {
+            if (j > at) {
+                on_old.push_back(j);
             }
         }
-        if (!later.empty()) {
-            later.push_back(at);
-            force(later, "table " + lint::quote_name(names.first) + " is renamed to " +
-                             lint::quote_name(names.second) +
-                             " and used again by this "
-                             "migration; rename_table allows no later change on it, so these "
-                             "run as written");
+        for (std::size_t j : named[names.second]) {
+            if (j > at) {
+                on_new.push_back(j);
+            }
+        }
+        if (!on_old.empty()) {
+            std::vector<std::size_t> all = on_old;
+            all.insert(all.end(), on_new.begin(), on_new.end());
+            all.push_back(at);
+            force(all, "table " + lint::quote_name(names.first) + " is renamed to " +
+                           lint::quote_name(names.second) +
+                           " and a later statement names the old name again; pgphase plans "
+                           "later changes on a renamed table under its new name only, so these "
+                           "run as written");
+        }
+        if (m_forced.count(at) != 0) {
             m_sql_created.insert(names.second);
+        } else if (!on_new.empty()) {
+            m_table_renames.push_back({at, names.first, names.second, on_new});
         }
     }
 }
@@ -343,6 +358,30 @@ void Converter::find_transaction_groups() {
     }
 }
 
+std::map<std::size_t, std::string> Converter::renames_to_keep_as_sql() const {
+    std::map<std::size_t, std::string> out = m_forced;
+    bool more = false;
+    for (const TableRename& rename : m_table_renames) {
+        const auto raw = std::find_if(rename.later.begin(), rename.later.end(),
+                                      [&](std::size_t j) { return m_as_sql.count(j) != 0; });
+        if (raw == rename.later.end()) {
+            continue;
+        }
+        more = true;
+        const std::string why =
+            "table " + lint::quote_name(rename.from) + " is renamed to " +
+            lint::quote_name(rename.to) + " and line " +
+            std::to_string(m_file.statements()[*raw].mark.line) +
+            " on it runs as written; pgphase runs later changes on a renamed table under its "
+            "old name until contract, which raw SQL cannot follow, so these run as written";
+        out.emplace(rename.at, why);
+        for (std::size_t j : rename.later) {
+            out.emplace(j, why);
+        }
+    }
+    return more ? out : std::map<std::size_t, std::string>{};
+}
+
 void Converter::keep_group_as_sql(const std::vector<std::size_t>& indexes, const std::string& why) {
     const auto& statements = m_file.statements();
     Change change;
@@ -385,6 +424,7 @@ void Converter::convert(std::size_t index, const Statement& statement) {
     }
     if (const auto group = m_groups.find(index); group != m_groups.end()) {
         keep_group_as_sql(group->second.indexes, group->second.why);
+        m_as_sql.insert(group->second.indexes.begin(), group->second.indexes.end());
         return;
     }
     if (m_grouped.count(index) != 0) {
@@ -429,10 +469,12 @@ void Converter::convert(std::size_t index, const Statement& statement) {
             m_sql_created.insert(created_table(tree));
         }
         keep_as_sql(statement, tree, refusal->why);
+        m_as_sql.insert(index);
         return;
     }
     for (Change& change : mapped) {
         if (change.operation == "sql") {
+            m_as_sql.insert(index);
             ++m_result.raw_sql;
             m_result.kept_as_sql.emplace_back(statement.mark.line, statement.end_line);
         } else {
@@ -620,6 +662,11 @@ ConvertResult convert_sql(const std::string& path, std::string text,
     const lint::SourceFile file(path, std::move(text));
     internal::Converter converter(file, before, result);
     std::string yaml = converter.run();
+    if (auto forced = converter.renames_to_keep_as_sql(); !forced.empty()) {
+        result = ConvertResult{};
+        internal::Converter again(file, before, result, std::move(forced));
+        yaml = again.run();
+    }
     if (result.errors.has_errors()) {
         return result;
     }

@@ -64,12 +64,21 @@ std::string serial_base(const std::string& name);
 
 class Converter {
 public:
-    Converter(const lint::SourceFile& file, const lint::SchemaModel* before, ConvertResult& result)
+    // `forced`: statement index -> why it runs as written, decided by an earlier run.
+    Converter(const lint::SourceFile& file, const lint::SchemaModel* before, ConvertResult& result,
+              std::map<std::size_t, std::string> forced = {})
         : m_file(file)
         , m_before(before)
-        , m_result(result) {}
+        , m_result(result)
+        , m_forced(std::move(forced)) {}
 
     std::string run();
+
+    // After run(): the statements to keep as SQL in a second run, because a table rename is
+    // followed by a statement on the new name that stays SQL. The planner runs later changes
+    // on a renamed table against its old name until contract, which raw SQL cannot follow, so
+    // the rename and every later statement on the table run as written. Empty when none.
+    std::map<std::size_t, std::string> renames_to_keep_as_sql() const;
 
 private:
     // The plan's schema, the types an enum dance renames, and probable renames.
@@ -182,7 +191,15 @@ private:
     std::deque<Change> m_changes;     // a deque: a big file's changes are never held twice
     std::vector<std::string> m_notes; // file-level remarks, at the top
     std::map<std::size_t, std::string> m_forced; // statement index -> why it stays SQL
-    std::set<std::string> m_sql_created;         // tables only SQL changes know
+    std::set<std::size_t> m_as_sql;              // statement indexes that ended as SQL
+    struct TableRename {
+        std::size_t at = 0; // the rename's statement index
+        std::string from;
+        std::string to;
+        std::vector<std::size_t> later; // later statements naming `to`
+    };
+    std::vector<TableRename> m_table_renames;
+    std::set<std::string> m_sql_created; // tables only SQL changes know
     struct Group {
         std::vector<std::size_t> indexes; // its statements, transaction statements left out
         std::string why;

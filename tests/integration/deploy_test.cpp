@@ -336,20 +336,28 @@ TEST_F(Deploy, AConversionThatNeedsAPersonStopsWithWhereTheReviewedPlanBelongs) 
 // A conversion that keeps a statement lint reports at error level as SQL would run it as
 // written: deploy refuses it for review instead (a table renamed, then its constraint).
 TEST_F(Deploy, AConversionThatKeepsARiskyStatementAsSqlIsRefusedForReview) {
-    add_migration("1_init", "CREATE TABLE \"Org\" (id int PRIMARY KEY, name text);\n");
-    add_migration("2_rename", "-- AlterTable\nALTER TABLE \"Org\" RENAME TO \"Workspace\";\n\n"
-                              "-- RenameConstraint\nALTER TABLE \"Workspace\" RENAME CONSTRAINT "
-                              "\"Org_pkey\" TO \"Workspace_pkey\";\n");
+    // Prisma's way to change ON DELETE: drop the foreign key and add it again under its name.
+    // The pair stays SQL (pgphase drops at contract), and lint reports the ADD as an error.
+    add_migration("1_init", "CREATE TABLE \"Org\" (id int PRIMARY KEY, name text);\n"
+                            "CREATE TABLE \"Member\" (id int PRIMARY KEY, \"orgId\" int NOT NULL "
+                            "CONSTRAINT \"Member_orgId_fkey\" REFERENCES \"Org\"(id));\n");
+    add_migration("2_cascade",
+                  "-- DropForeignKey\nALTER TABLE \"Member\" DROP CONSTRAINT "
+                  "\"Member_orgId_fkey\";\n\n-- AddForeignKey\nALTER TABLE \"Member\" ADD "
+                  "CONSTRAINT \"Member_orgId_fkey\" FOREIGN KEY (\"orgId\") REFERENCES "
+                  "\"Org\"(\"id\") ON DELETE CASCADE ON UPDATE CASCADE;\n");
     const CommandResult refused = deploy({"--format", "json"});
     EXPECT_EQ(refused.exit_code, 3) << refused.out << refused.err;
     const nlohmann::json report = json_of(refused);
     EXPECT_EQ(report["result"], "needs_review");
     const nlohmann::json& migration = report["migrations"][1];
     EXPECT_EQ(migration["state"], "needs_review");
-    EXPECT_NE(migration["error"].get<std::string>().find("keeps line 2 as SQL"), std::string::npos)
+    EXPECT_NE(migration["error"].get<std::string>().find("keeps line 5 as SQL"), std::string::npos)
         << migration["error"];
     EXPECT_NE(migration["plan"].get<std::string>().find("- sql:"), std::string::npos);
-    EXPECT_EQ(scalar("SELECT to_regclass('\"Org\"')::text"), "\"Org\"");
+    EXPECT_EQ(scalar("SELECT confdeltype FROM pg_constraint WHERE conname = 'Member_orgId_fkey'"),
+              "a")
+        << "nothing ran";
 }
 
 TEST_F(Deploy, TheSoakGuardSaysFromWhenContractIsAllowed) {

@@ -1,5 +1,6 @@
 // Statement groups that map one by one but not together stay SQL, in order, so the plan runs.
 #include "convert_test_support.hpp"
+#include "planners/plan/planner.hpp"
 
 #include <algorithm>
 
@@ -20,15 +21,48 @@ ALTER TABLE "Post" ADD CONSTRAINT "Post_userId_fkey" FOREIGN KEY ("userId") REFE
     EXPECT_TRUE(all_sql(changes));
 }
 
-TEST(ConvertConflicts, TableRenamedAndUsedAgainStaysSql) {
-    const auto changes = changes_of(R"(
+// Prisma renames a table, then its constraints under the new name: operations the planner
+// runs on the old name until contract renames the table last.
+TEST(ConvertConflicts, TableRenamedThenItsConstraintsUnderTheNewNameMapAndPlan) {
+    const Converted converted = convert_and_load(R"(
 ALTER TABLE "App" RENAME TO "Resource";
 ALTER TABLE "Resource" RENAME CONSTRAINT "App_pkey" TO "Resource_pkey";
+ALTER TABLE "Resource" ADD COLUMN "note" TEXT;
 ALTER TABLE "Other" RENAME COLUMN "a" TO "b";)");
+    ASSERT_TRUE(converted.loaded.plan.has_value()) << converted.result.yaml;
+    const auto& changes = converted.loaded.plan->changes;
+    ASSERT_EQ(changes.size(), 4U) << converted.result.yaml;
+    EXPECT_TRUE(std::holds_alternative<RenameTable>(changes[0].operation));
+    EXPECT_TRUE(std::holds_alternative<RenameConstraint>(changes[1].operation));
+    EXPECT_TRUE(std::holds_alternative<AddColumn>(changes[2].operation));
+    EXPECT_TRUE(std::holds_alternative<RenameColumn>(changes[3].operation));
+    const PlannedMigration planned = plan_migration(*converted.loaded.plan, nullptr);
+    EXPECT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+}
+
+TEST(ConvertConflicts, TableRenamedThenAStatementOnItThatStaysSqlKeepsThemAllSql) {
+    const Converted converted = convert_and_load(R"(
+ALTER TABLE "App" RENAME TO "Resource";
+ALTER TABLE "Resource" RENAME CONSTRAINT "App_pkey" TO "Resource_pkey";
+INSERT INTO "Resource" ("id") VALUES (1);
+ALTER TABLE "Other" RENAME COLUMN "a" TO "b";)");
+    ASSERT_TRUE(converted.loaded.plan.has_value()) << converted.result.yaml;
+    const auto& changes = converted.loaded.plan->changes;
+    ASSERT_EQ(changes.size(), 4U);
+    EXPECT_TRUE(all_sql({changes.begin(), changes.begin() + 3})) << converted.result.yaml;
+    EXPECT_TRUE(std::holds_alternative<RenameColumn>(changes[3].operation));
+    EXPECT_NE(converted.result.yaml.find("line 4 on it runs as written"), std::string::npos)
+        << converted.result.yaml;
+    EXPECT_FALSE(plan_migration(*converted.loaded.plan, nullptr).diagnostics.has_errors());
+}
+
+TEST(ConvertConflicts, TableRenamedAndItsOldNameTakenAgainStaysSql) {
+    const auto changes = changes_of(R"(
+ALTER TABLE "App" RENAME TO "Resource";
+CREATE TABLE "App" ("id" INTEGER NOT NULL);
+ALTER TABLE "Resource" ADD COLUMN "note" TEXT;)");
     ASSERT_EQ(changes.size(), 3U);
-    EXPECT_TRUE(std::holds_alternative<RawSql>(changes[0].operation));
-    EXPECT_TRUE(std::holds_alternative<RawSql>(changes[1].operation));
-    EXPECT_TRUE(std::holds_alternative<RenameColumn>(changes[2].operation));
+    EXPECT_TRUE(all_sql(changes));
 }
 
 TEST(ConvertConflicts, ColumnRenamedAndChangedAgainStaysSql) {
