@@ -213,6 +213,8 @@ CommandLine::CommandLine() {
     status = app.add_subcommand("status", "where each migration stands (from the state store)");
     status->add_option("name", status_name, "one migration (default: all)");
     status->add_flag("--json", status_as_json, "machine-readable output");
+    status->add_option("--fleet", status_fleet,
+                       "a fleet file: the status of every target in it, in place of --dsn");
     history = app.add_subcommand(
         "history", "every phase transition, override and pause: who and when (state store)");
     history->add_option("name", history_name, "one migration (default: all)");
@@ -307,6 +309,10 @@ int run(int argc, char** argv) {
                 std::cout << history_text(events);
             }
             return 0;
+        }
+        if (cli.status->parsed() && !cli.status_fleet.empty()) {
+            return fleet_status_command(cli.common, cli.status_fleet, cli.status_name,
+                                        cli.status_as_json);
         }
         if (cli.status->parsed()) {
             const Dsn dsn = require_dsn(cli.common);

@@ -5,6 +5,7 @@
 #include "orchestrator/cli/common.hpp"
 #include "orchestrator/cli/convert_command.hpp"
 #include "orchestrator/cli/deploy_command.hpp"
+#include "orchestrator/cli/fleet_command.hpp"
 #include "orchestrator/cli/lint_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -40,6 +41,7 @@ struct CommandLine {
     std::string format = "text";
     std::string status_name;
     bool status_as_json = false;
+    std::string status_fleet; // --fleet FILE: every target's status, in place of --dsn
     PhaseArgs phase_args;
     std::string history_name;
     bool history_as_json = false;

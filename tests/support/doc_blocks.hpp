@@ -8,6 +8,7 @@
 //     ```sh run id=NAME          commands an integration test runs as written
 //     ```yaml                    a plan, or changes or settings of one: loaded and planned
 //     ```yaml workflow           a CI workflow: its `run:` commands are checked as `sh`
+//     ```yaml fleet              a fleet file (docs/fleet.md): loaded
 //     ```sql [id=NAME]           statements: parsed; with an id, also run by a test
 //     ```sql lint                statements each followed by `-- RULE`: lint must report RULE
 //     ```text                    not an example: a synopsis, a diagram, a listing

@@ -4,6 +4,7 @@
 // scripts they name exist. Blocks with an id are run or reproduced by an integration test;
 // this test checks that such a test exists.
 #include "orchestrator/cli/commands.hpp"
+#include "planners/fleet/fleet_file.hpp"
 #include "planners/lint/linter.hpp"
 #include "planners/load/plan_loader.hpp"
 #include "planners/plan/planner.hpp"
@@ -42,8 +43,8 @@ std::vector<DocBlock> blocks_of(const std::string& language, const std::string& 
 
 // The kinds a block may be, each with how it is checked (see doc_blocks.hpp).
 const std::set<std::pair<std::string, std::string>> known_kinds{
-    {"sh", ""},      {"sh", "run"}, {"yaml", ""},       {"yaml", "workflow"}, {"sql", ""},
-    {"sql", "lint"}, {"text", ""},  {"text", "output"}, {"text", "report"}};
+    {"sh", ""},  {"sh", "run"},   {"yaml", ""}, {"yaml", "workflow"}, {"yaml", "fleet"},
+    {"sql", ""}, {"sql", "lint"}, {"text", ""}, {"text", "output"},   {"text", "report"}};
 
 // Blocks no test can run here, each with the reason; keep this list short.
 const std::map<std::string, std::string> not_run{
@@ -55,6 +56,19 @@ std::string source_text(const std::filesystem::path& path) {
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+TEST(DocExamples, FleetFilesLoad) {
+    const auto blocks = blocks_of("yaml", "fleet");
+    ASSERT_FALSE(blocks.empty());
+    const auto any_variable = [](const std::string& name) -> std::optional<std::string> {
+        return "postgresql://app@" + name + "/app";
+    };
+    for (const auto& block : blocks) {
+        const auto loaded =
+            planners::fleet::load_fleet_text(block.text, block.where(), any_variable);
+        EXPECT_TRUE(loaded.fleet.has_value()) << loaded.diagnostics.to_string();
+    }
 }
 
 TEST(DocExamples, EveryBlockSaysWhatItIs) {

@@ -1,0 +1,48 @@
+// Loads the fleet file for a command and runs orchestrator/fleet on it.
+#include "orchestrator/cli/fleet_command.hpp"
+
+#include "orchestrator/engine/outcome.hpp"
+#include "orchestrator/fleet/fleet_status.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+
+namespace pgphase::orchestrator::cli {
+
+planners::fleet::Fleet load_fleet(const std::string& path) {
+    const auto environment = [](const std::string& name) -> std::optional<std::string> {
+        const char* value =
+            std::getenv(name.c_str()); // NOLINT(concurrency-mt-unsafe): no threads yet
+        return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+    };
+    planners::fleet::FleetLoad loaded = planners::fleet::load_fleet_file(path, environment);
+    if (!loaded.fleet) {
+        std::cerr << loaded.diagnostics.to_string();
+        throw CommandError(ExitCode::bad_input, "the fleet file \"" + path + "\" has errors",
+                           "fix them; no database was touched (docs/fleet.md)");
+    }
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread starts
+    setenv("PGCONNECT_TIMEOUT", "10", 0);
+    return std::move(*loaded.fleet);
+}
+
+int fleet_status_command(const Common& common, const std::string& path, const std::string& name,
+                         bool as_json) {
+    if (!common.dsn.empty()) {
+        throw CommandError(ExitCode::bad_input, "--fleet and --dsn are both given",
+                           "pass one: --fleet runs on every target of the fleet file");
+    }
+    const planners::fleet::Fleet fleet = load_fleet(path);
+    const auto targets = fleet::fleet_status(fleet, common.state_schema, name);
+    if (as_json) {
+        std::cout << fleet::fleet_status_json(fleet, targets).dump(2) << "\n";
+    } else {
+        std::cout << fleet::fleet_status_text(fleet, targets);
+    }
+    const bool all_read = std::all_of(targets.begin(), targets.end(),
+                                      [](const fleet::TargetStatus& t) { return t.reachable; });
+    return static_cast<int>(all_read ? ExitCode::ok : ExitCode::failed);
+}
+
+} // namespace pgphase::orchestrator::cli

@@ -1,0 +1,21 @@
+// `--fleet FILE`: the commands that run on every database of a fleet file in place of one
+// --dsn. So far `status`; docs/fleet.md says which commands take it.
+#pragma once
+
+#include "orchestrator/cli/common.hpp"
+#include "planners/fleet/fleet_file.hpp"
+
+#include <string>
+
+namespace pgphase::orchestrator::cli {
+
+// The fleet file, its ${VAR} read from the environment; throws CommandError (exit 2) listing
+// every problem at its file:line:column. Sets a 10-second PGCONNECT_TIMEOUT unless one is set,
+// so that a target that does not answer is reported instead of holding the command.
+planners::fleet::Fleet load_fleet(const std::string& path);
+
+// `status --fleet FILE [name] [--json]`: exit 0, or 1 when a target could not be read.
+int fleet_status_command(const Common& common, const std::string& path, const std::string& name,
+                         bool as_json);
+
+} // namespace pgphase::orchestrator::cli

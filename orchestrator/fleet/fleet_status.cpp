@@ -1,0 +1,123 @@
+// Reads every target's state store, `parallel` targets at once, each on a thread of its own
+// with its own connection; formats the fleet's table.
+#include "orchestrator/fleet/fleet_status.hpp"
+
+#include "orchestrator/engine/migration_runner.hpp"
+#include "orchestrator/pg/dsn.hpp"
+#include "orchestrator/pg/session.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+namespace pgphase::orchestrator::fleet {
+
+namespace {
+
+using planners::fleet::Fleet;
+
+// The cells of a table, left-aligned in columns as wide as their widest cell.
+std::string table(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows) {
+        widths.resize(std::max(widths.size(), row.size()), 0);
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            widths[i] = std::max(widths[i], row[i].size());
+        }
+    }
+    std::string out;
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) {
+                line += std::string(widths[i] - row[i].size() + 2, ' ');
+            }
+        }
+        out += line + "\n";
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<TargetStatus> fleet_status(const Fleet& fleet, const std::string& state_schema,
+                                       const std::string& name) {
+    std::vector<TargetStatus> out(fleet.targets.size());
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+        for (std::size_t i = next++; i < fleet.targets.size(); i = next++) {
+            const planners::fleet::Target& target = fleet.targets[i];
+            TargetStatus& status = out[i];
+            status.name = target.name;
+            try {
+                status.migrations = status_json(Dsn(target.dsn), state_schema, name);
+                status.reachable = true;
+            } catch (const DatabaseError& e) {
+                status.error = e.what(); // a connection error names the DSN redacted
+            } catch (const std::exception& e) {
+                status.error = std::string("unexpected: ") + e.what();
+            }
+        }
+    };
+    const auto threads =
+        std::min<std::size_t>(static_cast<std::size_t>(fleet.parallel), fleet.targets.size());
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) {
+        pool.emplace_back(work);
+    }
+    work();
+    for (std::thread& thread : pool) {
+        thread.join();
+    }
+    return out;
+}
+
+nlohmann::json fleet_status_json(const Fleet& fleet, const std::vector<TargetStatus>& targets) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const TargetStatus& target : targets) {
+        nlohmann::json item = {{"name", target.name},
+                               {"reachable", target.reachable},
+                               {"migrations", target.migrations}};
+        if (!target.reachable) {
+            item["error"] = target.error;
+        }
+        list.push_back(std::move(item));
+    }
+    return {{"fleet", fleet.source_file}, {"targets", list}};
+}
+
+std::string fleet_status_text(const Fleet& fleet, const std::vector<TargetStatus>& targets) {
+    std::vector<std::vector<std::string>> rows = {
+        {"TARGET", "MIGRATION", "PHASE", "STEPS", "NEXT", "UPDATED"}};
+    std::vector<std::string> unreachable;
+    for (const TargetStatus& target : targets) {
+        if (!target.reachable) {
+            unreachable.push_back(target.name + ": " + target.error);
+            rows.push_back({target.name, "(unreachable)", "-", "-", "-", "-"});
+            continue;
+        }
+        if (target.migrations.empty()) {
+            rows.push_back({target.name, "(none)", "-", "-", "-", "-"});
+        }
+        for (const nlohmann::json& m : target.migrations) {
+            rows.push_back({target.name, m.value("name", ""), m.value("phase", ""),
+                            std::to_string(m.value("steps_done", 0)) + "/" +
+                                std::to_string(m.value("steps_total", 0)),
+                            m.value("next", ""), m.value("updated_at", "")});
+        }
+    }
+    std::string out =
+        "fleet " + fleet.source_file + ": " + std::to_string(targets.size()) + " target" +
+        (targets.size() == 1 ? "" : "s") +
+        (unreachable.empty() ? std::string()
+                             : ", " + std::to_string(unreachable.size()) + " unreachable") +
+        "\n";
+    out += table(rows);
+    for (const std::string& line : unreachable) {
+        out += "unreachable: " + line + "\n";
+    }
+    return out;
+}
+
+} // namespace pgphase::orchestrator::fleet
