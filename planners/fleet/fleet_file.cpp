@@ -197,14 +197,11 @@ FleetLoad load_fleet_text(const std::string& text, const std::string& file_name,
                           const Environment& environment) {
     FleetLoad result;
     Loader loader(file_name, result.diagnostics);
-    YAML::Node root;
-    try {
-        root = YAML::Load(text);
-    } catch (const YAML::ParserException& e) {
-        result.diagnostics.error({file_name, e.mark.line + 1, e.mark.column + 1},
-                                 "invalid YAML: " + e.msg);
+    const std::optional<YAML::Node> document = loader.parse_document(text);
+    if (!document) {
         return result;
     }
+    const YAML::Node& root = *document;
     if (!root.IsMap()) {
         result.diagnostics.error({file_name, 1, 1},
                                  "a fleet file must be a mapping with \"targets\"",

@@ -8,6 +8,15 @@
 
 namespace pgphase::planners {
 
+std::optional<YAML::Node> Loader::parse_document(const std::string& text) {
+    try {
+        return YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+        m_diagnostics.error({m_file, e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
+        return std::nullopt;
+    }
+}
+
 int Loader::line_count() {
     if (m_text == nullptr) {
         return 0;

@@ -40,6 +40,10 @@ public:
     }
 
     const std::string& file() const { return m_file; }
+
+    // `text` as one YAML document, or nullopt after reporting "invalid YAML" at the position
+    // yaml-cpp gives.
+    std::optional<YAML::Node> parse_document(const std::string& text);
     Diagnostics& diagnostics() { return m_diagnostics; }
     // The plan's text, for locating positions inside block scalars (sql's up and down).
     void set_text(const std::string* text) {

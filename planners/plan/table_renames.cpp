@@ -2,6 +2,8 @@
 // orders the renames last in contract. Pure.
 #include "planners/plan/table_renames.hpp"
 
+#include "planners/ops/table_constraints.hpp"
+
 #include <algorithm>
 #include <map>
 #include <string>
@@ -82,15 +84,7 @@ std::optional<Plan> with_renamed_tables_by_old_name(const Plan& plan, Diagnostic
     const TableNames names(renamed);
     for (std::size_t i = 0; i < out.changes.size(); ++i) {
         Change& change = out.changes[i];
-        const std::string table = std::visit(
-            [](const auto& op) -> std::string {
-                if constexpr (requires { op.table; }) {
-                    return op.table;
-                } else {
-                    return {};
-                }
-            },
-            change.operation);
+        const std::string table = table_of(change.operation);
         if (auto* rename = std::get_if<RenameTable>(&change.operation)) {
             if (renamed.count(rename->from) != 0) {
                 // A second rename of the same table: re-aimed, its own planning refuses it
