@@ -64,10 +64,16 @@ std::string format_remaining(planners::Milliseconds remaining) {
     if (left < second) {
         return std::to_string(std::max<std::int64_t>(left, 0)) + "ms";
     }
-    // Round up to the second: "1s" left is truer than "0s" when 400ms remain past a second.
-    left = (left + second - 1) / second * second;
     const std::array<std::pair<std::int64_t, const char*>, 4> units = {
         {{day, "d"}, {hour, "h"}, {minute, "m"}, {second, "s"}}};
+    // Two units are shown. Round up to the smaller of them, so that waiting as long as the text
+    // says is always enough: 1h 59m 59s left reads "2h", never "1h 59m".
+    std::size_t top = 0;
+    while (left < units.at(top).first) {
+        ++top;
+    }
+    const std::int64_t precision = units.at(std::min<std::size_t>(top + 1, units.size() - 1)).first;
+    left = (left + precision - 1) / precision * precision;
     std::string out;
     int shown = 0;
     for (const auto& [size, suffix] : units) {

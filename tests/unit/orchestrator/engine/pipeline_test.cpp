@@ -47,10 +47,15 @@ TEST(Soak, FormatsTimestampsInUtc) {
     EXPECT_EQ(format_utc(expanded_ms + 1500), "2026-11-25T12:00:01Z");
 }
 
-TEST(Soak, RemainingTimeShowsTheTwoLargestUnitsRoundedUpToTheSecond) {
-    EXPECT_EQ(format_remaining(Milliseconds(6 * day_ms + 23 * 3'600'000 + 59 * 60'000)), "6d 23h");
-    EXPECT_EQ(format_remaining(Milliseconds(2 * 3'600'000 + 5 * 60'000 + 7'000)), "2h 5m");
+TEST(Soak, RemainingTimeShowsTheTwoLargestUnitsRoundedUpSoThatWaitingThatLongIsEnough) {
+    EXPECT_EQ(format_remaining(Milliseconds(6 * day_ms + 23 * 3'600'000 + 59 * 60'000)), "7d");
+    EXPECT_EQ(format_remaining(Milliseconds(6 * day_ms + 22 * 3'600'000 + 1)), "6d 23h");
+    EXPECT_EQ(format_remaining(Milliseconds(2 * 3'600'000 + 5 * 60'000 + 7'000)), "2h 6m");
+    EXPECT_EQ(format_remaining(Milliseconds(2 * 3'600'000 - 1'500)), "2h");
+    EXPECT_EQ(format_remaining(Milliseconds(3'600'000 - 500)), "1h");
+    EXPECT_EQ(format_remaining(Milliseconds(2 * 3'600'000)), "2h");
     EXPECT_EQ(format_remaining(Milliseconds(41'200)), "42s");
+    EXPECT_EQ(format_remaining(Milliseconds(1'000)), "1s");
     EXPECT_EQ(format_remaining(Milliseconds(750)), "750ms");
 }
 
