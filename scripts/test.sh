@@ -67,7 +67,7 @@ run_ctest() {
   local log=$dir/ctest-output.log rc line
   set +e
   # tee ignores Ctrl-C so that it outlives the stage and shows its cleanup messages.
-  env "$@" bash scripts/with-postgres.sh ctest --test-dir "$dir" "${exclude[@]}" \
+  env "$@" bash scripts/with-postgres.sh --servers 2 ctest --test-dir "$dir" "${exclude[@]}" \
     --output-on-failure 2>&1 |
     (
       trap '' INT

@@ -1,21 +1,40 @@
 #!/usr/bin/env bash
-# Usage: scripts/with-postgres.sh CMD [ARGS...]
+# Usage: scripts/with-postgres.sh [--servers 2] CMD [ARGS...]
 # Runs CMD with PGPHASE_TEST_DSN (and PGPHASE_TEST_PGBIN) pointing at a throwaway
 # PostgreSQL server on 127.0.0.1, which is stopped and deleted afterwards whatever
-# CMD's outcome. If PGPHASE_TEST_DSN is already set, simply execs CMD.
+# CMD's outcome. With --servers 2, a second throwaway server is started too and
+# PGPHASE_TEST_DSN_2 names it (the fleet tests run on two servers). If
+# PGPHASE_TEST_DSN is already set, simply execs CMD.
 set -euo pipefail
 
 prog=with-postgres.sh
 log() { echo "$prog: $*" >&2; }
 die() { log "$*"; exit 1; }
 
+servers=1
+first_dsn= # set (internally) when this run starts the second server for another one
+while [[ $# -gt 0 ]]; do
+  case $1 in
+  --servers)
+    [[ ${2:-} =~ ^[12]$ ]] || die "--servers takes 1 or 2"
+    servers=$2
+    shift 2
+    ;;
+  --second-of)
+    first_dsn=${2:-}
+    shift 2
+    ;;
+  *) break ;;
+  esac
+done
+
 if [[ $# -eq 0 ]]; then
-  echo "usage: $0 CMD [ARGS...]" >&2
+  echo "usage: $0 [--servers 2] CMD [ARGS...]" >&2
   exit 2
 fi
 
 # Someone already gave us a server: nothing to set up or clean up.
-if [[ -n ${PGPHASE_TEST_DSN:-} ]]; then
+if [[ -n ${PGPHASE_TEST_DSN:-} && -z $first_dsn ]]; then
   exec "$@"
 fi
 
@@ -201,6 +220,15 @@ fi
 export PGPHASE_TEST_DSN="postgresql://postgres@127.0.0.1:$port/postgres"
 export PGPHASE_TEST_PGBIN=$pg_bin
 log "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($tmp_dir)"
+
+if [[ -n $first_dsn ]]; then
+  # This is the second server: its DSN is the _2 one, the first keeps its name.
+  export PGPHASE_TEST_DSN_2=$PGPHASE_TEST_DSN PGPHASE_TEST_DSN=$first_dsn
+elif [[ $servers -eq 2 ]]; then
+  # The second server comes from this script run again, inside this one, so that each run
+  # stops only the server it started.
+  set -- bash "$0" --second-of "$PGPHASE_TEST_DSN" "$@"
+fi
 
 # --- run CMD ---------------------------------------------------------------
 # In the background so that our signal traps run promptly; `trap -` restores

@@ -67,7 +67,6 @@ int plan_command(const Common& common, const std::string& file, const std::strin
 int phase_command(const Common& common, const std::string& command, const std::string& file,
                   const PhaseArgs& args) {
     const planners::Plan plan = load(file);
-    const Dsn dsn = require_dsn(common);
     RunOptions options;
     options.state_schema = common.state_schema;
     options.actor = actor(common);
@@ -78,6 +77,15 @@ int phase_command(const Common& common, const std::string& command, const std::s
     options.prisma_migration =
         args.prisma_migration.empty() ? plan.prisma_migration : args.prisma_migration;
     options.progress_bar = ::isatty(STDERR_FILENO) != 0 && common.log_format == "text";
+    if (!args.fleet.empty()) {
+        return fleet_phase_command(common, command, plan, args, options);
+    }
+    if (args.format != "text") {
+        throw CommandError(ExitCode::bad_input, "--format " + args.format + " needs --fleet",
+                           "one database's advance prints one line; --format json is the "
+                           "summary of a fleet run");
+    }
+    const Dsn dsn = require_dsn(common);
     log::info("command.started", {{"command", command},
                                   {"migration", plan.name},
                                   {"database", dsn.redacted()},
@@ -199,6 +207,12 @@ CommandLine::CommandLine() {
             sub->add_option("--to", phase_args.to, "expand, backfill or complete")
                 ->check(CLI::IsMember({"expand", "backfill", "complete"}))
                 ->capture_default_str();
+        }
+        if (name == "advance" || name == "rollback") {
+            sub->add_option("--fleet", phase_args.fleet,
+                            "a fleet file: run on every target in it, in waves (docs/fleet.md)");
+            sub->add_option("--format", phase_args.format, "with --fleet: text or json summary")
+                ->check(CLI::IsMember({"text", "json"}));
         }
         if (name == "complete" || name == "advance") {
             sub->add_option("--min-soak", phase_args.min_soak,

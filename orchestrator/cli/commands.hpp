@@ -22,6 +22,8 @@ struct PhaseArgs {
     bool force = false;
     std::string to = "complete";
     std::string prisma_migration; // "" = the plan's prisma_migration, if any
+    std::string fleet;            // advance, rollback: a fleet file, in place of --dsn
+    std::string format = "text";  // with --fleet: the summary as text or json
 };
 
 // Every command and option of the pgphase binary: the CLI11 app and the values it fills in.

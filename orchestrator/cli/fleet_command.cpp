@@ -1,8 +1,11 @@
 // Loads the fleet file for a command and runs orchestrator/fleet on it.
 #include "orchestrator/cli/fleet_command.hpp"
 
+#include "orchestrator/cli/commands.hpp"
 #include "orchestrator/engine/outcome.hpp"
+#include "orchestrator/fleet/fleet_run.hpp"
 #include "orchestrator/fleet/fleet_status.hpp"
+#include "orchestrator/log/log.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -27,12 +30,45 @@ planners::fleet::Fleet load_fleet(const std::string& path) {
     return std::move(*loaded.fleet);
 }
 
-int fleet_status_command(const Common& common, const std::string& path, const std::string& name,
-                         bool as_json) {
+namespace {
+
+void refuse_dsn(const Common& common) {
     if (!common.dsn.empty()) {
         throw CommandError(ExitCode::bad_input, "--fleet and --dsn are both given",
                            "pass one: --fleet runs on every target of the fleet file");
     }
+}
+
+} // namespace
+
+int fleet_phase_command(const Common& common, const std::string& command,
+                        const planners::Plan& plan, const PhaseArgs& args,
+                        const RunOptions& options) {
+    refuse_dsn(common);
+    const planners::fleet::Fleet fleet = load_fleet(args.fleet);
+    fleet::FleetRunOptions run;
+    run.command = command;
+    run.to = target_from_name(args.to).value_or(AdvanceTarget::complete);
+    run.run = options;
+    log::info("fleet.started", {{"command", command},
+                                {"migration", plan.name},
+                                {"fleet", fleet.source_file},
+                                {"targets", std::to_string(fleet.targets.size())},
+                                {"waves", std::to_string(fleet.waves.size())},
+                                {"parallel", std::to_string(fleet.parallel)},
+                                {"actor", options.actor}});
+    const std::vector<fleet::TargetRun> runs = fleet::run_fleet(fleet, plan, run);
+    if (args.format == "json") {
+        std::cout << fleet::fleet_run_json(fleet, plan, run, runs).dump(2) << "\n";
+    } else {
+        std::cout << fleet::fleet_run_text(fleet, plan, run, runs);
+    }
+    return fleet::worst_exit_code(runs);
+}
+
+int fleet_status_command(const Common& common, const std::string& path, const std::string& name,
+                         bool as_json) {
+    refuse_dsn(common);
     const planners::fleet::Fleet fleet = load_fleet(path);
     const auto targets = fleet::fleet_status(fleet, common.state_schema, name);
     if (as_json) {

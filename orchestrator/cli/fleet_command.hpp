@@ -3,6 +3,7 @@
 #pragma once
 
 #include "orchestrator/cli/common.hpp"
+#include "orchestrator/engine/migration_runner.hpp"
 #include "planners/fleet/fleet_file.hpp"
 
 #include <string>
@@ -13,6 +14,14 @@ namespace pgphase::orchestrator::cli {
 // every problem at its file:line:column. Sets a 10-second PGCONNECT_TIMEOUT unless one is set,
 // so that a target that does not answer is reported instead of holding the command.
 planners::fleet::Fleet load_fleet(const std::string& path);
+
+struct PhaseArgs;
+
+// `advance --fleet FILE` and `rollback --fleet FILE`: the plan on every target, in waves; the
+// summary on stdout (text or --format json); the worst exit code of the targets.
+int fleet_phase_command(const Common& common, const std::string& command,
+                        const planners::Plan& plan, const PhaseArgs& args,
+                        const RunOptions& options);
 
 // `status --fleet FILE [name] [--json]`: exit 0, or 1 when a target could not be read.
 int fleet_status_command(const Common& common, const std::string& path, const std::string& name,

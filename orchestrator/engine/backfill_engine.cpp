@@ -158,6 +158,19 @@ void Engine::wait_for_signal() {
     });
 }
 
+bool Engine::stop_requested() {
+    if (!m_stop && m_options.stop != nullptr && m_options.stop->load()) {
+        m_stop_requested = true;
+        m_stop = true;
+        log::warn("backfill.stopping",
+                  {{"migration", m_options.migration},
+                   {"reason", "another target of the fleet failed"},
+                   {"action", "finishing the batches in flight, then checkpoint and stop"}});
+        wake();
+    }
+    return m_stop;
+}
+
 void Engine::cancel_batches(const std::string& why) {
     std::string pids;
     for (auto& worker : m_workers) {
@@ -171,7 +184,8 @@ void Engine::cancel_batches(const std::string& why) {
     }
     log::warn("backfill.cancel", {{"reason", why}, {"worker_pids", pids}});
     Session* control = m_control.get();
-    asio::post(*m_pool, [control, array = "{" + pids + "}"] {
+    asio::post(*m_pool, [control, array = "{" + pids + "}", context = m_log_context] {
+        const log::Context scope(context);
         try {
             control->query("SELECT pg_cancel_backend(p) FROM pg_catalog.unnest($1::int[]) p",
                            {array});
@@ -281,7 +295,8 @@ asio::awaitable<void> Engine::sweep() {
     }
     m_result.finished = std::all_of(m_workers.begin(), m_workers.end(),
                                     [](const auto& w) { return !w->checkpoint.end_key; });
-    m_result.interrupted = m_stop && !m_result.finished;
+    m_result.stopped = m_stop_requested && !m_result.finished;
+    m_result.interrupted = m_stop && !m_stop_requested && !m_result.finished;
     if (m_result.finished) {
         co_await on_db([this] {
             Worker& first = *m_workers.front();
@@ -312,7 +327,7 @@ std::int64_t Engine::pages_for(const Worker& worker, std::int64_t rows) const {
 asio::awaitable<void> Engine::worker_loop(Worker* worker) {
     int failures = 0;
     while (worker->checkpoint.end_key) {
-        if (m_stop || m_halt) {
+        if (stop_requested() || m_halt) {
             break;
         }
         if (m_options.max_batches > 0 && m_batches_started >= m_options.max_batches) {

@@ -8,7 +8,9 @@
 #include "planners/model/plan.hpp"
 #include "planners/model/step.hpp"
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace pgphase::orchestrator {
@@ -20,6 +22,11 @@ struct EngineOptions {
     std::string actor;
     std::int64_t max_batches = 0; // stop after this many batches in this run; 0 = no limit
     bool progress_bar = false;    // a live bar on stderr (a terminal, text logs)
+    // A fleet run's stop flag: once true, the batches in flight finish (not cancelled), the
+    // checkpoint is saved and the engine returns with `stopped`.
+    const std::atomic<bool>* stop = nullptr;
+    // Called on the engine's thread after each batch: the share done (0..1) and rows done.
+    std::function<void(double fraction, std::int64_t rows_done)> on_progress;
 };
 
 struct BackfillResult {
@@ -28,6 +35,7 @@ struct BackfillResult {
     std::int64_t batches = 0;      // in this run
     bool finished = false;         // the pinned range is done
     bool interrupted = false;      // stopped by a signal after a clean checkpoint
+    bool stopped = false;          // stopped by EngineOptions::stop after a clean checkpoint
     std::string last_key;          // where a rerun resumes, for messages
 };
 

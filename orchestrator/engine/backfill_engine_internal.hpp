@@ -8,6 +8,7 @@
 #include "orchestrator/engine/backfill_engine.hpp"
 #include "orchestrator/engine/batch_sizer.hpp"
 #include "orchestrator/engine/throttle.hpp"
+#include "orchestrator/log/log.hpp"
 #include "orchestrator/pg/session.hpp"
 #include "orchestrator/state/store.hpp"
 
@@ -60,7 +61,8 @@ public:
         , m_settings(settings)
         , m_limits(throttle_limits(settings.backfill))
         , m_max_rows_per_second(settings.backfill.max_rows_per_second)
-        , m_signals(m_io, SIGINT, SIGTERM) {}
+        , m_signals(m_io, SIGINT, SIGTERM)
+        , m_log_context(log::context()) {}
 
     BackfillResult run();
 
@@ -75,9 +77,13 @@ private:
 
     // Runs `f` on the database pool and resumes on the io_context with its result.
     template <typename F> asio::awaitable<std::invoke_result_t<F>> on_db(F f) {
+        // The pool thread logs with this engine's context (a fleet run's target).
         co_return co_await asio::co_spawn(
             *m_pool,
-            [f = std::move(f)]() -> asio::awaitable<std::invoke_result_t<F>> { co_return f(); },
+            [this, f = std::move(f)]() -> asio::awaitable<std::invoke_result_t<F>> {
+                const log::Context scope(m_log_context);
+                co_return f();
+            },
             asio::use_awaitable);
     }
 
@@ -88,6 +94,9 @@ private:
     // cancels them at once.
     void wait_for_signal();
     void cancel_batches(const std::string& why);
+    // A fleet run's stop flag (EngineOptions::stop): true once it is up, after which the
+    // workers stop as after a first signal but let their batches finish.
+    bool stop_requested();
     void wake();
     void finish();
 
@@ -129,6 +138,7 @@ private:
     asio::io_context m_io;
     std::unique_ptr<asio::thread_pool> m_pool;
     asio::signal_set m_signals;
+    log::Fields m_log_context;
     std::unique_ptr<asio::steady_timer> m_grace;
     std::unique_ptr<asio::steady_timer> m_monitor_timer;
     std::set<asio::steady_timer*> m_sleeping;
@@ -151,8 +161,9 @@ private:
     std::string m_reason;
     bool m_paused = false;
     bool m_monitor_ready = false;
-    bool m_stop = false; // a signal: checkpoint and exit 130
-    bool m_halt = false; // a worker failed: the others stop after their batch in flight
+    bool m_stop = false;           // a signal: checkpoint and exit 130
+    bool m_stop_requested = false; // EngineOptions::stop: checkpoint and return `stopped`
+    bool m_halt = false;           // a worker failed: the others stop after their batch in flight
     bool m_finished = false;
     int m_signal_count = 0;
     int m_running = 0;

@@ -67,6 +67,9 @@ void Engine::report(bool final) {
             m_eta = remaining / (unthrottled * duty);
         }
     }
+    if (m_options.on_progress) {
+        m_options.on_progress(fraction, done);
+    }
     if (m_options.progress_bar) {
         const int width = 30;
         const int filled = static_cast<int>(fraction * width);
@@ -178,6 +181,7 @@ asio::awaitable<void> Engine::monitor_loop() {
     std::string last_state;
     auto last_status = Clock::now() - std::chrono::hours(1);
     while (!m_finished) {
+        stop_requested(); // a paused or throttled sweep hears it here, once a second
         std::string pids;
         for (const auto& worker : m_workers) {
             pids += (pids.empty() ? "" : ",") + std::to_string(worker->pid);

@@ -265,7 +265,11 @@ PhaseReport MigrationRunner::rollback() {
         }
         const std::string label = "undo of step " + std::to_string(i + 1) + "/" +
                                   std::to_string(total) + " \"" + step.summary + "\"";
+        check_stop("undo of step " + std::to_string(i + 1) + "/" + std::to_string(total));
         log::info("step.undo", {{"migration", m_plan.name}, {"step", label}});
+        if (m_options.on_progress) {
+            m_options.on_progress({"rollback", i + 1, total, step.summary, -1, 0});
+        }
         undo_step(i, step, label);
         report.steps_run += 1;
     }
@@ -274,6 +278,11 @@ PhaseReport MigrationRunner::rollback() {
         m_store->set_phase(tx, m_plan.name, MigrationPhase::rolled_back);
     });
     return report;
+}
+
+std::string MigrationRunner::phase() {
+    const auto record = m_store->find(m_plan.name);
+    return record ? phase_name(record->phase) : std::string();
 }
 
 AdvanceReport MigrationRunner::advance(AdvanceTarget target) {

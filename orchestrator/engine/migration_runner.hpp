@@ -13,12 +13,23 @@
 #include "planners/model/plan.hpp"
 #include "planners/model/step.hpp"
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace pgphase::orchestrator {
+
+// Where a running command stands, for a fleet run's live lines.
+struct RunProgress {
+    std::string phase;     // expand, backfill, contract or rollback
+    int step = 0;          // 1-based
+    int total = 0;         // steps of the migration
+    std::string summary;   // the step's
+    double fraction = -1;  // a backfill's share done (0..1); -1 for other steps
+    std::int64_t rows = 0; // a backfill's rows done
+};
 
 struct RunOptions {
     std::string state_schema = "pgphase";
@@ -36,6 +47,11 @@ struct RunOptions {
     // complete: runs in the transaction that marks the migration completed, so what it writes
     // (deploy's history row) commits with that and only with that.
     std::function<void(Transaction&)> on_completed;
+    // A fleet run's stop flag: when it turns true the command stops before its next step (a
+    // backfill after its batches in flight, with the checkpoint saved) and throws Stopped.
+    const std::atomic<bool>* stop = nullptr;
+    // Called on the command's thread as each step starts and as a backfill moves on.
+    std::function<void(const RunProgress&)> on_progress;
 };
 
 struct PhaseReport {
@@ -62,6 +78,8 @@ public:
     // Runs whatever phases remain up to `target` (start, backfill, complete, each with its own
     // guards); a migration already there, or past it, is left alone.
     AdvanceReport advance(AdvanceTarget target);
+    // The migration's phase in the state store, "" when it has not been started.
+    std::string phase();
 
 private:
     void lock_migration();
@@ -91,6 +109,8 @@ private:
     void check_no_overlap(Transaction& tx, const std::vector<planners::Step>& steps);
     void check_soak(const MigrationRecord& record);
     void record_prisma_migration(Transaction& tx, const prisma::PrismaMigration& migration);
+    // Throws Stopped when the fleet run's stop flag is up.
+    void check_stop(const std::string& before);
 
     const planners::Plan& m_plan;
     Dsn m_dsn;

@@ -32,4 +32,26 @@ private:
     std::string m_hint;
 };
 
+// Another pgphase holds the migration's advisory lock: refused (exit 3). A fleet run skips the
+// target and names the holder.
+class MigrationHeld : public CommandError {
+public:
+    MigrationHeld(const std::string& message, std::string hint, std::string holder)
+        : CommandError(ExitCode::refused, message, std::move(hint))
+        , m_holder(std::move(holder)) {}
+
+    const std::string& holder() const { return m_holder; }
+
+private:
+    std::string m_holder;
+};
+
+// A fleet run asked this target to stop (another target failed): it stopped between two steps,
+// or after a backfill batch with its checkpoint saved. Rerunning continues from there.
+class Stopped : public CommandError {
+public:
+    explicit Stopped(const std::string& message, std::string hint = {})
+        : CommandError(ExitCode::interrupted, message, std::move(hint)) {}
+};
+
 } // namespace pgphase::orchestrator

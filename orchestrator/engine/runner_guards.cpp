@@ -22,10 +22,10 @@ void MigrationRunner::lock_migration() {
         return;
     }
     const std::string who = advisory_lock_holder(*m_session, key);
-    throw CommandError(ExitCode::refused,
-                       "migration \"" + m_plan.name + "\" is being run by " + who,
-                       "wait for it to finish; if that process died, its lock goes when its "
-                       "connection ends (pg_terminate_backend on that pid)");
+    throw MigrationHeld("migration \"" + m_plan.name + "\" is being run by " + who,
+                        "wait for it to finish; if that process died, its lock goes when its "
+                        "connection ends (pg_terminate_backend on that pid)",
+                        who);
 }
 
 MigrationRecord MigrationRunner::require_record(const char* command) {

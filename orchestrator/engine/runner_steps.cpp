@@ -204,6 +204,10 @@ void MigrationRunner::run_step(int index, int total, const Step& step, PhaseRepo
                                {"table", step.table.display()},
                                {"lock", planners::lock_name(step.lock)},
                                {"summary", step.summary}});
+    if (m_options.on_progress) {
+        m_options.on_progress(
+            {planners::phase_name(step.phase), index + 1, total, step.summary, -1, 0});
+    }
     const auto started = std::chrono::steady_clock::now();
     if (step.kind == StepKind::backfill) {
         EngineOptions options;
@@ -213,9 +217,24 @@ void MigrationRunner::run_step(int index, int total, const Step& step, PhaseRepo
         options.actor = m_options.actor;
         options.max_batches = m_options.max_batches;
         options.progress_bar = m_options.progress_bar;
+        options.stop = m_options.stop;
+        if (m_options.on_progress) {
+            options.on_progress = [&](double fraction, std::int64_t rows) {
+                m_options.on_progress({planners::phase_name(step.phase), index + 1, total,
+                                       step.summary, fraction, rows});
+            };
+        }
         const BackfillResult result =
             run_backfill_engine(m_dsn, options, *step.backfill, m_plan.settings);
         report.rows_backfilled += result.rows_updated;
+        if (result.stopped) {
+            throw Stopped(label +
+                              " stopped because another target failed; checkpoint saved "
+                              "after key " +
+                              result.last_key + " (" + std::to_string(result.rows_visited) +
+                              " rows done)",
+                          "rerun the command to resume");
+        }
         if (result.interrupted) {
             throw CommandError(ExitCode::interrupted,
                                label + " interrupted; checkpoint saved after key " +
@@ -252,6 +271,13 @@ void MigrationRunner::run_step(int index, int total, const Step& step, PhaseRepo
                             {"elapsed_ms", std::to_string(elapsed.count())}});
 }
 
+void MigrationRunner::check_stop(const std::string& before) {
+    if (m_options.stop != nullptr && m_options.stop->load()) {
+        throw Stopped("stopped before " + before + " because another target failed",
+                      "rerun the command to continue from here");
+    }
+}
+
 PhaseReport MigrationRunner::run_phase(const MigrationRecord& record, Phase phase) {
     PhaseReport report;
     const int total = static_cast<int>(m_steps.size());
@@ -260,6 +286,7 @@ PhaseReport MigrationRunner::run_phase(const MigrationRecord& record, Phase phas
         if (step.phase != phase || contains(record.done_steps, i)) {
             continue;
         }
+        check_stop("step " + std::to_string(i + 1) + "/" + std::to_string(total));
         run_step(i, total, step, report);
         if (!report.finished) {
             break;

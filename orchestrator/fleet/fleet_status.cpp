@@ -3,6 +3,7 @@
 #include "orchestrator/fleet/fleet_status.hpp"
 
 #include "orchestrator/engine/migration_runner.hpp"
+#include "orchestrator/fleet/text_table.hpp"
 #include "orchestrator/pg/dsn.hpp"
 #include "orchestrator/pg/session.hpp"
 
@@ -12,34 +13,7 @@
 
 namespace pgphase::orchestrator::fleet {
 
-namespace {
-
 using planners::fleet::Fleet;
-
-// The cells of a table, left-aligned in columns as wide as their widest cell.
-std::string table(const std::vector<std::vector<std::string>>& rows) {
-    std::vector<std::size_t> widths;
-    for (const auto& row : rows) {
-        widths.resize(std::max(widths.size(), row.size()), 0);
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            widths[i] = std::max(widths[i], row[i].size());
-        }
-    }
-    std::string out;
-    for (const auto& row : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size()) {
-                line += std::string(widths[i] - row[i].size() + 2, ' ');
-            }
-        }
-        out += line + "\n";
-    }
-    return out;
-}
-
-} // namespace
 
 std::vector<TargetStatus> fleet_status(const Fleet& fleet, const std::string& state_schema,
                                        const std::string& name) {
@@ -113,7 +87,7 @@ std::string fleet_status_text(const Fleet& fleet, const std::vector<TargetStatus
         (unreachable.empty() ? std::string()
                              : ", " + std::to_string(unreachable.size()) + " unreachable") +
         "\n";
-    out += table(rows);
+    out += text_table(rows);
     for (const std::string& line : unreachable) {
         out += "unreachable: " + line + "\n";
     }

@@ -8,25 +8,55 @@
 
 namespace pgphase::orchestrator::fleet {
 
+const char* state_name(TargetState state) {
+    switch (state) {
+    case TargetState::not_started:
+        return "not started";
+    case TargetState::done:
+        return "done";
+    case TargetState::failed:
+        return "failed";
+    case TargetState::stopped:
+        return "stopped";
+    case TargetState::skipped:
+        return "skipped";
+    }
+    return "?";
+}
+
+TargetRun target_run(TargetState state, int exit_code, std::string detail) {
+    TargetRun run;
+    run.state = state;
+    run.exit_code = exit_code;
+    run.detail = std::move(detail);
+    return run;
+}
+
 std::vector<TargetRun> run_waves(const planners::fleet::Fleet& fleet, const RunTarget& run) {
     std::vector<TargetRun> runs(fleet.targets.size());
     std::atomic<bool> stop{false};
-    for (const std::vector<std::size_t>& wave : fleet.waves) {
-        if (stop) {
-            break;
+    std::string why_not; // set once a wave ends the run
+    for (std::size_t w = 0; w < fleet.waves.size(); ++w) {
+        const std::vector<std::size_t>& wave = fleet.waves[w];
+        if (!why_not.empty()) {
+            for (const std::size_t index : wave) {
+                runs[index].detail = why_not;
+            }
+            continue;
         }
         std::atomic<std::size_t> next{0};
         const auto work = [&] {
             for (std::size_t k = next++; k < wave.size(); k = next++) {
-                if (stop) {
-                    return; // not started: left as it is
-                }
                 const std::size_t index = wave[k];
+                if (stop) {
+                    continue; // not started; its detail is written below
+                }
                 TargetRun result;
                 try {
                     result = run(index, stop);
                 } catch (const std::exception& e) {
-                    result = {TargetState::failed, 1, std::string("unexpected: ") + e.what()};
+                    result =
+                        target_run(TargetState::failed, 1, std::string("unexpected: ") + e.what());
                 }
                 if (result.state == TargetState::failed) {
                     stop = true;
@@ -43,6 +73,23 @@ std::vector<TargetRun> run_waves(const planners::fleet::Fleet& fleet, const RunT
         work();
         for (std::thread& thread : pool) {
             thread.join();
+        }
+        // Why this wave ends the run, told to every target it leaves out.
+        for (const std::size_t index : wave) {
+            const std::string& name = fleet.targets[index].name;
+            if (runs[index].state == TargetState::failed) {
+                why_not = "not started: " + name + " failed";
+                break;
+            }
+            if (runs[index].state == TargetState::skipped && why_not.empty()) {
+                why_not = "not started: " + name + " (wave " + std::to_string(w + 1) +
+                          ") is held by another runner";
+            }
+        }
+        for (const std::size_t index : wave) {
+            if (runs[index].state == TargetState::not_started) {
+                runs[index].detail = why_not;
+            }
         }
     }
     return runs;

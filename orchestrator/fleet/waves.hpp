@@ -7,6 +7,7 @@
 #include "planners/fleet/fleet_file.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -14,28 +15,42 @@
 namespace pgphase::orchestrator::fleet {
 
 enum class TargetState {
-    not_started, // an earlier failure stopped the run before it
+    not_started, // an earlier failure (or a held target of an earlier wave) kept it from starting
     done,        // ran, and succeeded
     failed,      // ran, and failed: the run starts no new target
-    skipped,     // did not run, and is no failure (another runner holds it)
+    stopped,     // ran, and stopped between steps because another target failed
+    skipped,     // did not run: another runner holds it. No failure, but no later wave starts
 };
+
+const char* state_name(TargetState state);
 
 struct TargetRun {
     TargetState state = TargetState::not_started;
     int exit_code = 0;  // the documented exit code of what ran (0 when it did not run)
-    std::string detail; // the error, or why it was skipped
+    std::string detail; // the error, why it was skipped, or why it did not start
+    // What it did, for the summary: phases before and after ("" when unknown), rows and time.
+    std::string before;
+    std::string after;
+    int steps = 0;
+    std::int64_t rows = 0;
+    std::int64_t duration_ms = 0;
 };
+
+// A run with only its outcome filled in.
+TargetRun target_run(TargetState state, int exit_code, std::string detail);
 
 // Runs target `index` (of fleet.targets). `stop` turns true when another target failed.
 using RunTarget = std::function<TargetRun(std::size_t index, const std::atomic<bool>& stop)>;
 
 // One TargetRun per target, in fleet.targets' order. Each wave runs on `parallel` threads
-// (fewer when the wave is smaller); `run` is called from them, once per target at most.
+// (fewer when the wave is smaller); `run` is called from them, once per target at most. A wave
+// with a failed or a skipped target is the last to run: a canary held by another runner has not
+// proven anything to this one. Targets left out get a `detail` that names the reason.
 std::vector<TargetRun> run_waves(const planners::fleet::Fleet& fleet, const RunTarget& run);
 
 // The worst exit code of the runs, most pressing first: 130 (interrupted), 1 (failed), 2 (bad
-// input), 4 (gave up waiting for a lock: rerun later), 3 (refused by a guard, e.g. the soak:
-// wait), 0. Not-started and skipped targets count as 0.
+// input), 4 (gave up waiting for a lock: rerun later), 3 (refused by a guard, e.g. the soak,
+// or held by another runner: wait), 0. A target counts with the exit_code it carries.
 int worst_exit_code(const std::vector<TargetRun>& runs);
 
 } // namespace pgphase::orchestrator::fleet

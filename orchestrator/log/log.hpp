@@ -19,4 +19,22 @@ void warn(const std::string& event, const Fields& fields = {});
 void error(const std::string& event, const Fields& fields = {});
 void debug(const std::string& event, const Fields& fields = {});
 
+// Fields put at the front of every line this thread logs while a Context lives, e.g. the fleet
+// target a thread runs (target=shard-01). Contexts nest (an inner one adds its fields); each
+// restores the one before. A pool thread working for such a thread takes the caller's fields with
+// Context(context()).
+class Context {
+public:
+    explicit Context(Fields fields);
+    ~Context();
+    Context(const Context&) = delete;
+    Context& operator=(const Context&) = delete;
+
+private:
+    Fields m_previous;
+};
+
+// This thread's context fields (empty outside any Context).
+const Fields& context();
+
 } // namespace pgphase::orchestrator::log

@@ -82,7 +82,7 @@ TEST(FleetWaves, AWaveStartsOnlyOnceTheOneBeforeHasFinished) {
     const auto runs = run_waves(fleet, [&](std::size_t i, const std::atomic<bool>&) {
         board.note("start " + std::to_string(i));
         board.note("end " + std::to_string(i));
-        return TargetRun{TargetState::done, 0, ""};
+        return target_run(TargetState::done, 0, "");
     });
     const auto events = board.events();
     ASSERT_EQ(events.size(), 8U);
@@ -101,7 +101,7 @@ TEST(FleetWaves, AtMostParallelTargetsRunAtOnceAndThatManyDo) {
         board.enter();
         const bool together = board.wait_for_active(3); // the first three meet here
         board.leave();
-        return TargetRun{together ? TargetState::done : TargetState::failed, together ? 0 : 1, ""};
+        return target_run(together ? TargetState::done : TargetState::failed, together ? 0 : 1, "");
     });
     EXPECT_EQ(board.most(), 3);
     for (const TargetRun& run : runs) {
@@ -114,14 +114,33 @@ TEST(FleetWaves, AFailedCanaryLeavesEveryOtherTargetUnstarted) {
     const auto fleet = fleet_of(3, {{0}, {1, 2}}, 4);
     const auto runs = run_waves(fleet, [&](std::size_t i, const std::atomic<bool>&) {
         ++calls;
-        return i == 0 ? TargetRun{TargetState::failed, 4, "lock given up"}
-                      : TargetRun{TargetState::done, 0, ""};
+        return i == 0 ? target_run(TargetState::failed, 4, "lock given up")
+                      : target_run(TargetState::done, 0, "");
     });
     EXPECT_EQ(calls, 1);
     EXPECT_EQ(runs[0].state, TargetState::failed);
     EXPECT_EQ(runs[1].state, TargetState::not_started);
     EXPECT_EQ(runs[2].state, TargetState::not_started);
+    EXPECT_EQ(runs[2].detail, "not started: t0 failed");
     EXPECT_EQ(worst_exit_code(runs), 4);
+}
+
+TEST(FleetWaves, AHeldTargetIsSkippedItsWaveGoesOnAndNoLaterWaveStarts) {
+    std::vector<std::size_t> ran;
+    std::mutex mutex;
+    const auto fleet = fleet_of(4, {{0, 1}, {2, 3}}, 1);
+    const auto runs = run_waves(fleet, [&](std::size_t i, const std::atomic<bool>&) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        ran.push_back(i);
+        return i == 0 ? target_run(TargetState::skipped, 3, "held by pid 42")
+                      : target_run(TargetState::done, 0, "");
+    });
+    EXPECT_EQ(ran, (std::vector<std::size_t>{0, 1}));
+    EXPECT_EQ(runs[0].state, TargetState::skipped);
+    EXPECT_EQ(runs[1].state, TargetState::done);
+    EXPECT_EQ(runs[2].state, TargetState::not_started);
+    EXPECT_EQ(runs[3].detail, "not started: t0 (wave 1) is held by another runner");
+    EXPECT_EQ(worst_exit_code(runs), 3);
 }
 
 TEST(FleetWaves, AFailureAsksTheRunningTargetsToStopAndStartsNoOther) {
@@ -131,18 +150,22 @@ TEST(FleetWaves, AFailureAsksTheRunningTargetsToStopAndStartsNoOther) {
         board.note("start " + std::to_string(i));
         if (i == 1) {
             board.wait_for_event("start 0");
-            return TargetRun{TargetState::failed, 1, "boom"};
+            return target_run(TargetState::failed, 1, "boom");
         }
         // Target 0 runs until asked to stop (a runner would finish its current step).
         const auto deadline = std::chrono::steady_clock::now() + 10s;
         while (!stop && std::chrono::steady_clock::now() < deadline) {
             std::this_thread::yield();
         }
-        return TargetRun{TargetState::done, 0, stop ? "stopped" : "never asked"};
+        return stop ? target_run(TargetState::stopped, 0, "asked to stop")
+                    : target_run(TargetState::done, 0, "never asked");
     });
-    EXPECT_EQ(runs[0].detail, "stopped");
+    EXPECT_EQ(runs[0].state, TargetState::stopped);
+    EXPECT_EQ(runs[0].detail, "asked to stop");
+    EXPECT_STREQ(state_name(runs[0].state), "stopped");
     EXPECT_EQ(runs[1].state, TargetState::failed);
     EXPECT_EQ(runs[2].state, TargetState::not_started);
+    EXPECT_EQ(runs[2].detail, "not started: t1 failed");
     EXPECT_EQ(board.events().size(), 2U) << "target 2 never ran";
 }
 
@@ -160,7 +183,8 @@ TEST(FleetWaves, TheWorstExitCodeIsTheMostPressing) {
     const auto with = [](std::vector<int> codes) {
         std::vector<TargetRun> runs;
         for (const int code : codes) {
-            runs.push_back({code == 0 ? TargetState::done : TargetState::failed, code, ""});
+            runs.push_back(
+                target_run(code == 0 ? TargetState::done : TargetState::failed, code, ""));
         }
         return worst_exit_code(runs);
     };

@@ -1,0 +1,211 @@
+// Drives a MigrationRunner per target inside the wave scheduler, and writes the summary.
+#include "orchestrator/fleet/fleet_run.hpp"
+
+#include "orchestrator/engine/outcome.hpp"
+#include "orchestrator/fleet/text_table.hpp"
+#include "orchestrator/log/log.hpp"
+#include "orchestrator/pg/dsn.hpp"
+#include "orchestrator/pg/session.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+namespace pgphase::orchestrator::fleet {
+
+namespace {
+
+using planners::fleet::Fleet;
+
+std::string with_hint(const CommandError& e) {
+    return e.hint().empty() ? std::string(e.what()) : std::string(e.what()) + "\nhint: " + e.hint();
+}
+
+// One target, start to end; every outcome becomes a TargetRun.
+TargetRun run_target(const Fleet& fleet, std::size_t index, const planners::Plan& plan,
+                     const FleetRunOptions& options, const std::atomic<bool>& stop) {
+    const planners::fleet::Target& target = fleet.targets[index];
+    const log::Context scope(log::Fields{{"target", target.name}});
+    const auto started = std::chrono::steady_clock::now();
+    const auto line = [&](const std::string& text) {
+        if (options.on_line) {
+            options.on_line(index, text);
+        }
+    };
+    RunOptions run = options.run;
+    run.stop = &stop;
+    run.progress_bar = false; // one bar per target would garble the terminal
+    run.on_progress = [&](const RunProgress& progress) { line(progress_line(progress)); };
+    log::info("fleet.target.started", {{"command", options.command}, {"migration", plan.name}});
+    line("connecting");
+
+    TargetRun out;
+    std::unique_ptr<MigrationRunner> runner;
+    try {
+        runner = std::make_unique<MigrationRunner>(plan, Dsn(target.dsn), run);
+        out.before = runner->phase();
+        PhaseReport report;
+        if (options.command == "rollback") {
+            report = runner->rollback();
+        } else {
+            report = runner->advance(options.to).work;
+        }
+        out.steps = report.steps_run;
+        out.rows = report.rows_backfilled;
+        out.state = TargetState::done;
+    } catch (const MigrationHeld& e) {
+        out = target_run(TargetState::skipped, static_cast<int>(e.code()), "held by " + e.holder());
+    } catch (const Stopped& e) {
+        out.state = TargetState::stopped;
+        out.detail = with_hint(e);
+    } catch (const CommandError& e) {
+        out = target_run(TargetState::failed, static_cast<int>(e.code()), with_hint(e));
+    } catch (const DatabaseError& e) {
+        out = target_run(TargetState::failed, static_cast<int>(ExitCode::failed),
+                         std::string(e.what()) +
+                             (e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")"));
+    }
+    if (runner) {
+        try {
+            out.after = runner->phase();
+        } catch (const DatabaseError&) {
+            out.after.clear(); // the connection is gone: unknown
+        }
+    }
+    out.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
+    const log::Fields fields = {{"result", state_name(out.state)},
+                                {"phase", out.after.empty() ? "-" : out.after},
+                                {"exit_code", std::to_string(out.exit_code)},
+                                {"elapsed_ms", std::to_string(out.duration_ms)}};
+    if (out.state == TargetState::failed) {
+        log::error("fleet.target.done", fields);
+    } else {
+        log::info("fleet.target.done", fields);
+    }
+    line(std::string(state_name(out.state)) + (out.after.empty() ? "" : " (" + out.after + ")"));
+    return out;
+}
+
+std::string phase_or_dash(const std::string& phase, const TargetRun& run) {
+    if (!phase.empty()) {
+        return phase;
+    }
+    return run.state == TargetState::not_started || run.state == TargetState::skipped
+               ? "-"
+               : "not started";
+}
+
+std::string seconds_text(std::int64_t ms) {
+    std::array<char, 32> text{};
+    std::snprintf(text.data(), text.size(), "%.1fs", static_cast<double>(ms) / 1000.0);
+    return text.data();
+}
+
+std::string first_line(const std::string& text) {
+    return text.substr(0, text.find('\n'));
+}
+
+std::size_t wave_of(const Fleet& fleet, std::size_t index) {
+    for (std::size_t w = 0; w < fleet.waves.size(); ++w) {
+        for (const std::size_t member : fleet.waves[w]) {
+            if (member == index) {
+                return w + 1;
+            }
+        }
+    }
+    return 0;
+}
+
+std::string headline(const Fleet& fleet, const planners::Plan& plan,
+                     const FleetRunOptions& options) {
+    std::string out = options.command + " " + plan.name;
+    if (options.command == "advance") {
+        out += std::string(" --to ") + target_name(options.to);
+    }
+    return out + " on fleet " + fleet.source_file;
+}
+
+} // namespace
+
+std::vector<TargetRun> run_fleet(const Fleet& fleet, const planners::Plan& plan,
+                                 const FleetRunOptions& options) {
+    return run_waves(fleet, [&](std::size_t index, const std::atomic<bool>& stop) {
+        return run_target(fleet, index, plan, options, stop);
+    });
+}
+
+std::string progress_line(const RunProgress& progress) {
+    std::string out = progress.phase + " step " + std::to_string(progress.step) + "/" +
+                      std::to_string(progress.total);
+    if (progress.fraction >= 0) {
+        std::array<char, 32> share{};
+        std::snprintf(share.data(), share.size(), " %.1f%%", progress.fraction * 100.0);
+        out += share.data();
+        out += " " + std::to_string(progress.rows) + " rows";
+    }
+    return out + " " + progress.summary;
+}
+
+std::string fleet_run_text(const Fleet& fleet, const planners::Plan& plan,
+                           const FleetRunOptions& options, const std::vector<TargetRun>& runs) {
+    std::vector<std::vector<std::string>> rows = {
+        {"TARGET", "WAVE", "PHASE", "TIME", "ROWS", "RESULT", "ERROR"}};
+    std::string details;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const TargetRun& run = runs[i];
+        const bool ran = run.state != TargetState::not_started;
+        const std::string& name = fleet.targets[i].name;
+        std::string result = state_name(run.state);
+        if (run.exit_code != 0) {
+            result += " (exit " + std::to_string(run.exit_code) + ")";
+        }
+        rows.push_back({name, std::to_string(wave_of(fleet, i)),
+                        phase_or_dash(run.before, run) + " -> " + phase_or_dash(run.after, run),
+                        ran ? seconds_text(run.duration_ms) : "-",
+                        ran ? std::to_string(run.rows) : "-", result, first_line(run.detail)});
+        if (run.state == TargetState::failed || run.state == TargetState::stopped) {
+            details += name + ": " + run.detail + "\n";
+        }
+    }
+    std::size_t done = 0;
+    for (const TargetRun& run : runs) {
+        done += run.state == TargetState::done ? 1 : 0;
+    }
+    std::string out = headline(fleet, plan, options) + ": " + std::to_string(done) + " of " +
+                      std::to_string(runs.size()) + " targets done, exit " +
+                      std::to_string(worst_exit_code(runs)) + "\n";
+    out += text_table(rows);
+    return details.empty() ? out : out + "\n" + details;
+}
+
+nlohmann::json fleet_run_json(const Fleet& fleet, const planners::Plan& plan,
+                              const FleetRunOptions& options, const std::vector<TargetRun>& runs) {
+    nlohmann::json targets = nlohmann::json::array();
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const TargetRun& run = runs[i];
+        targets.push_back(
+            {{"name", fleet.targets[i].name},
+             {"wave", wave_of(fleet, i)},
+             {"result", state_name(run.state)},
+             {"exit_code", run.exit_code},
+             {"phase_before", run.before.empty() ? nullptr : nlohmann::json(run.before)},
+             {"phase_after", run.after.empty() ? nullptr : nlohmann::json(run.after)},
+             {"duration_ms", run.duration_ms},
+             {"steps", run.steps},
+             {"rows", run.rows},
+             {"detail", run.detail}});
+    }
+    nlohmann::json out = {{"fleet", fleet.source_file},
+                          {"command", options.command},
+                          {"migration", plan.name},
+                          {"exit_code", worst_exit_code(runs)},
+                          {"targets", targets}};
+    if (options.command == "advance") {
+        out["to"] = target_name(options.to);
+    }
+    return out;
+}
+
+} // namespace pgphase::orchestrator::fleet
