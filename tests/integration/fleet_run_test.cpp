@@ -230,6 +230,53 @@ TEST_F(FleetRun, TwoRunnersStartedTogetherCompleteEveryTargetOnceWithOneRunnerPe
     }
 }
 
+TEST_F(FleetRun, ABackfillRunningWhenAnotherTargetFailsStopsAtACheckpointAndARerunResumesIt) {
+    // s1-a backfills slowly (400 rows/s: 5 s); s2-a, in the same wave, gives up on a held lock
+    // after about a second. s1-a then stops after its batch in flight, checkpoint saved.
+    const std::string plan = write_plan("slow", R"(
+name: rename_users_email
+settings:
+  lock_timeout: 100ms
+  lock_retries: 4
+  backfill: {batch_size: 100, max_batch_size: 100, max_rows_per_second: 400}
+changes:
+  - rename_column: {table: users, from: email, to: email_address, method: copy}
+)");
+    const std::string fleet = dir() + "/pair.yaml";
+    std::ofstream(fleet) << "targets:\n  - {name: s1-a, dsn: \"" << m_targets[0].second
+                         << "\"}\n  - {name: s2-a, dsn: \"" << m_targets[4].second
+                         << "\"}\nwaves: [[s1-a, s2-a]]\nparallel: 2\n";
+    auto holder = target(4, "long transaction");
+    holder->execute("BEGIN");
+    holder->execute("LOCK TABLE users IN ACCESS SHARE MODE");
+
+    const CommandResult run =
+        run_pgphase({"advance", plan, "--fleet", fleet, "--format", "json"}, dir());
+    EXPECT_EQ(run.exit_code, 4) << run.out << run.err;
+    const nlohmann::json summary = nlohmann::json::parse(run.out);
+    EXPECT_EQ(summary["targets"][1]["result"], "failed");
+    EXPECT_EQ(summary["targets"][0]["result"], "stopped") << summary.dump(2);
+    EXPECT_EQ(summary["targets"][0]["phase_after"], "backfilling");
+    EXPECT_NE(summary["targets"][0]["detail"].get<std::string>().find("checkpoint saved"),
+              std::string::npos)
+        << summary.dump(2);
+    EXPECT_NE(run.err.find("backfill.stopping target=s1-a"), std::string::npos) << run.err;
+    const std::string done =
+        target_scalar(0, "SELECT count(*) FROM users WHERE email_address IS NOT NULL");
+    EXPECT_GT(std::stoi(done), 0);
+    EXPECT_LT(std::stoi(done), rows_per_target);
+
+    holder->execute("ROLLBACK");
+    const CommandResult rerun =
+        run_pgphase({"advance", plan, "--fleet", fleet, "--format", "json"}, dir());
+    EXPECT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+    EXPECT_NE(rerun.err.find("backfill.resumed target=s1-a"), std::string::npos) << rerun.err;
+    for (const int i : {0, 4}) {
+        EXPECT_EQ(phase_of(i), "completed");
+        expect_rows_intact(i);
+    }
+}
+
 TEST_F(FleetRun, AFailedCanaryLeavesEveryOtherTargetUntouched) {
     // The canary lacks the column the plan renames: its start is refused as bad input.
     target(0)->execute("ALTER TABLE users RENAME COLUMN email TO mail");
