@@ -5,11 +5,14 @@
 #include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/fleet/fleet_run.hpp"
 #include "orchestrator/fleet/fleet_status.hpp"
+#include "orchestrator/fleet/live_board.hpp"
 #include "orchestrator/log/log.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 namespace pgphase::orchestrator::cli {
 
@@ -57,7 +60,17 @@ int fleet_phase_command(const Common& common, const std::string& command,
                                 {"waves", std::to_string(fleet.waves.size())},
                                 {"parallel", std::to_string(fleet.parallel)},
                                 {"actor", options.actor}});
-    const std::vector<fleet::TargetRun> runs = fleet::run_fleet(fleet, plan, run);
+    std::vector<fleet::TargetRun> runs;
+    if (::isatty(STDERR_FILENO) != 0 && common.log_format == "text") {
+        winsize size{};
+        const bool known = ::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0;
+        fleet::LiveBoard board(fleet, known ? size.ws_col - 1U : 79U);
+        run.on_line = [&board](std::size_t index, const std::string& line, bool ended,
+                               bool failed) { board.update(index, line, ended, failed); };
+        runs = fleet::run_fleet(fleet, plan, run);
+    } else {
+        runs = fleet::run_fleet(fleet, plan, run);
+    }
     if (args.format == "json") {
         std::cout << fleet::fleet_run_json(fleet, plan, run, runs).dump(2) << "\n";
     } else {

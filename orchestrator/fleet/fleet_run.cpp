@@ -29,7 +29,7 @@ TargetRun run_target(const Fleet& fleet, std::size_t index, const planners::Plan
     const auto started = std::chrono::steady_clock::now();
     const auto line = [&](const std::string& text) {
         if (options.on_line) {
-            options.on_line(index, text);
+            options.on_line(index, text, false, false);
         }
     };
     RunOptions run = options.run;
@@ -84,7 +84,12 @@ TargetRun run_target(const Fleet& fleet, std::size_t index, const planners::Plan
     } else {
         log::info("fleet.target.done", fields);
     }
-    line(std::string(state_name(out.state)) + (out.after.empty() ? "" : " (" + out.after + ")"));
+    if (options.on_line) {
+        options.on_line(index,
+                        std::string(state_name(out.state)) +
+                            (out.after.empty() ? "" : " (" + out.after + ")"),
+                        true, out.state != TargetState::done);
+    }
     return out;
 }
 

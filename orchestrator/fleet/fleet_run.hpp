@@ -23,8 +23,10 @@ struct FleetRunOptions {
     // As for one database (state schema, actor, soak, force, ...); each target's own stop flag
     // and progress callback are set by run_fleet.
     RunOptions run;
-    // Called from a target's thread as it starts, moves on (step, backfill share) and ends.
-    std::function<void(std::size_t index, const std::string& line)> on_line;
+    // Called from a target's thread as it starts and moves on (step, backfill share), and once
+    // when it ends (`ended`, with `failed` when it did not succeed).
+    std::function<void(std::size_t index, const std::string& line, bool ended, bool failed)>
+        on_line;
 };
 
 std::vector<TargetRun> run_fleet(const planners::fleet::Fleet& fleet, const planners::Plan& plan,

@@ -2,8 +2,11 @@
 #include "orchestrator/log/log.hpp"
 
 #include <array>
+#include <cstdio>
 #include <iterator>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/ansicolor_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <utility>
@@ -15,9 +18,65 @@ namespace {
 Format g_format = Format::text;
 thread_local Fields t_context; // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
 
+// stderr, as spdlog's color sink writes it, with a block of lines kept under the log lines.
+class BlockSink final : public spdlog::sinks::sink {
+public:
+    void log(const spdlog::details::log_msg& message) override {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        erase();
+        m_stderr.log(message);
+        m_stderr.flush();
+        draw();
+    }
+    void flush() override {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        m_stderr.flush();
+    }
+    void set_pattern(const std::string& pattern) override {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        m_stderr.set_pattern(pattern);
+    }
+    void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        m_stderr.set_formatter(std::move(formatter));
+    }
+    void show(std::vector<std::string> lines) {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        erase();
+        m_lines = std::move(lines);
+        draw();
+    }
+
+private:
+    // Up to the block's first line, and clear from there down.
+    void erase() {
+        if (m_drawn > 0) {
+            std::fprintf(stderr, "\033[%zuA\033[J", m_drawn);
+            m_drawn = 0;
+        }
+    }
+    void draw() {
+        for (const std::string& line : m_lines) {
+            std::fprintf(stderr, "%s\033[K\n", line.c_str());
+        }
+        m_drawn = m_lines.size();
+        std::fflush(stderr);
+    }
+
+    std::mutex m_mutex;
+    spdlog::sinks::ansicolor_stderr_sink_st m_stderr;
+    std::vector<std::string> m_lines;
+    std::size_t m_drawn = 0;
+};
+
+std::shared_ptr<BlockSink> block_sink() {
+    static std::shared_ptr<BlockSink> instance = std::make_shared<BlockSink>();
+    return instance;
+}
+
 std::shared_ptr<spdlog::logger> logger() {
     static std::shared_ptr<spdlog::logger> instance = [] {
-        auto created = spdlog::stderr_color_mt("pgphase");
+        auto created = std::make_shared<spdlog::logger>("pgphase", block_sink());
         created->set_pattern("%H:%M:%S.%e %^%l%$ %v");
         return created;
     }();
@@ -71,6 +130,10 @@ Context::~Context() {
 
 const Fields& context() {
     return t_context;
+}
+
+void show_block(std::vector<std::string> lines) {
+    block_sink()->show(std::move(lines));
 }
 
 void info(const std::string& event, const Fields& fields) {

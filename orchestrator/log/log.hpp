@@ -37,4 +37,9 @@ private:
 // This thread's context fields (empty outside any Context).
 const Fields& context();
 
+// On a terminal: lines kept at the bottom of stderr, under the log (a fleet run's live line per
+// target). Log lines are written above them and the block is drawn again below. Each call
+// replaces the block; an empty list removes it. Lines must fit the terminal's width.
+void show_block(std::vector<std::string> lines);
+
 } // namespace pgphase::orchestrator::log

@@ -1,6 +1,7 @@
 // A fleet run's words: the live line of a target and the summary, as text and JSON, from runs
 // made up here (the integration tests run real ones).
 #include "orchestrator/fleet/fleet_run.hpp"
+#include "orchestrator/fleet/live_board.hpp"
 
 #include <gtest/gtest.h>
 
@@ -76,6 +77,18 @@ TEST(FleetRunText, ALiveLineShowsThePhaseTheStepAndABackfillsShare) {
               "expand step 1/4 add column b");
     EXPECT_EQ(progress_line({"backfill", 2, 4, "copy a into b", 0.4251, 4251}),
               "backfill step 2/4 42.5% 4251 rows copy a into b");
+}
+
+TEST(FleetLiveBoard, AHeadlineWithTheCountsThenALinePerRunningTargetCutToTheWidth) {
+    using State = BoardTarget::State;
+    const std::vector<BoardTarget> targets = {
+        {State::finished, "done (completed)"},
+        {State::running, "backfill step 2/4 42.5% 4251 rows copy users.email into email_address"},
+        {State::waiting, ""}};
+    EXPECT_EQ(
+        board_lines(three_targets(), targets, 60),
+        (std::vector<std::string>{"fleet fleet.yaml: 1 running, 1 done, 0 not done, 1 waiting",
+                                  "  eu-2  backfill step 2/4 42.5% 4251 rows copy users.email i"}));
 }
 
 } // namespace
