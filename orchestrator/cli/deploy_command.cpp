@@ -1,6 +1,7 @@
 // `pgphase deploy`: options to DeployOptions, the run, the report on stdout, the exit code.
 #include "orchestrator/cli/deploy_command.hpp"
 
+#include "orchestrator/cli/fleet_command.hpp"
 #include "orchestrator/deploy/deployer.hpp"
 #include "orchestrator/log/log.hpp"
 
@@ -26,6 +27,8 @@ CLI::App* add_deploy_command(CLI::App& app, DeployArgs& args) {
                        "contract a phased migration only this long after its expand");
     deploy->add_flag("--force", args.force,
                      "contract despite the soak guard (recorded in the event log)");
+    deploy->add_option("--fleet", args.fleet,
+                       "a fleet file: deploy to every target in it, in waves (docs/fleet.md)");
     return deploy;
 }
 
@@ -38,6 +41,9 @@ int deploy_command(const Common& common, const DeployArgs& args) {
     options.actor = actor(common);
     options.progress_bar = ::isatty(STDERR_FILENO) != 0 && common.log_format == "text";
     options.min_soak = parse_min_soak(args.min_soak);
+    if (!args.fleet.empty()) {
+        return fleet_deploy_command(common, args, options);
+    }
     const Dsn dsn = require_dsn(common);
     log::info("command.started",
               {{"command", "deploy"}, {"folder", args.dir}, {"database", dsn.redacted()}});

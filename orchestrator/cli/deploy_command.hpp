@@ -15,6 +15,7 @@ struct DeployArgs {
     std::string format = "text";
     std::string min_soak;
     bool force = false;
+    std::string fleet; // a fleet file: every target in it, in place of --dsn
 };
 
 CLI::App* add_deploy_command(CLI::App& app, DeployArgs& args);

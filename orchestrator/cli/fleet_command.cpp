@@ -2,7 +2,9 @@
 #include "orchestrator/cli/fleet_command.hpp"
 
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/deploy_command.hpp"
 #include "orchestrator/engine/outcome.hpp"
+#include "orchestrator/fleet/fleet_deploy.hpp"
 #include "orchestrator/fleet/fleet_run.hpp"
 #include "orchestrator/fleet/fleet_status.hpp"
 #include "orchestrator/fleet/live_board.hpp"
@@ -42,7 +44,46 @@ void refuse_dsn(const Common& common) {
     }
 }
 
+// Runs `body` with a live board on a terminal (text logs): `body` hands the LiveLine to the
+// fleet run. Elsewhere the LiveLine is empty and the log lines are the live output.
+void with_live_board(const Common& common, const planners::fleet::Fleet& fleet,
+                     const std::function<void(const fleet::LiveLine&)>& body) {
+    if (::isatty(STDERR_FILENO) == 0 || common.log_format != "text") {
+        body({});
+        return;
+    }
+    winsize size{};
+    const bool known = ::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0;
+    fleet::LiveBoard board(fleet, known ? size.ws_col - 1U : 79U);
+    body([&board](std::size_t index, const std::string& line, bool ended, bool failed) {
+        board.update(index, line, ended, failed);
+    });
+}
+
 } // namespace
+
+int fleet_deploy_command(const Common& common, const DeployArgs& args,
+                         const DeployOptions& options) {
+    refuse_dsn(common);
+    const planners::fleet::Fleet fleet = load_fleet(args.fleet);
+    log::info("fleet.started", {{"command", "deploy"},
+                                {"folder", args.dir},
+                                {"fleet", fleet.source_file},
+                                {"targets", std::to_string(fleet.targets.size())},
+                                {"waves", std::to_string(fleet.waves.size())},
+                                {"parallel", std::to_string(fleet.parallel)},
+                                {"actor", options.actor}});
+    fleet::FleetDeploy deployed;
+    with_live_board(common, fleet, [&](const fleet::LiveLine& on_line) {
+        deployed = fleet::deploy_fleet(fleet, args.dir, options, on_line);
+    });
+    if (args.format == "json") {
+        std::cout << fleet::fleet_deploy_json(fleet, args.dir, deployed).dump(2) << "\n";
+    } else {
+        std::cout << fleet::fleet_deploy_text(fleet, args.dir, deployed);
+    }
+    return fleet::worst_exit_code(deployed.runs);
+}
 
 int fleet_phase_command(const Common& common, const std::string& command,
                         const planners::Plan& plan, const PhaseArgs& args,
@@ -61,16 +102,10 @@ int fleet_phase_command(const Common& common, const std::string& command,
                                 {"parallel", std::to_string(fleet.parallel)},
                                 {"actor", options.actor}});
     std::vector<fleet::TargetRun> runs;
-    if (::isatty(STDERR_FILENO) != 0 && common.log_format == "text") {
-        winsize size{};
-        const bool known = ::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0;
-        fleet::LiveBoard board(fleet, known ? size.ws_col - 1U : 79U);
-        run.on_line = [&board](std::size_t index, const std::string& line, bool ended,
-                               bool failed) { board.update(index, line, ended, failed); };
+    with_live_board(common, fleet, [&](const fleet::LiveLine& on_line) {
+        run.on_line = on_line;
         runs = fleet::run_fleet(fleet, plan, run);
-    } else {
-        runs = fleet::run_fleet(fleet, plan, run);
-    }
+    });
     if (args.format == "json") {
         std::cout << fleet::fleet_run_json(fleet, plan, run, runs).dump(2) << "\n";
     } else {

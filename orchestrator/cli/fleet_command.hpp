@@ -3,6 +3,7 @@
 #pragma once
 
 #include "orchestrator/cli/common.hpp"
+#include "orchestrator/deploy/deployer.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
 #include "planners/fleet/fleet_file.hpp"
 
@@ -22,6 +23,13 @@ struct PhaseArgs;
 int fleet_phase_command(const Common& common, const std::string& command,
                         const planners::Plan& plan, const PhaseArgs& args,
                         const RunOptions& options);
+
+struct DeployArgs;
+
+// `deploy DIR --fleet FILE`: the folder onto every target, in waves; the summary on stdout
+// (text, or --format json); the worst exit code of the targets.
+int fleet_deploy_command(const Common& common, const DeployArgs& args,
+                         const DeployOptions& options);
 
 // `status --fleet FILE [name] [--json]`: exit 0, or 1 when a target could not be read.
 int fleet_status_command(const Common& common, const std::string& path, const std::string& name,

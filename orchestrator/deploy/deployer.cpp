@@ -112,11 +112,11 @@ void lock_deploy(Session& session) {
             .text(0, 0) == "t") {
         return;
     }
-    throw CommandError(ExitCode::refused,
-                       "another deploy is running on this database: " +
-                           advisory_lock_holder(session, deploy_lock_key),
-                       "wait for it to finish, then rerun; if that process died, its lock goes "
-                       "when its connection ends (pg_terminate_backend on that pid)");
+    const std::string holder = advisory_lock_holder(session, deploy_lock_key);
+    throw MigrationHeld("another deploy is running on this database: " + holder,
+                        "wait for it to finish, then rerun; if that process died, its lock goes "
+                        "when its connection ends (pg_terminate_backend on that pid)",
+                        holder);
 }
 
 // "create-index-non-concurrent (3x, first at line 2); ..." for the error-level findings.
@@ -311,6 +311,11 @@ void Deployer::run(const deploy::MigrationFolder& folder) {
     for (std::size_t index : checked.pending) {
         const deploy::FolderMigration& migration = folder.migrations[index];
         DeployedMigration& out = m_report.migrations[index];
+        if (m_options.stop != nullptr && m_options.stop->load()) {
+            stop("stopped", 0,
+                 "stopped before migration \"" + migration.name + "\": another target failed");
+            break;
+        }
         const lint::SchemaModel before = linter.schema();
         const std::size_t seen = linter.result().findings.size();
         const lint::SourceFile file(migration.path, migration.script);
@@ -337,6 +342,13 @@ void Deployer::run(const deploy::MigrationFolder& folder) {
                                  : "an earlier deploy started it in phases";
                 go_on = phased(migration, before, std::move(started), out);
             }
+        } catch (const Stopped& e) {
+            out.state = "stopped";
+            out.error = e.what();
+            out.hint = e.hint();
+            stop("stopped", 0,
+                 "migration \"" + migration.name + "\" stopped: another target failed");
+            go_on = false;
         } catch (const CommandError& e) {
             out.state = "failed";
             out.error = e.what();
@@ -489,6 +501,8 @@ bool Deployer::phased(const deploy::FolderMigration& migration, const lint::Sche
     run.min_soak = m_options.min_soak;
     run.force = m_options.force;
     run.on_completed = [&](Transaction& tx) { m_history->record(tx, migration, "phased"); };
+    run.stop = m_options.stop;
+    run.on_progress = m_options.on_progress;
     if (record && record->phase == MigrationPhase::completed) {
         // Completed by hand (pgphase advance) without the history row: record it now.
         m_session->transaction(

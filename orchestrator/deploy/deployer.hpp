@@ -7,12 +7,14 @@
 // database at a time (an advisory lock). docs/deploy.md describes it for users.
 #pragma once
 
+#include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/pg/dsn.hpp"
 #include "planners/deploy/folder.hpp"
 #include "planners/deploy/history_check.hpp"
 #include "planners/lint/finding.hpp"
 #include "planners/model/plan.hpp"
 
+#include <atomic>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -31,6 +33,11 @@ struct DeployOptions {
     std::string actor;
     bool progress_bar = false;
     std::function<void(planners::Milliseconds)> sleep; // default: really sleep
+    // A fleet run's stop flag: once true, no further migration starts and a phased one stops
+    // before its next step (result "stopped").
+    const std::atomic<bool>* stop = nullptr;
+    // A fleet run's live line (RunOptions::on_progress), for phased migrations.
+    std::function<void(const RunProgress&)> on_progress;
 };
 
 // What became of one migration of the folder.
@@ -69,13 +76,14 @@ struct DeployReport { // NOLINT(bugprone-exception-escape)
     std::vector<planners::deploy::HistoryProblem> problems;
     std::vector<DeployedMigration> migrations; // every migration of the folder, in order
     int exit_code = 0;
-    // done, waiting_for_rollout, waiting_for_soak, needs_review, refused, failed
+    // done, waiting_for_rollout, waiting_for_soak, needs_review, refused, failed, stopped
     std::string result = "done";
     std::string message; // what it stopped at, in one line
 };
 
-// Throws CommandError for bad input found before anything runs (an unreadable folder, a held
-// deploy lock); everything found later is in the report, with its exit code.
+// Throws CommandError for bad input found before anything runs (an unreadable folder) and
+// MigrationHeld for a deploy lock another pgphase holds; everything found later is in the
+// report, with its exit code.
 DeployReport deploy(const std::string& dir, const Dsn& dsn, const DeployOptions& options);
 
 std::string deploy_text(const DeployReport& report);

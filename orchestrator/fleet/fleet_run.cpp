@@ -102,27 +102,6 @@ std::string phase_or_dash(const std::string& phase, const TargetRun& run) {
                : "not started";
 }
 
-std::string seconds_text(std::int64_t ms) {
-    std::array<char, 32> text{};
-    std::snprintf(text.data(), text.size(), "%.1fs", static_cast<double>(ms) / 1000.0);
-    return text.data();
-}
-
-std::string first_line(const std::string& text) {
-    return text.substr(0, text.find('\n'));
-}
-
-std::size_t wave_of(const Fleet& fleet, std::size_t index) {
-    for (std::size_t w = 0; w < fleet.waves.size(); ++w) {
-        for (const std::size_t member : fleet.waves[w]) {
-            if (member == index) {
-                return w + 1;
-            }
-        }
-    }
-    return 0;
-}
-
 std::string headline(const Fleet& fleet, const planners::Plan& plan,
                      const FleetRunOptions& options) {
     std::string out = options.command + " " + plan.name;

@@ -17,6 +17,9 @@
 
 namespace pgphase::orchestrator::fleet {
 
+using LiveLine =
+    std::function<void(std::size_t index, const std::string& line, bool ended, bool failed)>;
+
 struct FleetRunOptions {
     std::string command = "advance"; // or "rollback"
     AdvanceTarget to = AdvanceTarget::complete;
@@ -25,8 +28,7 @@ struct FleetRunOptions {
     RunOptions run;
     // Called from a target's thread as it starts and moves on (step, backfill share), and once
     // when it ends (`ended`, with `failed` when it did not succeed).
-    std::function<void(std::size_t index, const std::string& line, bool ended, bool failed)>
-        on_line;
+    LiveLine on_line;
 };
 
 std::vector<TargetRun> run_fleet(const planners::fleet::Fleet& fleet, const planners::Plan& plan,

@@ -1,6 +1,8 @@
 #include "orchestrator/fleet/text_table.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 
 namespace pgphase::orchestrator::fleet {
 
@@ -25,6 +27,16 @@ std::string text_table(const std::vector<std::vector<std::string>>& rows) {
         out += line + "\n";
     }
     return out;
+}
+
+std::string seconds_text(std::int64_t ms) {
+    std::array<char, 32> text{};
+    std::snprintf(text.data(), text.size(), "%.1fs", static_cast<double>(ms) / 1000.0);
+    return text.data();
+}
+
+std::string first_line(const std::string& text) {
+    return text.substr(0, text.find('\n'));
 }
 
 } // namespace pgphase::orchestrator::fleet

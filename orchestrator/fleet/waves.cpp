@@ -95,6 +95,17 @@ std::vector<TargetRun> run_waves(const planners::fleet::Fleet& fleet, const RunT
     return runs;
 }
 
+std::size_t wave_of(const planners::fleet::Fleet& fleet, std::size_t index) {
+    for (std::size_t w = 0; w < fleet.waves.size(); ++w) {
+        for (const std::size_t member : fleet.waves[w]) {
+            if (member == index) {
+                return w + 1;
+            }
+        }
+    }
+    return 0;
+}
+
 int worst_exit_code(const std::vector<TargetRun>& runs) {
     // Most pressing first.
     static constexpr std::array<int, 5> order = {130, 1, 2, 4, 3};

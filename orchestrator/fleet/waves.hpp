@@ -48,6 +48,9 @@ using RunTarget = std::function<TargetRun(std::size_t index, const std::atomic<b
 // proven anything to this one. Targets left out get a `detail` that names the reason.
 std::vector<TargetRun> run_waves(const planners::fleet::Fleet& fleet, const RunTarget& run);
 
+// The 1-based number of the wave target `index` is in (0 when in none).
+std::size_t wave_of(const planners::fleet::Fleet& fleet, std::size_t index);
+
 // The worst exit code of the runs, most pressing first: 130 (interrupted), 1 (failed), 2 (bad
 // input), 4 (gave up waiting for a lock: rerun later), 3 (refused by a guard, e.g. the soak,
 // or held by another runner: wait), 0. A target counts with the exit_code it carries.

@@ -294,6 +294,45 @@ TEST_F(FleetRun, AFailedCanaryLeavesEveryOtherTargetUntouched) {
     }
 }
 
+TEST_F(FleetRun, DeployBringsEveryTargetUpToTheFolderAndSkipsOneWhoseDeployIsHeld) {
+    const std::string folder = dir() + "/migrations";
+    ASSERT_EQ(::mkdir(folder.c_str(), 0700), 0);
+    std::ofstream(folder + "/001_posts.sql")
+        << "CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint NOT NULL);\n";
+    // Lint's error (a blocking index build): deploy runs it in phases, CONCURRENTLY.
+    std::ofstream(folder + "/002_users_email.sql")
+        << "CREATE INDEX users_email_idx ON users (email);\n";
+    // Another deploy holds s1-d (target 3).
+    auto other = target(3, "another deploy");
+    other->query("SELECT pg_advisory_lock(hashtextextended('pgphase deploy', 0))");
+
+    const CommandResult first = run_pgphase({"deploy", folder, "--fleet", m_fleet}, dir());
+    EXPECT_EQ(first.exit_code, 3) << first.out << first.err;
+    EXPECT_NE(first.out.find("7 of 8 targets done, exit 3"), std::string::npos) << first.out;
+    EXPECT_NE(first.out.find("skipped (exit 3)  held by backend pid"), std::string::npos)
+        << first.out;
+    EXPECT_NE(first.out.find("1 applied, 1 completed"), std::string::npos) << first.out;
+    EXPECT_EQ(target_scalar(3, "SELECT to_regclass('posts')"), "");
+
+    other->query("SELECT pg_advisory_unlock_all()");
+    const CommandResult rerun =
+        run_pgphase({"deploy", folder, "--fleet", m_fleet, "--format", "json"}, dir());
+    EXPECT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+    const nlohmann::json summary = nlohmann::json::parse(rerun.out);
+    ASSERT_EQ(summary["targets"].size(), 8U);
+    for (int i = 0; i < 8; ++i) {
+        const auto& item = summary["targets"][static_cast<std::size_t>(i)];
+        EXPECT_EQ(item["result"], "done") << item.dump(2);
+        EXPECT_EQ(item["deploy"]["result"], "done");
+        EXPECT_EQ(target_scalar(i, "SELECT indisvalid FROM pg_index WHERE indexrelid = "
+                                   "'users_email_idx'::regclass"),
+                  "t");
+        EXPECT_EQ(target_scalar(i, "SELECT count(*) FROM pgphase.deploy_history"), "2");
+    }
+    EXPECT_EQ(summary["targets"][3]["deploy"]["migrations"][0]["state"], "applied");
+    EXPECT_EQ(summary["targets"][0]["deploy"]["migrations"][0]["state"], "already_applied");
+}
+
 TEST_F(FleetRun, FleetAndDsnTogetherAreRefusedAndFormatJsonNeedsAFleet) {
     const CommandResult both = pgphase({"advance", m_plan, "--fleet", m_fleet});
     EXPECT_EQ(both.exit_code, 2) << both.err;
