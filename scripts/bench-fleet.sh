@@ -11,7 +11,8 @@
 #     time), with the default waves (a canary, then the rest).
 # Reported for each run: wall time; the ideal (canary + ceil((TARGETS-1)/parallel) rounds, each
 # as long as one target alone) and wall / ideal; the mean time per target inside the run
-# against one target alone; pgphase's peak RSS (/usr/bin/time).
+# against one target alone; pgphase's peak RSS and CPU time (user + system, /usr/bin/time): the
+# rest of the wall time is the servers' work and waiting on them.
 #
 # Environment:
 #   TARGETS=100  ROWS=1000  PARALLEL="1 4 16"  SINGLES=5
@@ -39,7 +40,7 @@ die() {
 
 outer() {
   [[ $# -eq 0 ]] || {
-    sed -n '2,21p' "$SELF"
+    sed -n '2,22p' "$SELF"
     [[ $1 == -h || $1 == --help ]] && exit 0
     exit 2
   }
@@ -127,8 +128,8 @@ inner() {
     echo "# bench-fleet.sh: TARGETS=$TARGETS ROWS=$ROWS, two servers, $(nproc) cores"
     printf 'one target alone (advance --dsn, median of %d): %.2f s, peak RSS %d MB\n' \
       "$SINGLES" "$one" $((rss / 1024))
-    printf '%-8s %8s %8s %11s %17s %9s %8s\n' parallel wall_s ideal_s wall/ideal \
-      "per_target_s(x1)" "exit" "rss_MB"
+    printf '%-8s %8s %8s %11s %17s %6s %8s %12s\n' parallel wall_s ideal_s wall/ideal \
+      "per_target_s(x1)" "exit" "rss_MB" "pgphase_cpu"
   } | tee "$OUT/results.txt"
 
   local p wall ideal per_target code
@@ -138,7 +139,7 @@ inner() {
     plan=$(write_plan "c_p$p")
     start=$(now)
     set +e
-    /usr/bin/time -f %M -o "$OUT/p$p.rss" "$PGPHASE_BIN" advance "$plan" --fleet "$fleet" \
+    /usr/bin/time -f '%M %U %S' -o "$OUT/p$p.rss" "$PGPHASE_BIN" advance "$plan" --fleet "$fleet" \
       --format json >"$OUT/p$p.json" 2>"$OUT/p$p.log"
     code=$?
     set -e
@@ -146,9 +147,11 @@ inner() {
     # The canary, then ceil((TARGETS-1)/p) rounds, each as long as one target alone.
     ideal=$(calc "(1 + $(((TARGETS - 1 + p - 1) / p))) * $one")
     per_target=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["targets"]; print(sum(x["duration_ms"] for x in t)/len(t)/1000)' "$OUT/p$p.json")
-    printf '%-8s %8.2f %8.2f %11.2f %10.2f (%4.2fx) %6s %8d\n' "$p" "$wall" "$ideal" \
+    local rss_kb user sys
+    read -r rss_kb user sys <"$OUT/p$p.rss"
+    printf '%-8s %8.2f %8.2f %11.2f %10.2f (%4.2fx) %6s %8d %11.1fs\n' "$p" "$wall" "$ideal" \
       "$(calc "$wall / $ideal")" "$per_target" "$(calc "$per_target / $one")" \
-      "$code" $(($(cat "$OUT/p$p.rss") / 1024)) | tee -a "$OUT/results.txt"
+      "$code" $((rss_kb / 1024)) "$(calc "$user + $sys")" | tee -a "$OUT/results.txt"
   done
   log "done: $OUT/results.txt"
 }
