@@ -4,12 +4,11 @@
 
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/fleet/text_table.hpp"
+#include "orchestrator/fleet/waves.hpp"
 #include "orchestrator/pg/dsn.hpp"
 #include "orchestrator/pg/session.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 namespace pgphase::orchestrator::fleet {
 
@@ -18,32 +17,19 @@ using planners::fleet::Fleet;
 std::vector<TargetStatus> fleet_status(const Fleet& fleet, const std::string& state_schema,
                                        const std::string& name) {
     std::vector<TargetStatus> out(fleet.targets.size());
-    std::atomic<std::size_t> next{0};
-    const auto work = [&] {
-        for (std::size_t i = next++; i < fleet.targets.size(); i = next++) {
-            const planners::fleet::Target& target = fleet.targets[i];
-            TargetStatus& status = out[i];
-            status.name = target.name;
-            try {
-                status.migrations = status_json(Dsn(target.dsn), state_schema, name);
-                status.reachable = true;
-            } catch (const DatabaseError& e) {
-                status.error = e.what(); // a connection error names the DSN redacted
-            } catch (const std::exception& e) {
-                status.error = std::string("unexpected: ") + e.what();
-            }
+    for_each_on_threads(fleet.targets.size(), fleet.parallel, [&](std::size_t i) {
+        const planners::fleet::Target& target = fleet.targets[i];
+        TargetStatus& status = out[i];
+        status.name = target.name;
+        try {
+            status.migrations = status_json(Dsn(target.dsn), state_schema, name);
+            status.reachable = true;
+        } catch (const DatabaseError& e) {
+            status.error = e.what(); // a connection error names the DSN redacted
+        } catch (const std::exception& e) {
+            status.error = std::string("unexpected: ") + e.what();
         }
-    };
-    const auto threads =
-        std::min<std::size_t>(static_cast<std::size_t>(fleet.parallel), fleet.targets.size());
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < threads; ++t) {
-        pool.emplace_back(work);
-    }
-    work();
-    for (std::thread& thread : pool) {
-        thread.join();
-    }
+    });
     return out;
 }
 

@@ -32,6 +32,26 @@ TargetRun target_run(TargetState state, int exit_code, std::string detail) {
     return run;
 }
 
+void for_each_on_threads(std::size_t count, int parallel,
+                         const std::function<void(std::size_t)>& work) {
+    std::atomic<std::size_t> next{0};
+    const auto take = [&] {
+        for (std::size_t k = next++; k < count; k = next++) {
+            work(k);
+        }
+    };
+    const std::size_t threads =
+        std::min<std::size_t>(static_cast<std::size_t>(std::max(parallel, 1)), count);
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) {
+        pool.emplace_back(take);
+    }
+    take();
+    for (std::thread& thread : pool) {
+        thread.join();
+    }
+}
+
 std::vector<TargetRun> run_waves(const planners::fleet::Fleet& fleet, const RunTarget& run) {
     std::vector<TargetRun> runs(fleet.targets.size());
     std::atomic<bool> stop{false};
@@ -44,36 +64,22 @@ std::vector<TargetRun> run_waves(const planners::fleet::Fleet& fleet, const RunT
             }
             continue;
         }
-        std::atomic<std::size_t> next{0};
-        const auto work = [&] {
-            for (std::size_t k = next++; k < wave.size(); k = next++) {
-                const std::size_t index = wave[k];
-                if (stop) {
-                    continue; // not started; its detail is written below
-                }
-                TargetRun result;
-                try {
-                    result = run(index, stop);
-                } catch (const std::exception& e) {
-                    result =
-                        target_run(TargetState::failed, 1, std::string("unexpected: ") + e.what());
-                }
-                if (result.state == TargetState::failed) {
-                    stop = true;
-                }
-                runs[index] = std::move(result);
+        for_each_on_threads(wave.size(), fleet.parallel, [&](std::size_t k) {
+            const std::size_t index = wave[k];
+            if (stop) {
+                return; // not started; its detail is written below
             }
-        };
-        const std::size_t threads = std::min<std::size_t>(
-            static_cast<std::size_t>(std::max(fleet.parallel, 1)), wave.size());
-        std::vector<std::thread> pool;
-        for (std::size_t t = 1; t < threads; ++t) {
-            pool.emplace_back(work);
-        }
-        work();
-        for (std::thread& thread : pool) {
-            thread.join();
-        }
+            TargetRun result;
+            try {
+                result = run(index, stop);
+            } catch (const std::exception& e) {
+                result = target_run(TargetState::failed, 1, std::string("unexpected: ") + e.what());
+            }
+            if (result.state == TargetState::failed) {
+                stop = true;
+            }
+            runs[index] = std::move(result);
+        });
         // Why this wave ends the run, told to every target it leaves out.
         for (const std::size_t index : wave) {
             const std::string& name = fleet.targets[index].name;

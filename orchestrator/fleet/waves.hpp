@@ -42,6 +42,11 @@ TargetRun target_run(TargetState state, int exit_code, std::string detail);
 // Runs target `index` (of fleet.targets). `stop` turns true when another target failed.
 using RunTarget = std::function<TargetRun(std::size_t index, const std::atomic<bool>& stop)>;
 
+// Calls `work(k)` once for each k in [0, count), in order of k, on at most `parallel` threads at
+// once (the calling thread among them); returns when all calls have returned.
+void for_each_on_threads(std::size_t count, int parallel,
+                         const std::function<void(std::size_t)>& work);
+
 // One TargetRun per target, in fleet.targets' order. Each wave runs on `parallel` threads
 // (fewer when the wave is smaller); `run` is called from them, once per target at most. A wave
 // with a failed or a skipped target is the last to run: a canary held by another runner has not
