@@ -40,8 +40,12 @@ planners::Plan load(const std::string& file) {
     return std::move(*loaded.plan);
 }
 
-int plan_command(const Common& common, const std::string& file, const std::string& format) {
+int plan_command(const Common& common, const std::string& file, const std::string& format,
+                 const std::string& fleet) {
     const planners::Plan plan = load(file);
+    if (!fleet.empty()) {
+        return fleet_plan_command(common, plan, format, fleet);
+    }
     planners::PlanningOptions options;
     options.state_schema = common.state_schema;
     options.version_schema = true;
@@ -190,6 +194,8 @@ CommandLine::CommandLine() {
     plan->add_option("file", file, "plan YAML")->required();
     plan->add_option("--format", format, "text, sql or json")
         ->check(CLI::IsMember({"text", "sql", "json"}));
+    plan->add_option("--fleet", plan_fleet,
+                     "a fleet file: plan against every target's catalog (docs/fleet.md)");
 
     for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
              {"start", "run expand: additive, non-blocking changes"},
@@ -267,7 +273,7 @@ int run(int argc, char** argv) {
 
     try {
         if (cli.plan->parsed()) {
-            return plan_command(cli.common, cli.file, cli.format);
+            return plan_command(cli.common, cli.file, cli.format, cli.plan_fleet);
         }
         if (cli.lint->parsed()) {
             return lint_command(cli.common, cli.lint_args);

@@ -44,6 +44,7 @@ struct CommandLine {
     std::string status_name;
     bool status_as_json = false;
     std::string status_fleet; // --fleet FILE: every target's status, in place of --dsn
+    std::string plan_fleet;   // --fleet FILE: the plan against every target's catalog
     PhaseArgs phase_args;
     std::string history_name;
     bool history_as_json = false;

@@ -5,6 +5,7 @@
 #include "orchestrator/cli/deploy_command.hpp"
 #include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/fleet/fleet_deploy.hpp"
+#include "orchestrator/fleet/fleet_plan.hpp"
 #include "orchestrator/fleet/fleet_run.hpp"
 #include "orchestrator/fleet/fleet_status.hpp"
 #include "orchestrator/fleet/live_board.hpp"
@@ -61,6 +62,22 @@ void with_live_board(const Common& common, const planners::fleet::Fleet& fleet,
 }
 
 } // namespace
+
+int fleet_plan_command(const Common& common, const planners::Plan& plan, const std::string& format,
+                       const std::string& path) {
+    refuse_dsn(common);
+    const planners::fleet::Fleet fleet = load_fleet(path);
+    const planners::RenderFormat render = format == "sql"    ? planners::RenderFormat::sql
+                                          : format == "json" ? planners::RenderFormat::json
+                                                             : planners::RenderFormat::text;
+    const auto targets = fleet::plan_fleet(fleet, plan, common.state_schema, render);
+    if (render == planners::RenderFormat::json) {
+        std::cout << fleet::fleet_plan_json(fleet, plan, targets).dump(2) << "\n";
+    } else {
+        std::cout << fleet::fleet_plan_text(fleet, plan, targets);
+    }
+    return fleet::fleet_plan_exit_code(targets);
+}
 
 int fleet_deploy_command(const Common& common, const DeployArgs& args,
                          const DeployOptions& options) {

@@ -26,6 +26,11 @@ int fleet_phase_command(const Common& common, const std::string& command,
 
 struct DeployArgs;
 
+// `plan PLAN --fleet FILE [--format F]`: the plan against every target's catalog, targets with
+// the same outcome together; exit 1 when a target could not be read, 2 when a plan has errors.
+int fleet_plan_command(const Common& common, const planners::Plan& plan, const std::string& format,
+                       const std::string& path);
+
 // `deploy DIR --fleet FILE`: the folder onto every target, in waves; the summary on stdout
 // (text, or --format json); the worst exit code of the targets.
 int fleet_deploy_command(const Common& common, const DeployArgs& args,

@@ -333,6 +333,33 @@ TEST_F(FleetRun, DeployBringsEveryTargetUpToTheFolderAndSkipsOneWhoseDeployIsHel
     EXPECT_EQ(summary["targets"][0]["deploy"]["migrations"][0]["state"], "already_applied");
 }
 
+TEST_F(FleetRun, PlanShowsTargetsThatPlanAlikeTogetherAndTheOddOneApart) {
+    target(6)->execute("ALTER TABLE users RENAME COLUMN email TO mail");
+    const CommandResult text = run_pgphase({"plan", m_plan, "--fleet", m_fleet}, dir());
+    EXPECT_EQ(text.exit_code, 2) << text.out << text.err;
+    EXPECT_NE(text.out.find("8 targets, 2 different plans"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("== s1-a, s1-b, s1-c, s1-d, s2-a, s2-b, s2-d (7 targets) =="),
+              std::string::npos)
+        << text.out;
+    EXPECT_NE(text.out.find("== s2-c (1 target) =="), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("did you mean \"mail\"?"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("ACCESS EXCLUSIVE"), std::string::npos) << text.out;
+
+    target(6)->execute("ALTER TABLE users RENAME COLUMN mail TO email");
+    const CommandResult json =
+        run_pgphase({"plan", m_plan, "--fleet", m_fleet, "--format", "json"}, dir());
+    EXPECT_EQ(json.exit_code, 0) << json.out << json.err;
+    const nlohmann::json report = nlohmann::json::parse(json.out);
+    ASSERT_EQ(report["targets"].size(), 8U);
+    EXPECT_EQ(report["targets"][7]["name"], "s2-d");
+    EXPECT_FALSE(report["targets"][7]["plan"].is_null());
+    EXPECT_EQ(report["targets"][7]["plan"], report["targets"][0]["plan"]);
+    // Planning reads catalogs only: no target has a state store.
+    for (int i = 0; i < 8; ++i) {
+        EXPECT_EQ(phase_of(i), "(no state store)");
+    }
+}
+
 TEST_F(FleetRun, FleetAndDsnTogetherAreRefusedAndFormatJsonNeedsAFleet) {
     const CommandResult both = pgphase({"advance", m_plan, "--fleet", m_fleet});
     EXPECT_EQ(both.exit_code, 2) << both.err;
