@@ -21,6 +21,15 @@ std::string with_hint(const CommandError& e) {
     return e.hint().empty() ? std::string(e.what()) : std::string(e.what()) + "\nhint: " + e.hint();
 }
 
+// A phase that could not be read after a failure (the connection was gone).
+constexpr const char* unknown_phase = "(unknown)";
+
+void end(TargetRun& run, TargetState state, int exit_code, std::string detail) {
+    run.state = state;
+    run.exit_code = exit_code;
+    run.detail = std::move(detail);
+}
+
 // One target, start to end; every outcome becomes a TargetRun.
 TargetRun run_target(const Fleet& fleet, std::size_t index, const planners::Plan& plan,
                      const FleetRunOptions& options, const std::atomic<bool>& stop) {
@@ -43,6 +52,7 @@ TargetRun run_target(const Fleet& fleet, std::size_t index, const planners::Plan
     std::unique_ptr<MigrationRunner> runner;
     try {
         runner = std::make_unique<MigrationRunner>(plan, Dsn(target.dsn), run);
+        out.reached = true;
         out.before = runner->phase();
         PhaseReport report;
         if (options.command == "rollback") {
@@ -54,22 +64,21 @@ TargetRun run_target(const Fleet& fleet, std::size_t index, const planners::Plan
         out.rows = report.rows_backfilled;
         out.state = TargetState::done;
     } catch (const MigrationHeld& e) {
-        out = target_run(TargetState::skipped, static_cast<int>(e.code()), "held by " + e.holder());
+        end(out, TargetState::skipped, static_cast<int>(e.code()), "held by " + e.holder());
     } catch (const Stopped& e) {
-        out.state = TargetState::stopped;
-        out.detail = with_hint(e);
+        end(out, TargetState::stopped, 0, with_hint(e));
     } catch (const CommandError& e) {
-        out = target_run(TargetState::failed, static_cast<int>(e.code()), with_hint(e));
+        end(out, TargetState::failed, static_cast<int>(e.code()), with_hint(e));
     } catch (const DatabaseError& e) {
-        out = target_run(TargetState::failed, static_cast<int>(ExitCode::failed),
-                         std::string(e.what()) +
-                             (e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")"));
+        end(out, TargetState::failed, static_cast<int>(ExitCode::failed),
+            std::string(e.what()) +
+                (e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")"));
     }
     if (runner) {
         try {
             out.after = runner->phase();
         } catch (const DatabaseError&) {
-            out.after.clear(); // the connection is gone: unknown
+            out.after = unknown_phase; // the connection is gone
         }
     }
     out.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -93,13 +102,21 @@ TargetRun run_target(const Fleet& fleet, std::size_t index, const planners::Plan
     return out;
 }
 
+// A phase for the table: "-" where it is not known (the target did not run, or its database
+// was not reached), "not started" where the migration had no record.
 std::string phase_or_dash(const std::string& phase, const TargetRun& run) {
-    if (!phase.empty()) {
-        return phase;
+    if (!run.reached) {
+        return "-";
     }
-    return run.state == TargetState::not_started || run.state == TargetState::skipped
-               ? "-"
-               : "not started";
+    return phase.empty() ? "not started" : phase;
+}
+
+// A phase for JSON: null where it is not known, or where the migration had no record.
+nlohmann::json json_phase(const TargetRun& run, const std::string& phase) {
+    if (!run.reached || phase.empty() || phase == unknown_phase) {
+        return nullptr;
+    }
+    return phase;
 }
 
 std::string headline(const Fleet& fleet, const planners::Plan& plan,
@@ -169,17 +186,16 @@ nlohmann::json fleet_run_json(const Fleet& fleet, const planners::Plan& plan,
     nlohmann::json targets = nlohmann::json::array();
     for (std::size_t i = 0; i < runs.size(); ++i) {
         const TargetRun& run = runs[i];
-        targets.push_back(
-            {{"name", fleet.targets[i].name},
-             {"wave", wave_of(fleet, i)},
-             {"result", state_name(run.state)},
-             {"exit_code", run.exit_code},
-             {"phase_before", run.before.empty() ? nullptr : nlohmann::json(run.before)},
-             {"phase_after", run.after.empty() ? nullptr : nlohmann::json(run.after)},
-             {"duration_ms", run.duration_ms},
-             {"steps", run.steps},
-             {"rows", run.rows},
-             {"detail", run.detail}});
+        targets.push_back({{"name", fleet.targets[i].name},
+                           {"wave", wave_of(fleet, i)},
+                           {"result", state_name(run.state)},
+                           {"exit_code", run.exit_code},
+                           {"phase_before", json_phase(run, run.before)},
+                           {"phase_after", json_phase(run, run.after)},
+                           {"duration_ms", run.duration_ms},
+                           {"steps", run.steps},
+                           {"rows", run.rows},
+                           {"detail", run.detail}});
     }
     nlohmann::json out = {{"fleet", fleet.source_file},
                           {"command", options.command},

@@ -28,7 +28,9 @@ struct TargetRun {
     TargetState state = TargetState::not_started;
     int exit_code = 0;  // the documented exit code of what ran (0 when it did not run)
     std::string detail; // the error, why it was skipped, or why it did not start
-    // What it did, for the summary: phases before and after ("" when unknown), rows and time.
+    // What it did, for the summary: phases before and after ("" when not started, or unknown
+    // when `reached` is false: its database could not be reached), rows and time.
+    bool reached = false;
     std::string before;
     std::string after;
     int steps = 0;

@@ -277,6 +277,29 @@ changes:
     }
 }
 
+TEST_F(FleetRun, RollbackUndoesEveryTargetAndKeepsRowsWrittenMeanwhile) {
+    const CommandResult advanced = advance_fleet({"--to", "backfill"}, dir());
+    ASSERT_EQ(advanced.exit_code, 0) << advanced.out << advanced.err;
+    // The old app version writes to the old column on every target during expand.
+    for (int i = 0; i < 8; ++i) {
+        target(i)->execute("INSERT INTO users VALUES (100000, 'late@example.com')");
+    }
+    const CommandResult rolled = run_pgphase({"rollback", m_plan, "--fleet", m_fleet}, dir());
+    EXPECT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
+    EXPECT_NE(rolled.out.find("rollback rename_users_email on fleet"), std::string::npos)
+        << rolled.out;
+    EXPECT_NE(rolled.out.find("backfilled -> rolled_back"), std::string::npos) << rolled.out;
+    for (int i = 0; i < 8; ++i) {
+        EXPECT_EQ(phase_of(i), "rolled_back");
+        EXPECT_EQ(target_scalar(i, "SELECT string_agg(attname, ',' ORDER BY attnum) FROM "
+                                   "pg_attribute WHERE attrelid = 'users'::regclass AND "
+                                   "attnum > 0 AND NOT attisdropped"),
+                  "id,email");
+        EXPECT_EQ(target_scalar(i, "SELECT count(*) FROM users"),
+                  std::to_string(rows_per_target + 1));
+    }
+}
+
 TEST_F(FleetRun, AFailedCanaryLeavesEveryOtherTargetUntouched) {
     // The canary lacks the column the plan renames: its start is refused as bad input.
     target(0)->execute("ALTER TABLE users RENAME COLUMN email TO mail");
@@ -358,6 +381,21 @@ TEST_F(FleetRun, PlanShowsTargetsThatPlanAlikeTogetherAndTheOddOneApart) {
     for (int i = 0; i < 8; ++i) {
         EXPECT_EQ(phase_of(i), "(no state store)");
     }
+}
+
+TEST_F(FleetRun, AnUnreachableCanaryFailsTheRunWithoutShowingItsPassword) {
+    const std::string fleet = dir() + "/down.yaml";
+    std::ofstream(fleet) << "targets:\n"
+                            "  - {name: down, dsn: \"postgresql://app:hunter2@127.0.0.1:1/app\"}\n"
+                            "  - {name: s1-a, dsn: \""
+                         << m_targets[0].second << "\"}\n";
+    const CommandResult run = run_pgphase({"advance", m_plan, "--fleet", fleet}, dir());
+    EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+    EXPECT_NE(run.out.find("down    1     - -> -"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("could not connect"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("not started: down failed"), std::string::npos) << run.out;
+    EXPECT_EQ((run.out + run.err).find("hunter2"), std::string::npos) << run.out << run.err;
+    EXPECT_EQ(phase_of(0), "(no state store)");
 }
 
 TEST_F(FleetRun, FleetAndDsnTogetherAreRefusedAndFormatJsonNeedsAFleet) {

@@ -20,12 +20,14 @@ planners::fleet::Fleet three_targets() {
 
 std::vector<TargetRun> runs() {
     TargetRun canary = target_run(TargetState::done, 0, "");
+    canary.reached = true;
     canary.before = "";
     canary.after = "completed";
     canary.rows = 1200;
     canary.duration_ms = 2350;
     TargetRun held = target_run(TargetState::failed, 4,
                                 "step 1/4 \"add column\" gave up after 3 attempts\nhint: rerun");
+    held.reached = true;
     held.before = "expanding";
     held.after = "expanding";
     held.duration_ms = 900;
