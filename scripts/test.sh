@@ -20,7 +20,11 @@ problems=()
 trap 'echo "test.sh: interrupted" >&2; exit 130' INT
 trap 'echo "test.sh: terminated" >&2; exit 143' TERM
 
-section() { printf '\n=== %s ===\n' "$*"; }
+# Each stage's heading is preceded by how long the run has taken so far, so that slow stages
+# show in CI logs; the headings themselves stay as they were.
+section() {
+  printf '\ntest.sh: %dm%02ds so far\n=== %s ===\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"
+}
 
 finish() {
   section summary
