@@ -431,7 +431,9 @@ void Converter::convert(std::size_t index, const Statement& statement) {
         return; // in the SQL change of its group
     }
     if (statement.kind.empty()) {
-        m_result.errors.error(statement.error_mark, statement.parse_error, statement.parse_hint);
+        if (const auto& failure = statement.failure) {
+            m_result.errors.error(failure->mark, failure->message, failure->hint);
+        }
         return;
     }
     if (statement.kind == "TransactionStmt") {

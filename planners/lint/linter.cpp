@@ -187,18 +187,18 @@ void Linter::lint(const SourceFile& file, bool prisma_file) {
         if (statement.invalid_bytes) {
             continue; // reported from text_errors() above; nothing to parse
         }
-        if (!statement.parse_error.empty()) {
+        if (statement.failure) {
             const bool ignored = std::any_of(
                 statement.ignores.begin(), statement.ignores.end(),
                 [](const IgnoreDirective& directive) { return directive.rule == "syntax-error"; });
             if (!ignored) {
                 const RuleInfo& info = rule("syntax-error");
-                const bool unread = !statement.parse_hint.empty();
-                found.push_back({std::string(info.id), info.level, statement.error_mark, 0,
-                                 statement.parse_error, excerpt(statement.text),
-                                 std::string(info.lock),
+                const ParseFailure& failure = *statement.failure;
+                const bool unread = !failure.hint.empty();
+                found.push_back({std::string(info.id), info.level, failure.mark, 0, failure.message,
+                                 excerpt(statement.text), std::string(info.lock),
                                  unread ? "not checked" : std::string(info.effect),
-                                 unread ? statement.parse_hint : std::string(info.hint)});
+                                 unread ? failure.hint : std::string(info.hint)});
             }
             continue;
         }

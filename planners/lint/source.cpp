@@ -526,32 +526,32 @@ void SourceFile::add_statement(std::size_t begin, std::size_t end) {
         });
     if (bad != m_text_errors.end()) {
         statement.invalid_bytes = true;
-        statement.parse_error = bad->message;
-        statement.error_mark = bad->mark;
+        statement.failure =
+            std::make_shared<ParseFailure>(ParseFailure{bad->message, {}, bad->mark});
         m_statements.push_back(std::move(statement));
         return;
     }
     const std::string source = m_text.substr(i, with_semicolon - i);
     PgQueryParseResult parsed = pg_query_parse(source.c_str());
     if (parsed.error != nullptr) {
-        statement.parse_error = parsed.error->message;
         const std::size_t chars =
             parsed.error->cursorpos > 0 ? static_cast<std::size_t>(parsed.error->cursorpos - 1) : 0;
-        statement.error_mark = mark_at(i + byte_of_char(source, chars));
+        statement.failure = std::make_shared<ParseFailure>(
+            ParseFailure{parsed.error->message, {}, mark_at(i + byte_of_char(source, chars))});
     } else if (const std::size_t depth = json_depth(parsed.parse_tree); depth > max_tree_depth) {
-        statement.parse_error = "the statement's parse tree nests " + std::to_string(depth) +
-                                " levels deep and pgphase reads up to " +
-                                std::to_string(max_tree_depth) +
-                                " (expressions nested hundreds deep): it cannot be checked or "
-                                "converted, though PostgreSQL may run it";
-        statement.parse_hint = "flatten the expression (a CTE, a function, several statements), "
-                               "or run this statement by hand after checking it yourself";
-        statement.error_mark = statement.mark;
+        statement.failure = std::make_shared<ParseFailure>(ParseFailure{
+            "the statement's parse tree nests " + std::to_string(depth) +
+                " levels deep and pgphase reads up to " + std::to_string(max_tree_depth) +
+                " (expressions nested hundreds deep): it cannot be checked or converted, though "
+                "PostgreSQL may run it",
+            "flatten the expression (a CTE, a function, several statements), or run this "
+            "statement by hand after checking it yourself",
+            statement.mark});
     } else {
         statement.kind = statement_kind(parsed.parse_tree);
     }
     pg_query_free_parse_result(parsed);
-    if (statement.kind.empty() && statement.parse_error.empty()) {
+    if (statement.kind.empty() && !statement.failure) {
         return; // nothing but a stray `;`
     }
     m_statements.push_back(std::move(statement));

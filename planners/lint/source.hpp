@@ -6,6 +6,7 @@
 #include "planners/model/diagnostic.hpp"
 
 #include <cstddef>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -18,6 +19,15 @@ struct IgnoreDirective {
     SourceMark mark;
 };
 
+// Why a statement does not parse.
+struct ParseFailure {
+    std::string message; // the parser's, or why pgphase cannot read it
+    // Set when PostgreSQL parses it but pgphase cannot read it (too deep): what to do instead
+    // of fixing a syntax error.
+    std::string hint;
+    SourceMark mark; // where the parser stopped
+};
+
 struct Statement {          // NOLINT(bugprone-exception-escape): json copies may allocate
     std::string text;       // from its first token to its end, without the `;`
     std::size_t offset = 0; // byte offset of the first token in the file
@@ -25,11 +35,9 @@ struct Statement {          // NOLINT(bugprone-exception-escape): json copies ma
     int end_line = 0; // line of its last character
     std::string kind; // "AlterTableStmt"; empty when it does not parse
     std::vector<IgnoreDirective> ignores;
-    std::string parse_error; // the parser's message when it does not parse
-    // Set when PostgreSQL parses it but pgphase cannot read it (too deep): what to do instead
-    // of fixing a syntax error.
-    std::string parse_hint{};
-    SourceMark error_mark; // where the parser stopped
+    // Why it does not parse; null when it does. Kept apart: few statements fail, and a file of
+    // forty thousand statements would otherwise carry forty thousand empty messages and marks.
+    std::shared_ptr<const ParseFailure> failure;
     // It holds bytes PostgreSQL rejects (invalid UTF-8, NUL): not parsed; the file's
     // text_errors() say where.
     bool invalid_bytes = false;

@@ -35,9 +35,9 @@ TEST(LintSource, ReportsASyntaxErrorWhereTheParserStoppedAndKeepsTheOtherStateme
     ASSERT_EQ(file.statements().size(), 3U);
     const Statement& bad = file.statements()[1];
     EXPECT_TRUE(bad.kind.empty());
-    EXPECT_EQ(bad.parse_error, "syntax error at or near \";\"");
-    EXPECT_EQ(bad.error_mark.line, 2);
-    EXPECT_EQ(bad.error_mark.column, 25);
+    EXPECT_EQ(bad.failure->message, "syntax error at or near \";\"");
+    EXPECT_EQ(bad.failure->mark.line, 2);
+    EXPECT_EQ(bad.failure->mark.column, 25);
     EXPECT_EQ(file.statements()[2].kind, "DropStmt");
 }
 
@@ -46,7 +46,7 @@ TEST(LintSource, ReportsASyntaxErrorWhereTheParserStoppedAndKeepsTheOtherStateme
 TEST(LintSource, KeepsAStatementThatDoesNotStartWithAKeyword) {
     const SourceFile alone("a.sql", "SELEC 2;\n");
     ASSERT_EQ(alone.statements().size(), 1U);
-    EXPECT_EQ(alone.statements()[0].parse_error, "syntax error at or near \"SELEC\"");
+    EXPECT_EQ(alone.statements()[0].failure->message, "syntax error at or near \"SELEC\"");
     EXPECT_EQ(alone.statements()[0].mark.line, 1);
 
     const SourceFile among("a.sql", "SELECT 1;\n-- typo\nSELEC 2;\nSELECT 3;\nfoo bar\n");
@@ -54,7 +54,7 @@ TEST(LintSource, KeepsAStatementThatDoesNotStartWithAKeyword) {
     EXPECT_EQ(among.statements()[0].kind, "SelectStmt");
     EXPECT_EQ(among.statements()[1].text, "SELEC 2");
     EXPECT_EQ(among.statements()[1].mark.line, 3);
-    EXPECT_FALSE(among.statements()[1].parse_error.empty());
+    EXPECT_TRUE(among.statements()[1].failure);
     EXPECT_EQ(among.statements()[2].kind, "SelectStmt");
     EXPECT_EQ(among.statements()[3].text, "foo bar");
     EXPECT_EQ(among.statements()[3].mark.line, 5);
@@ -87,7 +87,7 @@ TEST(LintSourceChunks, EveryChunkSizeGivesTheStatementsOfOneChunk) {
             EXPECT_EQ(got.kind, expected.kind);
             EXPECT_EQ(got.mark.line, expected.mark.line);
             EXPECT_EQ(got.mark.column, expected.mark.column);
-            EXPECT_TRUE(got.parse_error.empty()) << got.parse_error;
+            EXPECT_FALSE(got.failure) << (got.failure ? got.failure->message : "");
             EXPECT_EQ(got.tree(), expected.tree());
         }
     }
@@ -100,13 +100,13 @@ TEST(LintSourceChunks, ASyntaxErrorIsLocatedInItsChunkAndTheOtherChunksStillPars
     for (const std::size_t chunk : {std::size_t{1}, std::size_t{60}, text.size()}) {
         const SourceFile file("a.sql", text, chunk);
         ASSERT_EQ(file.statements().size(), 4U) << "chunk " << chunk;
-        EXPECT_EQ(file.statements()[1].parse_error, "syntax error at or near \"SELEC\"");
+        EXPECT_EQ(file.statements()[1].failure->message, "syntax error at or near \"SELEC\"");
         EXPECT_EQ(file.statements()[3].kind, "DropStmt");
     }
     const SourceFile file("a.sql", text, 1);
     EXPECT_EQ(file.statements()[0].kind, "CreateStmt");
-    EXPECT_EQ(file.statements()[1].parse_error, "syntax error at or near \"SELEC\"");
-    EXPECT_EQ(file.statements()[1].error_mark.line, 2);
+    EXPECT_EQ(file.statements()[1].failure->message, "syntax error at or near \"SELEC\"");
+    EXPECT_EQ(file.statements()[1].failure->mark.line, 2);
     // Read whole although the scanner alone would cut it at its inner `;`.
     EXPECT_EQ(file.statements()[2].kind, "CreateFunctionStmt");
     EXPECT_EQ(file.statements()[3].kind, "DropStmt");
@@ -124,8 +124,8 @@ TEST(LintSource, TreeIsTheParseTreeOfTheStatementAndNullWhenItDoesNotParse) {
 TEST(LintSource, CountsColumnsInCharactersNotBytes) {
     const SourceFile file("a.sql", "-- é\nSELECT 'é', ;");
     ASSERT_EQ(file.statements().size(), 1U);
-    EXPECT_EQ(file.statements()[0].error_mark.line, 2);
-    EXPECT_EQ(file.statements()[0].error_mark.column, 13);
+    EXPECT_EQ(file.statements()[0].failure->mark.line, 2);
+    EXPECT_EQ(file.statements()[0].failure->mark.column, 13);
 }
 
 TEST(LintSource, ReadsIgnoreDirectivesFromTheCommentsJustBeforeAStatement) {
@@ -232,8 +232,8 @@ TEST(LintSourceBytes, CrlfLineEndingsKeepLinesAndColumnsRight) {
     EXPECT_EQ(file.statements()[1].mark.line, 3);
     EXPECT_EQ(file.statements()[1].mark.column, 3);
     EXPECT_EQ(file.statements()[1].text, "DROP TABLE t");
-    EXPECT_EQ(file.statements()[2].error_mark.line, 4);
-    EXPECT_EQ(file.statements()[2].error_mark.column, 25);
+    EXPECT_EQ(file.statements()[2].failure->mark.line, 4);
+    EXPECT_EQ(file.statements()[2].failure->mark.column, 25);
 }
 
 TEST(LintSourceBytes, InvalidBytesInACommentBetweenStatementsAreReportedToo) {
