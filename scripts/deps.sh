@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian package that pgphase's build, tests and demo need.
-# Only touches apt when something is missing; silent when all is present.
+# Installs every Debian package that pgphase's build, tests and demo need; with --test, also
+# the tools only the tests use (a headless browser for the status page, promtool for the
+# metrics). Only touches apt when something is missing; silent when all is present.
 set -euo pipefail
 
 # The one list of required packages: add new dependencies here.
@@ -14,6 +15,11 @@ PACKAGES=(
   procps util-linux
   clang-format clang-tidy git
 )
+
+# Test tools: users of pgphase never need them.
+if [[ ${1:-} == --test ]]; then
+  PACKAGES+=(chromium prometheus)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

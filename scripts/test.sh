@@ -128,7 +128,7 @@ run_gtest() {
 }
 
 section deps
-bash scripts/deps.sh
+bash scripts/deps.sh --test
 
 section build
 # Optimised as users run it, without debug info (it only slows the build; the sanitizer

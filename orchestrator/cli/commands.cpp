@@ -243,6 +243,7 @@ CommandLine::CommandLine() {
     lint = add_lint_command(app, lint_args);
     convert = add_convert_command(app, convert_args);
     deploy = add_deploy_command(app, deploy_args);
+    serve = add_serve_command(app, serve_args);
 
     verify = app.add_subcommand(
         "verify", "check in batches that every row holds what the plan's expressions give");
@@ -284,6 +285,9 @@ int run(int argc, char** argv) {
         if (cli.deploy->parsed()) {
             return deploy_command(cli.common, cli.deploy_args);
         }
+        if (cli.serve->parsed()) {
+            return serve_command(cli.common, cli.serve_args);
+        }
         for (auto* sub : cli.phases) {
             if (sub->parsed()) {
                 return phase_command(cli.common, sub->get_name(), cli.file, cli.phase_args);
@@ -293,24 +297,11 @@ int run(int argc, char** argv) {
             return verify_command(cli.common, cli.file);
         }
         if (cli.pause->parsed() || cli.resume->parsed() || cli.tune->parsed()) {
-            std::optional<planners::Milliseconds> batch_time;
-            if (!cli.tune_batch_time.empty()) {
-                batch_time = planners::parse_duration(cli.tune_batch_time);
-                if (!batch_time || batch_time->count() <= 0) {
-                    throw CommandError(ExitCode::bad_input,
-                                       "--target-batch-time must be a duration, e.g. 200ms");
-                }
-            }
-            Controls tuning;
-            if (cli.tune_rows_per_second >= 0) {
-                tuning.max_rows_per_second = cli.tune_rows_per_second;
-            }
-            if (cli.tune_batch_size >= 0) {
-                tuning.max_batch_size = std::max<std::int64_t>(cli.tune_batch_size, 10);
-            }
-            if (batch_time) {
-                tuning.target_batch_time_ms = batch_time->count();
-            }
+            const Controls tuning = tuning_from(
+                cli.tune_rows_per_second >= 0 ? std::optional(cli.tune_rows_per_second)
+                                              : std::nullopt,
+                cli.tune_batch_size >= 0 ? std::optional(cli.tune_batch_size) : std::nullopt,
+                cli.tune_batch_time);
             const std::string command = cli.pause->parsed()    ? "pause"
                                         : cli.resume->parsed() ? "resume"
                                                                : "tune";

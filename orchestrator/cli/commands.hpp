@@ -7,6 +7,7 @@
 #include "orchestrator/cli/deploy_command.hpp"
 #include "orchestrator/cli/fleet_command.hpp"
 #include "orchestrator/cli/lint_command.hpp"
+#include "orchestrator/cli/serve_command.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -52,6 +53,7 @@ struct CommandLine {
     LintArgs lint_args;
     ConvertArgs convert_args;
     DeployArgs deploy_args;
+    ServeArgs serve_args;
     std::string control_name; // pause, resume, tune
     std::int64_t tune_rows_per_second = -1;
     std::int64_t tune_batch_size = -1;
@@ -64,6 +66,7 @@ struct CommandLine {
     CLI::App* lint = nullptr;
     CLI::App* convert = nullptr;
     CLI::App* deploy = nullptr;
+    CLI::App* serve = nullptr;
     CLI::App* verify = nullptr;
     CLI::App* pause = nullptr;
     CLI::App* resume = nullptr;

@@ -396,7 +396,8 @@ bool Deployer::direct(const deploy::FolderMigration& migration, const deploy::Di
                     m_options.sleep,
                     "a long transaction or another DDL holds a conflicting lock (look in "
                     "pg_stat_activity and pg_locks); the migration was rolled back as a whole: "
-                    "rerun deploy later"};
+                    "rerun deploy later",
+                    {}};
     const lint::Statement* current = nullptr;
     try {
         with_lock_retries(*m_session, retry, [&](Transaction& tx) {

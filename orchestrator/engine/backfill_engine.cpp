@@ -274,6 +274,13 @@ asio::awaitable<void> Engine::reconnect(Worker* worker) {
 }
 
 asio::awaitable<void> Engine::sweep() {
+    co_await on_db([this] {
+        // Batch times add up over every run of the step (a histogram's counts only grow).
+        if (auto prior =
+                m_workers.front()->store->backfill_status(m_options.migration, m_options.step)) {
+            m_batch_times = prior->batch_times;
+        }
+    });
     m_started = Clock::now();
     m_first_rows_done = rows_done(); // rates count this run's rows only
     for (auto& worker : m_workers) {
@@ -414,6 +421,10 @@ asio::awaitable<void> Engine::worker_loop(Worker* worker) {
         if (outcome->visited > 0 || outcome->pages > 0) {
             m_result.batches += 1;
             m_result.rows_updated += outcome->updated;
+            const double seconds = std::chrono::duration<double>(elapsed).count();
+            m_batch_times.record(seconds);
+            m_batch_seconds_unreported += seconds;
+            ++m_batches_unreported;
             m_active += elapsed / static_cast<std::int64_t>(m_workers.size());
             if (m_key.empty()) {
                 // Steer by time in row units: a page batch that covered every page it asked

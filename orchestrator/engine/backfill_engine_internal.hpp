@@ -159,6 +159,7 @@ private:
     BackfillResult m_result;
     std::exception_ptr m_failure;
     std::string m_reason;
+    std::string m_reason_kind; // Throttle::kind of m_reason
     bool m_paused = false;
     bool m_monitor_ready = false;
     bool m_stop = false;           // a signal: checkpoint and exit 130
@@ -174,6 +175,11 @@ private:
     double m_rate = 0;
     std::optional<double> m_eta;
     Clock::time_point m_last_report = Clock::now();
+    BatchTimes m_batch_times;              // cumulative over the step's life, saved with its status
+    double m_batch_seconds_unreported = 0; // batch time since the last saved status
+    std::int64_t m_batches_unreported = 0;
+    Clock::time_point m_last_prune = Clock::now();
+    bool m_prune_due = false; // handed to the pool by the monitor loop
 };
 
 } // namespace pgphase::orchestrator::backfill_internal

@@ -33,7 +33,10 @@ BackfillStatus Engine::current_status() const {
     // runs until the reason is gone.
     status.state = m_reason.empty() || in_flight ? "running" : m_paused ? "paused" : "throttled";
     status.reason = m_reason;
+    status.reason_kind = status.state == "running" ? "" : m_reason_kind;
     status.batch_size = batch_size();
+    status.rows_done = rows_done();
+    status.batch_times = m_batch_times;
     status.progress = progress(m_key, checkpoints());
     status.rows_per_second = m_rate;
     status.eta_seconds = m_eta;
@@ -191,7 +194,9 @@ asio::awaitable<void> Engine::monitor_loop() {
         if (m_finished) {
             break;
         }
-        m_reason = throttle_reason(sample, m_limits);
+        const Throttle throttle = orchestrator::throttle(sample, m_limits);
+        m_reason = throttle.reason;
+        m_reason_kind = throttle.kind;
         m_paused = sample.paused_by_user;
         m_monitor_ready = true;
         apply_controls();
@@ -214,10 +219,24 @@ asio::awaitable<void> Engine::monitor_loop() {
             // Captures only `this`: GCC 12 miscompiles co_await on a temporary lambda that
             // captures non-trivial objects by value.
             m_monitor_status = current_status();
+            m_monitor_status.batch_seconds =
+                m_batches_unreported > 0
+                    ? m_batch_seconds_unreported / static_cast<double>(m_batches_unreported)
+                    : 0;
+            m_batch_seconds_unreported = 0;
+            m_batches_unreported = 0;
+            // The samples of the last hour stay whole; older ones are thinned every 5 minutes.
+            m_prune_due = Clock::now() - m_last_prune >= std::chrono::minutes(5);
+            if (m_prune_due) {
+                m_last_prune = Clock::now();
+            }
             co_await on_db([this] {
                 try {
                     m_monitor_store->save_backfill_status(m_options.migration, m_options.step,
                                                           m_monitor_status);
+                    if (m_prune_due) {
+                        m_monitor_store->prune_samples(m_options.migration, m_options.step);
+                    }
                 } catch (const DatabaseError& e) {
                     log::warn("backfill.status_not_saved", {{"error", e.what()}});
                 }

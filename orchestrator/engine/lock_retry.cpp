@@ -47,6 +47,18 @@ void with_lock_retries(Session& session, const LockRetry& retry,
                            {"sqlstate", e.sqlstate()},
                            {"error", e.what()},
                            {"held_by", holders.empty() ? "-" : holders}});
+                if (retry.on_retry) {
+                    try {
+                        retry.on_retry({{"step", retry.label},
+                                        {"table", table},
+                                        {"attempt", attempt},
+                                        {"lock_timeout_ms", timeout.count()},
+                                        {"sqlstate", e.sqlstate()},
+                                        {"held_by", holders}});
+                    } catch (const std::exception& failed) {
+                        log::warn("step.retry_not_recorded", {{"error", failed.what()}});
+                    }
+                }
                 retry.sleep(jittered_pause(attempt));
                 continue;
             }

@@ -10,6 +10,7 @@
 #include "planners/model/step.hpp"
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct LockRetry {
     std::vector<planners::Milliseconds> schedule; // one lock_timeout per attempt
     std::function<void(planners::Milliseconds)> sleep;
     std::string gave_up_hint; // the exit-4 hint; a generic one when empty
+    // Called before each retry (not after the last attempt), e.g. to count it in the state
+    // store; a throw from it is logged and ignored.
+    std::function<void(const nlohmann::json& detail)> on_retry;
 };
 
 void with_lock_retries(Session& session, const LockRetry& retry,

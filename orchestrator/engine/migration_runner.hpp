@@ -142,10 +142,19 @@ VerifyResult verify_migration(const planners::Plan& plan, const Dsn& dsn,
 // state store, where the running engine reads it every second.
 void control_backfill(const Dsn& dsn, const std::string& state_schema, const std::string& actor,
                       const std::string& name, const std::string& command, const Controls& tuning);
+void control_backfill(StateStore& store, const std::string& name, const std::string& command,
+                      const Controls& tuning);
+// The controls of `tune` (unset = unchanged): the batch size is at least 10, the batch time a
+// duration such as 200ms; anything else is CommandError(bad_input).
+Controls tuning_from(std::optional<std::int64_t> max_rows_per_second,
+                     std::optional<std::int64_t> max_batch_size,
+                     const std::string& target_batch_time);
 
 // A human-readable status of every migration in the state store (or one, if `name` is set).
 std::string status_text(const Dsn& dsn, const std::string& state_schema, const std::string& name);
 nlohmann::json status_json(const Dsn& dsn, const std::string& state_schema,
                            const std::string& name);
+// The same through an open store (`pgphase serve` keeps one session); `now_ms` from its clock.
+nlohmann::json status_json(StateStore& store, const std::string& name, std::int64_t now_ms);
 
 } // namespace pgphase::orchestrator

@@ -95,6 +95,7 @@ nlohmann::json describe(StateStore& store, const MigrationRecord& record, std::i
         if (auto live = store.backfill_status(record.name, static_cast<int>(i))) {
             item["state"] = live->state;
             item["reason"] = live->reason;
+            item["reason_kind"] = live->reason_kind;
             item["progress"] = live->progress;
             item["rows_per_second"] = live->rows_per_second;
             item["batch_size"] = live->batch_size;
@@ -197,6 +198,36 @@ void control_backfill(const Dsn& dsn, const std::string& state_schema, const std
     StateStore store(session, state_schema, actor);
     store.set_command(command);
     store.ensure();
+    control_backfill(store, name, command, tuning);
+}
+
+Controls tuning_from(std::optional<std::int64_t> max_rows_per_second,
+                     std::optional<std::int64_t> max_batch_size,
+                     const std::string& target_batch_time) {
+    Controls tuning;
+    if (max_rows_per_second) {
+        if (*max_rows_per_second < 0) {
+            throw CommandError(ExitCode::bad_input,
+                               "max rows per second must be 0 (no cap) or more");
+        }
+        tuning.max_rows_per_second = *max_rows_per_second;
+    }
+    if (max_batch_size) {
+        tuning.max_batch_size = std::max<std::int64_t>(*max_batch_size, 10);
+    }
+    if (!target_batch_time.empty()) {
+        const auto batch_time = planners::parse_duration(target_batch_time);
+        if (!batch_time || batch_time->count() <= 0) {
+            throw CommandError(ExitCode::bad_input,
+                               "target batch time must be a duration, e.g. 200ms");
+        }
+        tuning.target_batch_time_ms = batch_time->count();
+    }
+    return tuning;
+}
+
+void control_backfill(StateStore& store, const std::string& name, const std::string& command,
+                      const Controls& tuning) {
     if (!store.find(name)) {
         throw CommandError(ExitCode::bad_input, "no migration named \"" + name + "\"",
                            "pgphase status lists every migration");
@@ -210,17 +241,20 @@ void control_backfill(const Dsn& dsn, const std::string& state_schema, const std
     }
 }
 
+nlohmann::json status_json(StateStore& store, const std::string& name, std::int64_t now_ms) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& record : records(store, name)) {
+        out.push_back(describe(store, record, now_ms));
+    }
+    return out;
+}
+
 nlohmann::json status_json(const Dsn& dsn, const std::string& state_schema,
                            const std::string& name) {
     Session session(dsn, application_name("status", name));
     StateStore store(session, state_schema, "");
     store.ensure();
-    nlohmann::json out = nlohmann::json::array();
-    const std::int64_t now_ms = store.now_ms();
-    for (const auto& record : records(store, name)) {
-        out.push_back(describe(store, record, now_ms));
-    }
-    return out;
+    return status_json(store, name, store.now_ms());
 }
 
 std::string status_text(const Dsn& dsn, const std::string& state_schema, const std::string& name) {

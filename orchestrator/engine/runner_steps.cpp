@@ -45,7 +45,12 @@ void MigrationRunner::with_lock_retries(const std::string& label,
                                         const planners::QualifiedName& table,
                                         const std::function<void(Transaction&)>& body,
                                         planners::LockLevel lock) {
-    LockRetry retry{m_plan.name, label, table, m_plan.settings.lock_schedule, m_options.sleep, {}};
+    LockRetry retry{m_plan.name,     label, table, m_plan.settings.lock_schedule,
+                    m_options.sleep, {},    {}};
+    // Counted in the event log: `pgphase serve` shows them (pgphase_lock_retries_total).
+    retry.on_retry = [this](const nlohmann::json& detail) {
+        m_store->event(m_plan.name, "step.lock_retry", detail);
+    };
     if (weak(lock)) {
         for (auto& timeout : retry.schedule) {
             timeout = std::max(timeout, weak_lock_attempt);

@@ -34,7 +34,14 @@ struct ThrottleLimits {
 
 ThrottleLimits throttle_limits(const planners::BackfillSettings& settings);
 
-// Why the backfill must wait now, or "" when it may run the next batch.
+// Why the backfill must wait now: `reason` for people ("" when it may run the next batch) and
+// `kind`, a stable word for metrics and charts: pause, health_probe, replica_lag,
+// blocked_sessions, long_transaction, autovacuum, wal_rate, health_query ("" when it may run).
+struct Throttle {
+    std::string kind;
+    std::string reason;
+};
+Throttle throttle(const HealthSample& sample, const ThrottleLimits& limits);
 std::string throttle_reason(const HealthSample& sample, const ThrottleLimits& limits);
 
 } // namespace pgphase::orchestrator

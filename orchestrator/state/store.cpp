@@ -4,6 +4,7 @@
 
 #include "planners/sql/quote.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace pgphase::orchestrator {
@@ -122,8 +123,26 @@ void StateStore::ensure() {
         "ALTER TABLE " + table("backfill_checkpoints") +
             " ADD CONSTRAINT backfill_checkpoints_pkey PRIMARY KEY (migration, step, worker)",
     };
+    // Version 5: what `pgphase serve` shows: throttle kinds, cumulative batch times, and the
+    // reports kept as samples for its charts (thinned by prune_samples).
+    const std::vector<std::string> version_5 = {
+        "ALTER TABLE " + table("backfill_status") +
+            " ADD COLUMN IF NOT EXISTS reason_kind text NOT NULL DEFAULT '', "
+            "ADD COLUMN IF NOT EXISTS rows_done bigint NOT NULL DEFAULT 0, "
+            "ADD COLUMN IF NOT EXISTS batch_times jsonb NOT NULL DEFAULT '{}'",
+        "CREATE TABLE IF NOT EXISTS " + table("backfill_samples") +
+            " (id bigserial PRIMARY KEY, migration text NOT NULL REFERENCES " +
+            table("migrations") +
+            " ON DELETE CASCADE, step integer NOT NULL, "
+            "at timestamptz NOT NULL DEFAULT clock_timestamp(), rows_done bigint NOT NULL, "
+            "rows_per_second double precision NOT NULL, batch_seconds double precision NOT "
+            "NULL, batch_size bigint NOT NULL, state text NOT NULL, reason text NOT NULL, "
+            "reason_kind text NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS backfill_samples_migration_step_id ON " +
+            table("backfill_samples") + " (migration, step, id)",
+    };
     const std::vector<std::vector<std::string>> upgrades = {version_1, version_2, version_3,
-                                                            version_4};
+                                                            version_4, version_5};
 
     m_session.transaction([&](Transaction& tx) {
         tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -406,10 +425,38 @@ void StateStore::tune(const std::string& migration, const Controls& tuning) {
     });
 }
 
+void BatchTimes::record(double seconds) {
+    bucket_counts.resize(bounds().size() + 1);
+    const auto bucket = std::lower_bound(bounds().begin(), bounds().end(), seconds);
+    ++bucket_counts[static_cast<std::size_t>(bucket - bounds().begin())];
+    sum_seconds += seconds;
+    ++count;
+}
+
+nlohmann::json BatchTimes::to_json() const {
+    return {{"buckets", bucket_counts}, {"sum", sum_seconds}, {"count", count}};
+}
+
+BatchTimes BatchTimes::from_json(const nlohmann::json& json) {
+    BatchTimes times;
+    const auto buckets = json.find("buckets");
+    if (!json.is_object() || buckets == json.end() || !buckets->is_array() ||
+        buckets->size() != bounds().size() + 1) {
+        return times;
+    }
+    for (const auto& count : *buckets) {
+        times.bucket_counts.push_back(count.is_number_integer() ? count.get<std::int64_t>() : 0);
+    }
+    times.sum_seconds = json.value("sum", 0.0);
+    times.count = json.value("count", std::int64_t{0});
+    return times;
+}
+
 std::optional<BackfillStatus> StateStore::backfill_status(const std::string& migration, int step) {
     const Rows rows = m_session.query(
         "SELECT state, coalesce(reason, ''), batch_size, rows_per_second, progress, eta_seconds, "
-        "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM " +
+        "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), reason_kind, "
+        "rows_done, batch_times::text FROM " +
             table("backfill_status") + " WHERE migration = $1 AND step = $2",
         {migration, std::to_string(step)});
     if (rows.empty()) {
@@ -425,22 +472,68 @@ std::optional<BackfillStatus> StateStore::backfill_status(const std::string& mig
         status.eta_seconds = std::stod(*rows.at(0, 5));
     }
     status.updated_at = rows.text(0, 6);
+    status.reason_kind = rows.text(0, 7);
+    status.rows_done = std::stoll(rows.text(0, 8));
+    status.batch_times = BatchTimes::from_json(nlohmann::json::parse(rows.text(0, 9)));
     return status;
 }
 
 void StateStore::save_backfill_status(const std::string& migration, int step,
                                       const BackfillStatus& status) {
-    m_session.query("INSERT INTO " + table("backfill_status") +
-                        " (migration, step, state, reason, batch_size, rows_per_second, progress, "
-                        "eta_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                        "ON CONFLICT (migration, step) DO UPDATE SET state = EXCLUDED.state, "
-                        "reason = EXCLUDED.reason, batch_size = EXCLUDED.batch_size, "
-                        "rows_per_second = EXCLUDED.rows_per_second, progress = "
-                        "EXCLUDED.progress, eta_seconds = EXCLUDED.eta_seconds, updated_at = now()",
-                    {migration, std::to_string(step), status.state, status.reason,
-                     std::to_string(status.batch_size), std::to_string(status.rows_per_second),
-                     std::to_string(status.progress),
-                     status.eta_seconds ? Value{std::to_string(*status.eta_seconds)} : Value{}});
+    m_session.query(
+        "WITH saved AS (INSERT INTO " + table("backfill_status") +
+            " (migration, step, state, reason, batch_size, rows_per_second, progress, "
+            "eta_seconds, reason_kind, rows_done, batch_times) VALUES ($1, $2, $3, $4, $5, $6, "
+            "$7, $8, $9, $10, $11::jsonb) "
+            "ON CONFLICT (migration, step) DO UPDATE SET state = EXCLUDED.state, "
+            "reason = EXCLUDED.reason, batch_size = EXCLUDED.batch_size, "
+            "rows_per_second = EXCLUDED.rows_per_second, progress = EXCLUDED.progress, "
+            "eta_seconds = EXCLUDED.eta_seconds, reason_kind = EXCLUDED.reason_kind, "
+            "rows_done = EXCLUDED.rows_done, batch_times = EXCLUDED.batch_times, "
+            "updated_at = now() RETURNING 1) INSERT INTO " +
+            table("backfill_samples") +
+            " (migration, step, rows_done, rows_per_second, batch_seconds, batch_size, state, "
+            "reason, reason_kind) SELECT $1, $2, $10, $6, $12, $5, $3, $4, $9 FROM saved",
+        {migration, std::to_string(step), status.state, status.reason,
+         std::to_string(status.batch_size), std::to_string(status.rows_per_second),
+         std::to_string(status.progress),
+         status.eta_seconds ? Value{std::to_string(*status.eta_seconds)} : Value{},
+         status.reason_kind, std::to_string(status.rows_done), status.batch_times.to_json().dump(),
+         std::to_string(status.batch_seconds)});
+}
+
+void StateStore::prune_samples(const std::string& migration, int step) {
+    m_session.query("DELETE FROM " + table("backfill_samples") +
+                        " WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY "
+                        "date_trunc('minute', at) ORDER BY id) AS nth FROM " +
+                        table("backfill_samples") +
+                        " WHERE migration = $1 AND step = $2 AND at < now() - interval '1 hour') "
+                        "older WHERE nth > 1)",
+                    {migration, std::to_string(step)});
+}
+
+std::vector<BackfillSample> StateStore::samples(const std::string& migration, int step, int limit) {
+    const Rows rows = m_session.query(
+        "SELECT (extract(epoch FROM at) * 1000)::bigint, rows_done, rows_per_second, "
+        "batch_seconds, batch_size, state, reason, reason_kind FROM (SELECT * FROM " +
+            table("backfill_samples") +
+            " WHERE migration = $1 AND step = $2 ORDER BY id DESC LIMIT $3) newest ORDER BY id",
+        {migration, std::to_string(step), std::to_string(limit)});
+    std::vector<BackfillSample> out;
+    out.reserve(rows.rows.size());
+    for (std::size_t i = 0; i < rows.rows.size(); ++i) {
+        BackfillSample sample;
+        sample.at_ms = std::stoll(rows.text(i, 0));
+        sample.rows_done = std::stoll(rows.text(i, 1));
+        sample.rows_per_second = std::stod(rows.text(i, 2));
+        sample.batch_seconds = std::stod(rows.text(i, 3));
+        sample.batch_size = std::stoll(rows.text(i, 4));
+        sample.state = rows.text(i, 5);
+        sample.reason = rows.text(i, 6);
+        sample.reason_kind = rows.text(i, 7);
+        out.push_back(std::move(sample));
+    }
+    return out;
 }
 
 void StateStore::event(Transaction& tx, const std::string& migration, const std::string& name,
@@ -456,15 +549,14 @@ void StateStore::event(const std::string& migration, const std::string& name,
     m_session.transaction([&](Transaction& tx) { event(tx, migration, name, detail); });
 }
 
-std::vector<EventRecord> StateStore::events(const std::string& migration, bool steps) {
-    const Rows rows = m_session.query(
-        "SELECT id, migration, to_char(at AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), actor, coalesce(command, ''), event, "
-        "detail::text FROM " +
-            table("events") +
-            " WHERE ($1::text IS NULL OR migration = $1) AND ($2::boolean OR event NOT LIKE "
-            "'step.%') ORDER BY id",
-        {migration.empty() ? Value{} : Value{migration}, steps ? "true" : "false"});
+namespace {
+
+const char* const event_columns =
+    "SELECT id, migration, to_char(at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), actor, coalesce(command, ''), event, "
+    "detail::text FROM ";
+
+std::vector<EventRecord> event_records(const Rows& rows) {
     std::vector<EventRecord> out;
     for (std::size_t i = 0; i < rows.rows.size(); ++i) {
         EventRecord record;
@@ -478,6 +570,31 @@ std::vector<EventRecord> StateStore::events(const std::string& migration, bool s
         out.push_back(std::move(record));
     }
     return out;
+}
+
+} // namespace
+
+std::vector<EventRecord> StateStore::events(const std::string& migration, bool steps) {
+    return event_records(m_session.query(
+        event_columns + table("events") +
+            " WHERE ($1::text IS NULL OR migration = $1) AND ($2::boolean OR event NOT LIKE "
+            "'step.%') ORDER BY id",
+        {migration.empty() ? Value{} : Value{migration}, steps ? "true" : "false"}));
+}
+
+std::vector<EventRecord> StateStore::recent_events(const std::string& migration, int limit) {
+    return event_records(m_session.query(
+        event_columns + ("(SELECT * FROM " + table("events") +
+                         " WHERE migration = $1 ORDER BY id DESC LIMIT $2) newest ORDER BY id"),
+        {migration, std::to_string(limit)}));
+}
+
+std::int64_t StateStore::count_events(const std::string& migration, const std::string& event) {
+    return std::stoll(m_session
+                          .query("SELECT count(*) FROM " + table("events") +
+                                     " WHERE migration = $1 AND event = $2",
+                                 {migration, event})
+                          .text(0, 0));
 }
 
 } // namespace pgphase::orchestrator

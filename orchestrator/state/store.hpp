@@ -81,20 +81,53 @@ struct Controls {
     std::optional<std::int64_t> target_batch_time_ms;
 };
 
-// What a running backfill last reported, for `status` in another shell.
+// The batch times of one backfill step over its whole life (every run, every worker), kept
+// with its status: /metrics shows them as a histogram.
+struct BatchTimes {
+    static const std::vector<double>& bounds() { // seconds
+        static const std::vector<double> seconds = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+        return seconds;
+    }
+    std::vector<std::int64_t> bucket_counts; // bounds().size() + 1; the last: above them all
+    double sum_seconds = 0;
+    std::int64_t count = 0;
+
+    void record(double seconds);
+    nlohmann::json to_json() const;
+    static BatchTimes from_json(const nlohmann::json& json); // {} or malformed: empty
+};
+
+// What a running backfill last reported, for `status` in another shell. Each report is also
+// kept as a sample (backfill_samples) for the charts of `pgphase serve`.
 struct BackfillStatus {
     std::string state; // running, throttled, paused, interrupted, done
     std::string reason;
+    std::string reason_kind; // Throttle::kind: pause, replica_lag, …; "" when running
     std::int64_t batch_size = 0;
     double rows_per_second = 0;
     double progress = 0; // 0..1
     std::optional<double> eta_seconds;
     std::string updated_at;
+    std::int64_t rows_done = 0; // every worker's, since the backfill started
+    double batch_seconds = 0;   // mean batch time since the previous report; 0 = none ran
+    BatchTimes batch_times;     // cumulative
+};
+
+// One kept report of a backfill (see BackfillStatus), oldest first.
+struct BackfillSample {
+    std::int64_t at_ms = 0; // epoch milliseconds
+    std::int64_t rows_done = 0;
+    double rows_per_second = 0;
+    double batch_seconds = 0;
+    std::int64_t batch_size = 0;
+    std::string state;
+    std::string reason;
+    std::string reason_kind;
 };
 
 class StateStore {
 public:
-    static constexpr int current_version = 4;
+    static constexpr int current_version = 5;
 
     StateStore(Session& session, std::string schema, std::string actor);
 
@@ -139,7 +172,12 @@ public:
     void tune(const std::string& migration, const Controls& tuning);
 
     std::optional<BackfillStatus> backfill_status(const std::string& migration, int step);
+    // Saves the status and keeps it as a sample, in one statement.
     void save_backfill_status(const std::string& migration, int step, const BackfillStatus& status);
+    // Thins the samples of a step: every one of the last hour, one a minute before that.
+    void prune_samples(const std::string& migration, int step);
+    // The newest `limit` samples of a step, oldest first.
+    std::vector<BackfillSample> samples(const std::string& migration, int step, int limit);
 
     void event(Transaction& tx, const std::string& migration, const std::string& event,
                const nlohmann::json& detail = nlohmann::json::object());
@@ -148,6 +186,9 @@ public:
     // The event log, oldest first; one migration when `migration` is set; without `steps`,
     // step.done/step.undone are left out (phase transitions, overrides, pauses remain).
     std::vector<EventRecord> events(const std::string& migration, bool steps);
+    // The newest `limit` events of a migration (steps included), oldest first.
+    std::vector<EventRecord> recent_events(const std::string& migration, int limit);
+    std::int64_t count_events(const std::string& migration, const std::string& event);
 
 private:
     Session& m_session;

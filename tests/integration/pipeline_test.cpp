@@ -433,7 +433,7 @@ TEST_F(Pipeline, AVersion2StateStoreIsUpgradedInPlace) {
         scalar("SELECT max(at) FROM pgphase.events WHERE event = 'phase.expanded'");
 
     expect_ok(pgphase({"status"}));
-    EXPECT_EQ(scalar("SELECT max(version) FROM pgphase.schema_version"), "4");
+    EXPECT_EQ(scalar("SELECT max(version) FROM pgphase.schema_version"), "5");
     EXPECT_EQ(scalar("SELECT expanded_at = '" + expanded_event +
                      "'::timestamptz FROM pgphase.migrations"),
               "t");

@@ -89,5 +89,38 @@ TEST(Throttle, LimitsOfZeroAreNotChecked) {
     EXPECT_EQ(throttle_reason(sample, off), "");
 }
 
+// The kind is what /metrics labels and the charts colour by: one stable word per signal.
+TEST(ThrottleKind, EachSignalHasItsKind) {
+    const auto kind = [](const HealthSample& sample) {
+        const ThrottleLimits l = limits();
+        return throttle(sample, l).kind;
+    };
+    EXPECT_EQ(kind(HealthSample{}), "");
+    HealthSample sample;
+    sample.paused_by_user = true;
+    EXPECT_EQ(kind(sample), "pause");
+    sample = {};
+    sample.probe_error = "connection lost";
+    EXPECT_EQ(kind(sample), "health_probe");
+    sample = {};
+    sample.replica_lag_seconds = 30;
+    EXPECT_EQ(kind(sample), "replica_lag");
+    sample = {};
+    sample.sessions_blocked = 1;
+    EXPECT_EQ(kind(sample), "blocked_sessions");
+    sample = {};
+    sample.oldest_transaction_seconds = 120;
+    EXPECT_EQ(kind(sample), "long_transaction");
+    sample = {};
+    sample.autovacuum_on_table = true;
+    EXPECT_EQ(kind(sample), "autovacuum");
+    sample = {};
+    sample.wal_bytes_per_second = 1e9;
+    EXPECT_EQ(kind(sample), "wal_rate");
+    sample = {};
+    sample.health_query_ok = false;
+    EXPECT_EQ(kind(sample), "health_query");
+}
+
 } // namespace
 } // namespace pgphase::orchestrator
