@@ -4,22 +4,35 @@
 # client, and runs plans/demo.yaml (rename a column, add a NOT NULL column filled by backfill,
 # build an index) through start -> backfill -> complete under that traffic. Ends with a report:
 # steps, rows backfilled and rows/s, the longest ACCESS EXCLUSIVE lock, the app's queries,
-# errors and latency before vs during. Exits non-zero on any app error or failed check.
+# errors and latency before vs during. Exits non-zero on any app error or failed check. From
+# just before start to the end, `pgphase serve` shows the migration live in a browser.
 #
 # Environment:
 #   PGPHASE_DEMO_ROWS=1000000     rows in users (>= 1000)
 #   PGPHASE_DEMO_RATE=100         queries per second of each app (old and new)
 #   PGPHASE_DEMO_BASELINE=10      seconds of old-app traffic before the migration starts
 #   PGPHASE_DEMO_OUT=dir          where the logs go (default: a new /tmp/pgphase-demo.*)
+#   PGPHASE_DEMO_PORT=8080        port of the status page on 127.0.0.1 (taken: any free one)
 #   PGPHASE_JOBS=2                build parallelism
+#   PGPHASE_BIN, TRAFFIC_BIN      use these binaries instead of building build/pgphase{,-traffic}
 # docs/demo.md explains the report.
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF=$ROOT/scripts/demo.sh
 PLAN=plans/demo.yaml
-BIN=build/pgphase
-TRAFFIC=build/pgphase-traffic # the application client (tools/traffic), not part of pgphase
+# Given binaries are made absolute here, before the cd below (and the inner part inherits them).
+if [[ -n ${PGPHASE_BIN:-} ]]; then
+  PGPHASE_BIN=$(realpath -- "$PGPHASE_BIN")
+  export PGPHASE_BIN
+fi
+if [[ -n ${TRAFFIC_BIN:-} ]]; then
+  TRAFFIC_BIN=$(realpath -- "$TRAFFIC_BIN")
+  export TRAFFIC_BIN
+fi
+BIN=${PGPHASE_BIN:-build/pgphase}
+TRAFFIC=${TRAFFIC_BIN:-build/pgphase-traffic} # the application client (tools/traffic), not part of pgphase
+PORT=${PGPHASE_DEMO_PORT:-8080}
 ROWS=${PGPHASE_DEMO_ROWS:-1000000}
 RATE=${PGPHASE_DEMO_RATE:-100}
 BASELINE=${PGPHASE_DEMO_BASELINE:-10}
@@ -56,12 +69,17 @@ outer() {
   [[ $ROWS =~ ^[0-9]+$ && $ROWS -ge 1000 ]] || die "PGPHASE_DEMO_ROWS must be an integer >= 1000"
   [[ $RATE =~ ^[0-9]+$ && $RATE -ge 1 ]] || die "PGPHASE_DEMO_RATE must be a positive integer"
   [[ $BASELINE =~ ^[0-9]+$ && $BASELINE -ge 1 ]] || die "PGPHASE_DEMO_BASELINE must be >= 1"
+  [[ $PORT =~ ^[0-9]+$ && $PORT -le 65535 ]] || die "PGPHASE_DEMO_PORT must be a port number"
   local jobs=${PGPHASE_JOBS:-2}
   section "installing dependencies (scripts/deps.sh)"
   bash scripts/deps.sh
-  section "building"
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-  cmake --build build -j "$jobs" --target pgphase pgphase-traffic
+  if [[ -n ${PGPHASE_BIN:-} && -n ${TRAFFIC_BIN:-} ]]; then
+    section "using $BIN and $TRAFFIC (PGPHASE_BIN, TRAFFIC_BIN): not building"
+  else
+    section "building"
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    cmake --build build -j "$jobs" --target pgphase pgphase-traffic
+  fi
   [[ -x $BIN ]] || die "the build did not produce $BIN"
   [[ -x $TRAFFIC ]] || die "the build did not produce $TRAFFIC"
   [[ -f $PLAN ]] || die "$PLAN is missing"
@@ -82,6 +100,7 @@ PSQL=psql
 OUT=
 old_pid=
 new_pid=
+serve_pid=
 
 psql_cmd() { show "$PSQL" -v ON_ERROR_STOP=1 -X -q -d "$DSN" "$@"; }
 sql_value() { "$PSQL" -v ON_ERROR_STOP=1 -X -q -At -d "$DSN" -c "$1"; }
@@ -156,12 +175,47 @@ stop_app() {
 # shellcheck disable=SC2317  # invoked from a trap
 stop_children() {
   local pid
-  for pid in $old_pid $new_pid; do
+  for pid in $old_pid $new_pid $serve_pid; do
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
   old_pid=
   new_pid=
+  serve_pid=
+}
+
+# The status page: `pgphase serve` in the background (stopped by stop_children), on PORT or,
+# if that is taken, on any free port. Only to watch: if it does not start, the demo warns and
+# goes on.
+start_serve() {
+  local listen url='' listens=("127.0.0.1:$PORT")
+  [[ $PORT == 0 ]] || listens+=(127.0.0.1:0)
+  section "the status page: pgphase serve, in the background until the demo ends"
+  for listen in "${listens[@]}"; do
+    printf '\n$ %s serve --listen %s --dsn %s &\n' "$BIN" "$listen" "$DSN"
+    "$BIN" serve --listen "$listen" --dsn "$DSN" >"$OUT/serve.out" 2>"$OUT/serve.err" &
+    serve_pid=$!
+    for _ in $(seq 1 100); do
+      url=$(grep -o 'http://[^ ]*/' "$OUT/serve.out" 2>/dev/null | head -n 1 || true)
+      [[ -n $url ]] && break
+      kill -0 "$serve_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    [[ -n $url ]] && break
+    kill -TERM "$serve_pid" 2>/dev/null || true
+    wait "$serve_pid" 2>/dev/null || true
+    serve_pid=
+    if grep -q 'in use' "$OUT/serve.err" && [[ $listen != 127.0.0.1:0 ]]; then
+      echo "port $PORT is taken: trying any free port"
+      continue
+    fi
+    echo "demo.sh: warning: pgphase serve did not start (the demo goes on without it):" >&2
+    head -n 20 "$OUT/serve.err" >&2
+    return 0
+  done
+  cat "$OUT/serve.out"
+  echo "open $url in a browser now to watch the migration live"
+  echo "(Prometheus metrics: ${url}metrics); both answer until the demo ends"
 }
 
 # pgphase_step LABEL ARGS...: shows and runs build/pgphase ARGS (logs also to $OUT/pgphase.log),
@@ -212,6 +266,7 @@ sampled_locks() {
 inner() {
   DSN=${PGPHASE_TEST_DSN:?the inner part runs under scripts/with-postgres.sh}
   OUT=${PGPHASE_DEMO_OUT:?}
+  mkdir -p "$OUT" # the outer part made it, unless the inner part is run directly
   if ! command -v psql >/dev/null 2>&1; then
     PSQL=${PGPHASE_TEST_PGBIN:?}/psql
   fi
@@ -272,6 +327,7 @@ SQL
   layout_before=$(sql_value "$layout_query")
 
   pgphase_step "plan" plan "$PLAN" --dsn "$DSN"
+  start_serve
   start_lock_sampler
   t_start=$(now)
   pgphase_step "start (expand)" start "$PLAN" --dsn "$DSN"

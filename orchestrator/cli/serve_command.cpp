@@ -9,6 +9,7 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cctype>
 #include <charconv>
 #include <csignal>
 #include <cstdlib>
@@ -143,9 +144,21 @@ int serve_command(const Common& common, const ServeArgs& args) {
                                : serve::Routes(args.fleet, targets, token, actor(common));
 
     asio::io_context io;
-    serve::HttpServer server(
-        io, {address, listen->second},
-        [&routes](const serve::HttpRequest& request) { return routes(request); });
+    std::unique_ptr<serve::HttpServer> bound_server;
+    try {
+        bound_server = std::make_unique<serve::HttpServer>(
+            io, asio::ip::tcp::endpoint{address, listen->second},
+            [&routes](const serve::HttpRequest& request) { return routes(request); });
+    } catch (const boost::system::system_error& e) {
+        std::string why = e.code().message(); // "Address already in use": lowercased, as
+        if (!why.empty()) {                   // pgphase's messages are
+            why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+        }
+        throw CommandError(ExitCode::bad_input, "cannot listen on " + args.listen + ": " + why,
+                           "another process may hold the port: pick another with --listen "
+                           "127.0.0.1:PORT, or port 0 for any free one");
+    }
+    serve::HttpServer& server = *bound_server;
     server.start();
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& error, int) {

@@ -111,6 +111,10 @@ private:
     void record_prisma_migration(Transaction& tx, const prisma::PrismaMigration& migration);
     // Throws Stopped when the fleet run's stop flag is up.
     void check_stop(const std::string& before);
+    // The detail of a step.done/step.undone event: step, summary, the lock it took and how
+    // long it has run (the status page shows them).
+    nlohmann::json step_event(int index, const planners::Step& step,
+                              planners::LockLevel lock) const;
 
     const planners::Plan& m_plan;
     Dsn m_dsn;
@@ -118,6 +122,7 @@ private:
     std::unique_ptr<Session> m_session;
     std::unique_ptr<StateStore> m_store;
     std::vector<planners::Step> m_steps;
+    std::chrono::steady_clock::time_point m_step_started; // of the step running now
 };
 
 struct VerifyResult {

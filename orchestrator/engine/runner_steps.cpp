@@ -80,6 +80,16 @@ std::string MigrationRunner::violation_details(const Step& step, const DatabaseE
     }
 }
 
+nlohmann::json MigrationRunner::step_event(int index, const Step& step,
+                                           planners::LockLevel lock) const {
+    return {{"step", index + 1},
+            {"summary", step.summary},
+            {"lock", planners::lock_name(lock)},
+            {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - m_step_started)
+                                .count()}};
+}
+
 void MigrationRunner::run_transactional(int index, const Step& step, const std::string& label,
                                         const std::vector<std::string>& statements,
                                         bool done_after) {
@@ -93,8 +103,10 @@ void MigrationRunner::run_transactional(int index, const Step& step, const std::
                     tx.execute(statement);
                 }
                 m_store->mark_step(tx, m_plan.name, index, done_after);
-                m_store->event(tx, m_plan.name, done_after ? "step.done" : "step.undone",
-                               {{"step", index + 1}, {"summary", step.summary}});
+                m_store->event(
+                    tx, m_plan.name, done_after ? "step.done" : "step.undone",
+                    step_event(index, step,
+                               done_after ? step.lock : planners::LockLevel::access_exclusive));
             },
             done_after ? step.lock : planners::LockLevel::access_exclusive);
     } catch (const DatabaseError& e) {
@@ -147,8 +159,7 @@ void MigrationRunner::run_concurrent_index(int index, const Step& step, const st
             }
             m_session->transaction([&](Transaction& tx) {
                 m_store->mark_step(tx, m_plan.name, index, true);
-                m_store->event(tx, m_plan.name, "step.done",
-                               {{"step", index + 1}, {"summary", step.summary}});
+                m_store->event(tx, m_plan.name, "step.done", step_event(index, step, step.lock));
             });
             return;
         } catch (const DatabaseError& e) {
@@ -176,6 +187,7 @@ void MigrationRunner::run_concurrent_index(int index, const Step& step, const st
 }
 
 void MigrationRunner::undo_step(int index, const Step& step, const std::string& label) {
+    m_step_started = std::chrono::steady_clock::now();
     if (step.undo.empty() || step.undo_transactional) {
         run_transactional(index, step, label, step.undo, false);
         return;
@@ -214,6 +226,7 @@ void MigrationRunner::run_step(int index, int total, const Step& step, PhaseRepo
             {planners::phase_name(step.phase), index + 1, total, step.summary, -1, 0});
     }
     const auto started = std::chrono::steady_clock::now();
+    m_step_started = started;
     if (step.kind == StepKind::backfill) {
         EngineOptions options;
         options.migration = m_plan.name;

@@ -37,8 +37,8 @@ struct HttpResponse {
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpLimits {
-    std::size_t header_bytes = 8 * 1024;
-    std::size_t body_bytes = 16 * 1024;
+    std::size_t header_bytes = std::size_t{8} * 1024;
+    std::size_t body_bytes = std::size_t{16} * 1024;
     std::chrono::seconds read_timeout{10};  // a whole request, or the idle time between two
     std::chrono::seconds write_timeout{10}; // a whole response
     int connections = 64;                   // more are closed at once

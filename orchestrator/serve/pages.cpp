@@ -523,8 +523,10 @@ std::string fleet_page(std::string_view fleet_file, const std::vector<TargetView
         const std::string link = "<a href=\"" + html_escape(target.snapshot.base) + "/\">" +
                                  html_escape(target.name) + "</a>";
         if (!target.reachable) {
-            body += "<tr><td>" + link + "</td><td colspan=\"4\" class=\"paused\">unreachable: " +
-                    html_escape(target.error) + "</td></tr>\n";
+            body += fill(R"(<tr><td>{link}</td><td colspan="4" class="paused">unreachable: )"
+                         R"({error}</td></tr>)"
+                         "\n",
+                         {{"link", link}, {"error", html_escape(target.error)}});
             continue;
         }
         std::map<std::string, int> phases;

@@ -404,6 +404,13 @@ TEST_F(Serve, ListeningBeyondLoopbackNeedsATokenFile) {
         request(port(), "POST", "/api/migrations/none/pause", "0123456789abcdef0123456789abcdef")
             .status,
         404u);
+
+    // Its port is taken now: a second server says so and how to pick another.
+    const CommandResult taken =
+        pgphase({"serve", "--listen", "127.0.0.1:" + std::to_string(port())});
+    EXPECT_EQ(taken.exit_code, 2);
+    EXPECT_NE(taken.err.find("address already in use"), std::string::npos) << taken.err;
+    EXPECT_NE(taken.err.find("--listen"), std::string::npos) << taken.err;
 }
 
 // serve --fleet on two real servers: one target with a migration in flight, one without, and
