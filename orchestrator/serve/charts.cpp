@@ -277,7 +277,7 @@ std::string time_axis(const Frame& frame) {
                      {"label_y", coordinate(plot_bottom + 16)},
                      {"label", format_clock(tick, step_ms < 60'000)}});
     }
-    return out + fill(R"(<text x="4" y="{y}" opacity="0.8">UTC</text>)",
+    return out + fill(R"(<text x="2" y="{y}" font-size="10" opacity="0.8">UTC</text>)",
                       {{"y", coordinate(plot_bottom + 16)}});
 }
 

@@ -99,10 +99,12 @@ protected:
         BackfillTest::TearDown();
     }
 
-    // Starts `pgphase serve` on a free port; fills port() and token().
-    void start_serve(const std::vector<std::string>& extra = {}) {
-        std::string command = "exec " + std::string(PGPHASE_BINARY) + " serve --dsn '" + dsn() +
-                              "' --listen 127.0.0.1:0";
+    // Starts `pgphase serve` on a free port with `--dsn` (or `source`, e.g. "--fleet FILE");
+    // fills port() and token().
+    void start_serve(const std::vector<std::string>& extra = {}, const std::string& source = "") {
+        std::string command = "exec " + std::string(PGPHASE_BINARY) + " serve " +
+                              (source.empty() ? "--dsn '" + dsn() + "'" : source) +
+                              " --listen 127.0.0.1:0";
         for (const auto& arg : extra) {
             command += " " + arg;
         }
@@ -447,21 +449,9 @@ TEST_F(Serve, AFleetShowsEveryTargetAndControlsEachOnItsOwn) {
     std::ofstream(fleet) << "targets:\n  - {name: one, dsn: \"" << dsn() << "\"}\n"
                          << "  - {name: two, dsn: \"" << with_database(second, other) << "\"}\n"
                          << "  - {name: down, dsn: \"postgresql://nobody:secret@127.0.0.1:1/x\"}\n";
-    m_pids.push_back(spawn_shell("exec " + std::string(PGPHASE_BINARY) + " serve --fleet " + fleet +
-                                 " --listen 127.0.0.1:0 >" + dir() + "/serve.out 2>" + dir() +
-                                 "/serve.err"));
-    std::smatch found;
-    ASSERT_TRUE(eventually(
-        [&] {
-            const std::string out = read_file(dir() + "/serve.out");
-            return std::regex_search(out, found, std::regex(R"(http://127\.0\.0\.1:(\d+)/)"));
-        },
-        20s))
-        << read_file(dir() + "/serve.err");
-    const auto fleet_port = static_cast<unsigned short>(std::stoi(found[1].str()));
-    std::smatch token;
-    const std::string out = read_file(dir() + "/serve.out");
-    ASSERT_TRUE(std::regex_search(out, token, std::regex(R"(shown once\): (\S+))"))) << out;
+    start_serve({}, "--fleet " + fleet);
+    const auto fleet_port = port();
+    ASSERT_FALSE(token().empty());
     const auto fleet_get = [&](const std::string& target) {
         return request(fleet_port, "GET", target);
     };
@@ -506,14 +496,13 @@ TEST_F(Serve, AFleetShowsEveryTargetAndControlsEachOnItsOwn) {
     EXPECT_FALSE(targets["targets"][2]["reachable"].get<bool>());
 
     // A control goes to its own target only.
-    const Reply paused = request(fleet_port, "POST",
-                                 "/targets/one/api/migrations/slow_rename/pause", token[1].str());
+    const Reply paused =
+        request(fleet_port, "POST", "/targets/one/api/migrations/slow_rename/pause", token());
     ASSERT_EQ(paused.status, 200u) << paused.body;
     EXPECT_EQ(scalar("SELECT count(*) FROM pgphase.controls WHERE paused"), "1");
-    EXPECT_EQ(
-        request(fleet_port, "POST", "/targets/two/api/migrations/slow_rename/pause", token[1].str())
-            .status,
-        404u);
+    EXPECT_EQ(request(fleet_port, "POST", "/targets/two/api/migrations/slow_rename/pause", token())
+                  .status,
+              404u);
 }
 
 } // namespace
