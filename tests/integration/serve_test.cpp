@@ -110,16 +110,17 @@ protected:
         }
         m_pids.push_back(
             spawn_shell(command + " >" + dir() + "/serve.out 2>" + dir() + "/serve.err"));
+        // The matches point into `out`, which must outlive them.
+        std::string out;
         std::smatch found;
         ASSERT_TRUE(eventually(
             [&] {
-                const std::string out = read_file(dir() + "/serve.out");
+                out = read_file(dir() + "/serve.out");
                 return std::regex_search(out, found, std::regex(R"(http://127\.0\.0\.1:(\d+)/)"));
             },
             20s))
             << read_file(dir() + "/serve.err");
         m_port = static_cast<unsigned short>(std::stoi(found[1].str()));
-        const std::string out = read_file(dir() + "/serve.out");
         std::smatch token;
         if (std::regex_search(out, token, std::regex(R"(shown once\): (\S+))"))) {
             m_token = token[1].str();
