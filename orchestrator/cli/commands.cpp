@@ -244,6 +244,7 @@ CommandLine::CommandLine() {
     convert = add_convert_command(app, convert_args);
     deploy = add_deploy_command(app, deploy_args);
     serve = add_serve_command(app, serve_args);
+    doctor = add_doctor_command(app, doctor_args);
 
     verify = app.add_subcommand(
         "verify", "check in batches that every row holds what the plan's expressions give");
@@ -287,6 +288,9 @@ int run(int argc, char** argv) {
         }
         if (cli.serve->parsed()) {
             return serve_command(cli.common, cli.serve_args);
+        }
+        if (cli.doctor->parsed()) {
+            return doctor_command(cli.common, cli.doctor_args);
         }
         for (auto* sub : cli.phases) {
             if (sub->parsed()) {

@@ -5,6 +5,7 @@
 #include "orchestrator/cli/common.hpp"
 #include "orchestrator/cli/convert_command.hpp"
 #include "orchestrator/cli/deploy_command.hpp"
+#include "orchestrator/cli/doctor_command.hpp"
 #include "orchestrator/cli/fleet_command.hpp"
 #include "orchestrator/cli/lint_command.hpp"
 #include "orchestrator/cli/serve_command.hpp"
@@ -54,6 +55,7 @@ struct CommandLine {
     ConvertArgs convert_args;
     DeployArgs deploy_args;
     ServeArgs serve_args;
+    DoctorArgs doctor_args;
     std::string control_name; // pause, resume, tune
     std::int64_t tune_rows_per_second = -1;
     std::int64_t tune_batch_size = -1;
@@ -67,6 +69,7 @@ struct CommandLine {
     CLI::App* convert = nullptr;
     CLI::App* deploy = nullptr;
     CLI::App* serve = nullptr;
+    CLI::App* doctor = nullptr;
     CLI::App* verify = nullptr;
     CLI::App* pause = nullptr;
     CLI::App* resume = nullptr;

@@ -21,37 +21,6 @@ std::string plural(std::size_t n, const std::string& word) {
     return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-// Workflow commands: data escapes %, CR, LF; properties also `:` and `,`.
-std::string escape_data(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '%') {
-            out += "%25";
-        } else if (c == '\r') {
-            out += "%0D";
-        } else if (c == '\n') {
-            out += "%0A";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-std::string escape_property(const std::string& text) {
-    std::string out;
-    for (char c : escape_data(text)) {
-        if (c == ':') {
-            out += "%3A";
-        } else if (c == ',') {
-            out += "%2C";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
 } // namespace
 
 static void write_text(const LintResult& result, std::ostream& out) {
@@ -159,16 +128,16 @@ static void write_github(const LintResult& result, std::ostream& out) {
         if (!finding.hint.empty()) {
             message += "\nhint: " + finding.hint;
         }
-        out << "::" << command << " file=" << escape_property(finding.mark.file)
+        out << "::" << command << " file=" << github_escape_property(finding.mark.file)
             << ",line=" << finding.mark.line
             << (finding.end_line > finding.mark.line
                     ? ",endLine=" + std::to_string(finding.end_line)
                     : std::string())
-            << ",col=" << finding.mark.column << ",title=" << escape_property(finding.rule)
-            << "::" << escape_data(message) << "\n";
+            << ",col=" << finding.mark.column << ",title=" << github_escape_property(finding.rule)
+            << "::" << github_escape_data(message) << "\n";
     }
     for (const std::string& error : result.input_errors) {
-        out << "::error::" << escape_data(error) << "\n";
+        out << "::error::" << github_escape_data(error) << "\n";
     }
 }
 

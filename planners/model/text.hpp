@@ -8,4 +8,9 @@ namespace pgphase::planners {
 // `text` with `prefix` before its first line and after every newline.
 std::string indent(const std::string& text, const std::string& prefix);
 
+// GitHub Actions workflow commands (`::error file=...::message`): the message escapes %, CR and
+// LF; a property (file=, title=) also `:` and `,`.
+std::string github_escape_data(const std::string& text);
+std::string github_escape_property(const std::string& text);
+
 } // namespace pgphase::planners
