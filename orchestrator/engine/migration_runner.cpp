@@ -254,15 +254,18 @@ PhaseReport MigrationRunner::rollback() {
     m_store->set_phase(m_plan.name, MigrationPhase::rolling_back);
     PhaseReport report;
     const int total = static_cast<int>(m_steps.size());
+    std::vector<int> undone; // newest first
     for (int i = total - 1; i >= 0; --i) {
         const Step& step = m_steps[static_cast<std::size_t>(i)];
-        if (step.phase == Phase::contract) {
-            continue;
-        }
         // Steps outside a transaction may have left something behind even when not done.
-        if (!contains(record.done_steps, i) && step.transactional) {
-            continue;
+        if (step.phase != Phase::contract &&
+            (contains(record.done_steps, i) || !step.transactional)) {
+            undone.push_back(i);
         }
+    }
+    release_other_version_schemas(undone);
+    for (int i : undone) {
+        const Step& step = m_steps[static_cast<std::size_t>(i)];
         const std::string label = "undo of step " + std::to_string(i + 1) + "/" +
                                   std::to_string(total) + " \"" + step.summary + "\"";
         check_stop("undo of step " + std::to_string(i + 1) + "/" + std::to_string(total));

@@ -93,6 +93,8 @@ private:
     std::string violation_details(const planners::Step& step, const DatabaseError& error);
     void drop_superseded_version_schemas();
     void align_other_version_schemas();
+    // Before rollback undoes `steps`: other migrations' views stop showing the columns it drops.
+    void release_other_version_schemas(const std::vector<int>& steps);
     std::string touched_tables_json() const; // the plan's tables, as a JSON array
     void run_concurrent_index(int index, const planners::Step& step, const std::string& label);
     void undo_step(int index, const planners::Step& step, const std::string& label);

@@ -194,6 +194,35 @@ TEST_F(VersionSchema, ContractAlignsAnotherInFlightMigrationsViewsOfItsTables) {
     EXPECT_EQ(scalar("SELECT count(*) FROM users"), "201");
 }
 
+// The other way round: a migration started later has a view of this migration's table that
+// shows the column this migration added. Rolling this one back recreates that view without
+// the column (keeping its grants), where the column's drop used to fail on the dependency.
+TEST_F(VersionSchema, RollbackFreesItsColumnsFromALaterMigrationsViews) {
+    const std::string role = "pgphase_app_" + std::to_string(::getpid());
+    db().execute("CREATE ROLE " + role);
+    db().execute("GRANT SELECT, INSERT ON orders TO " + role);
+    db().execute("GRANT USAGE ON SEQUENCE orders_id_seq TO " + role);
+    const std::string first = orders("lock_timeout: 1s");
+    expect_ok(pgphase({"start", first}));
+    expect_ok(pgphase({"start", plan}));
+    auto app = new_app();
+    app->execute("SET ROLE " + role);
+    EXPECT_EQ(app->query("SELECT count(note) FROM orders").text(0, 0), "0");
+
+    const CommandResult rolled = pgphase({"rollback", first});
+    expect_ok(rolled);
+    EXPECT_NE(rolled.err.find("version_schema.released"), std::string::npos) << rolled.err;
+    EXPECT_EQ(column_names("orders"), (std::vector<std::string>{"id", "user_id", "total"}));
+    // The later migration's app keeps reading and writing orders through its view, as before.
+    EXPECT_THROW(app->query("SELECT note FROM orders"), orchestrator::DatabaseError);
+    app->execute("INSERT INTO orders (user_id) VALUES (7)");
+    EXPECT_EQ(app->query("SELECT count(*) FROM orders").text(0, 0), "51");
+    app.reset();
+    expect_ok(pgphase({"rollback", plan}));
+    db().execute("DROP OWNED BY " + role);
+    db().execute("DROP ROLE " + role);
+}
+
 const char* reshape_plan = R"yaml(
 name: reshape
 settings:
