@@ -16,10 +16,22 @@ namespace pgphase::orchestrator {
 
 namespace {
 
-// Views of other pgphase version schemas (not `own`), by the schema's comment.
-const char* other_version_schema =
-    "vn.nspname <> $2 AND pg_catalog.obj_description(vn.oid, 'pg_namespace') LIKE "
-    "'pgphase version schema %'";
+// Views (v in schema vn) that depend on a table (t in schema tn), in another pgphase version
+// schema than the one named by parameter `own` (version schemas are known by their comment).
+std::string views_on_tables(const std::string& own) {
+    return "FROM pg_catalog.pg_depend d "
+           "JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid "
+           "JOIN pg_catalog.pg_class v ON v.oid = r.ev_class "
+           "JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace "
+           "JOIN pg_catalog.pg_class t ON t.oid = d.refobjid "
+           "JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace "
+           "WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass "
+           "  AND d.refclassid = 'pg_catalog.pg_class'::regclass AND v.oid <> t.oid "
+           "  AND vn.nspname <> " +
+           own +
+           " AND pg_catalog.obj_description(vn.oid, 'pg_namespace') LIKE "
+           "'pgphase version schema %' ";
+}
 
 // Replaces `view` (DROP and CREATE: a view cannot lose or change a column in place) by
 // `definition`, or only drops it when there is none. Its options and the grants others hold on
@@ -93,19 +105,10 @@ void MigrationRunner::align_other_version_schemas() {
         "         AND od.classid = 'pg_catalog.pg_rewrite'::regclass "
         "        JOIN pg_catalog.pg_namespace ons ON ons.oid = o.relnamespace "
         "        WHERE ons.nspname = $3 AND o.relkind = 'v' "
-        "          AND od.refobjid = t.oid LIMIT 1) "
-        "FROM pg_catalog.pg_depend d "
-        "JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid "
-        "JOIN pg_catalog.pg_class v ON v.oid = r.ev_class "
-        "JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace "
-        "JOIN pg_catalog.pg_class t ON t.oid = d.refobjid "
-        "JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace "
-        "WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass "
-        "  AND d.refclassid = 'pg_catalog.pg_class'::regclass AND v.oid <> t.oid "
-        "  AND tn.nspname = $1 AND t.relname IN (SELECT "
-        "pg_catalog.jsonb_array_elements_text($2::jsonb)) AND vn.nspname <> $3 "
-        "  AND pg_catalog.obj_description(vn.oid, 'pg_namespace') LIKE 'pgphase version schema %' "
-        "ORDER BY 1, 2",
+        "          AND od.refobjid = t.oid LIMIT 1) " +
+            views_on_tables("$3") +
+            "AND tn.nspname = $1 AND t.relname IN (SELECT "
+            "pg_catalog.jsonb_array_elements_text($2::jsonb)) ORDER BY 1, 2",
         {m_plan.schema, touched_tables_json(), own});
     for (std::size_t i = 0; i < views.rows.size(); ++i) {
         const planners::QualifiedName view{views.text(i, 0), views.text(i, 1)};
@@ -145,19 +148,11 @@ void MigrationRunner::release_other_version_schemas(const std::vector<int>& step
     const std::string own = planners::version_schema_name(m_plan.schema, m_plan.name);
     const Rows views = m_session->query(
         "SELECT DISTINCT vn.nspname, v.relname, tn.nspname, t.relname, "
-        "       coalesce(array_to_string(v.reloptions, ', '), '') "
-        "FROM pg_catalog.pg_depend d "
-        "JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid "
-        "JOIN pg_catalog.pg_class v ON v.oid = r.ev_class "
-        "JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace "
-        "JOIN pg_catalog.pg_class t ON t.oid = d.refobjid "
-        "JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace "
-        "JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid "
-        "WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass "
-        "  AND d.refclassid = 'pg_catalog.pg_class'::regclass AND v.oid <> t.oid "
-        "  AND (tn.nspname, t.relname, a.attname) IN (SELECT x->>0, x->>1, x->>2 FROM "
-        "       pg_catalog.jsonb_array_elements($1::jsonb) x) AND " +
-            std::string(other_version_schema) + " ORDER BY 1, 2",
+        "       coalesce(array_to_string(v.reloptions, ', '), '') " +
+            views_on_tables("$2") +
+            "AND (tn.nspname, t.relname, (SELECT a.attname FROM pg_catalog.pg_attribute a "
+            "WHERE a.attrelid = t.oid AND a.attnum = d.refobjsubid)) IN (SELECT x->>0, x->>1, "
+            "x->>2 FROM pg_catalog.jsonb_array_elements($1::jsonb) x) ORDER BY 1, 2",
         {dropped.dump(), own});
     for (std::size_t i = 0; i < views.rows.size(); ++i) {
         const planners::QualifiedName view{views.text(i, 0), views.text(i, 1)};
