@@ -226,14 +226,15 @@ namespace pgphase::testing {
 namespace {
 
 // Prisma's ids are text (cuid, uuid as text): the key walk must not read keys as numbers, on
-// the first run or on a resumed one.
+// the first run or on a resumed one. (A long target batch time keeps the batch at 200 rows on a
+// busy machine, where slow batches would make it smaller.)
 TEST_F(DatabaseTest, ATextPrimaryKeyIsWalkedAndResumed) {
     db().execute("CREATE TABLE \"Secrets\" (id text PRIMARY KEY, \"lastSignedIn\" timestamp)");
     db().execute("INSERT INTO \"Secrets\" (id) SELECT 'cl' || md5(i::text) "
                  "FROM generate_series(1, 3000) i");
     const std::string plan = write_plan("text_key", R"(
 name: text_key
-settings: {backfill: {batch_size: 200, max_batch_size: 200}}
+settings: {backfill: {batch_size: 200, max_batch_size: 200, target_batch_time: 10s}}
 changes:
   - set_not_null: {table: Secrets, column: lastSignedIn, up: "'2024-01-01'::timestamp"}
 )");
