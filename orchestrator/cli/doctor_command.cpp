@@ -23,6 +23,9 @@ CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args) {
                      "repair the safe findings (INVALID indexes, pgphase's orphaned objects, "
                      "interrupted rollbacks); says each before doing it");
     doctor->add_flag("--dry-run", args.dry_run, "with --fix: only say what it would do");
+    doctor->add_option("--migrations", args.migrations,
+                       "a Prisma migrations folder or a folder of *.sql files: also report where "
+                       "the live schema differs from what it produces (drift)");
     doctor
         ->add_option("--stalled-after", args.stalled_after,
                      "report a backfill paused or without progress for this long")
@@ -46,6 +49,8 @@ int doctor_command(const Common& common, const DoctorArgs& args) {
     options.state_schema = common.state_schema;
     options.actor = actor(common);
     options.stalled_after = *stalled_after;
+    options.migrations_dir = args.migrations;
+    options.database_url = dsn.text();
     Session session(dsn, "pgphase doctor");
     const auto found = doctor::examine(session, options);
     if (args.format == "json") {

@@ -13,6 +13,7 @@ struct DoctorArgs {
     bool fix = false;
     bool dry_run = false;
     std::string stalled_after = "1h";
+    std::string migrations; // a folder: also compare the live schema with what it produces
 };
 
 CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args);

@@ -8,11 +8,16 @@
 #include "orchestrator/engine/outcome.hpp"
 #include "orchestrator/engine/runner_internal.hpp"
 #include "orchestrator/log/log.hpp"
+#include "orchestrator/pg/catalog_reader.hpp"
+#include "orchestrator/prisma/prisma_history.hpp"
+#include "planners/deploy/folder.hpp"
+#include "planners/doctor/drift.hpp"
 #include "planners/load/plan_loader.hpp"
 #include "planners/plan/version_schema.hpp"
 #include "planners/sql/quote.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <thread>
 
 namespace pgphase::orchestrator::doctor {
@@ -244,6 +249,37 @@ void sequences(Session& session, double threshold, std::vector<Finding>& out) {
     }
 }
 
+// The folder's migrations replayed in order, against the live catalog of the schemas they name.
+void schema_drift(Session& session, const DoctorOptions& options, std::vector<Finding>& out) {
+    const auto folder = planners::deploy::read_folder(options.migrations_dir);
+    if (!folder.errors.empty()) {
+        throw CommandError(ExitCode::bad_input,
+                           "cannot read --migrations " + options.migrations_dir + ": " +
+                               folder.errors.front(),
+                           "name a Prisma migrations folder or a folder of *.sql files");
+    }
+    planners::doctor::ReplayedSchema expected;
+    if (folder.kind == planners::deploy::FolderKind::prisma) {
+        expected.set_default_schema(prisma::history_schema(options.database_url));
+    }
+    for (const auto& migration : folder.migrations) {
+        const std::string error = expected.apply_script(migration.script);
+        if (!error.empty()) {
+            throw CommandError(ExitCode::bad_input,
+                               migration.path + ": cannot be replayed: " + error,
+                               "pgphase lint " + migration.path + " gives its position");
+        }
+    }
+    planners::Catalog live;
+    for (const std::string& schema : expected.schemas()) {
+        planners::Catalog one = read_catalog(session, schema);
+        std::move(one.tables.begin(), one.tables.end(), std::back_inserter(live.tables));
+    }
+    const auto found =
+        planners::doctor::drift(expected, live, options.migrations_dir, options.state_schema);
+    out.insert(out.end(), found.begin(), found.end());
+}
+
 // DROP INDEX CONCURRENTLY cannot run in a transaction: each attempt sets its own lock_timeout.
 void run_outside_transaction(Session& session, const Finding& finding,
                              const DoctorOptions& options) {
@@ -316,6 +352,9 @@ std::vector<Finding> examine(Session& session, const DoctorOptions& options) {
         orphans(session, options.state_schema, state, findings);
     }
     sequences(session, options.sequence_threshold, findings);
+    if (!options.migrations_dir.empty()) {
+        schema_drift(session, options, findings);
+    }
     std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
         return a.check != b.check ? a.check < b.check : a.object < b.object;
     });

@@ -19,7 +19,11 @@ struct DoctorOptions {
     std::string actor; // for the event log of a finished rollback
     // A paused backfill, or one whose status has not moved, is reported after this long.
     planners::Milliseconds stalled_after = std::chrono::hours(1);
-    double sequence_threshold = 0.75;                  // of the range used
+    double sequence_threshold = 0.75; // of the range used
+    // Drift: a migrations folder (Prisma's or plain *.sql) to compare the live schema with.
+    // A Prisma folder's unqualified names live in the URL's ?schema= (else public).
+    std::string migrations_dir;
+    std::string database_url;
     std::function<void(planners::Milliseconds)> sleep; // between lock attempts; default: sleep
 };
 

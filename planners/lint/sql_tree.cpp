@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <pg_query.h>
 #include <set>
 
 namespace pgphase::planners::lint {
@@ -340,6 +341,24 @@ std::string not_null_check_column(const json& constraint) {
     }
     const auto fields = string_list(argument.at("ColumnRef").value("fields", json::array()));
     return fields.size() == 1 ? fields[0] : std::string();
+}
+
+// format_type() text ("character varying(80)", "timestamp(3) without time zone", "\"Role\"[]")
+// as a ColumnType, through the parser: `SELECT NULL::<type>`.
+std::optional<ColumnType> parse_format_type(const std::string& text) {
+    std::optional<ColumnType> out;
+    const std::string sql = "SELECT NULL::" + text;
+    PgQueryParseResult parsed = pg_query_parse(sql.c_str());
+    if (parsed.error == nullptr) {
+        const json tree = json::parse(parsed.parse_tree);
+        const json& target = tree.at("stmts")[0].at("stmt").at("SelectStmt").at("targetList")[0];
+        const json& value = target.at("ResTarget").at("val");
+        if (value.contains("TypeCast")) {
+            out = column_type(value.at("TypeCast").value("typeName", json::object()));
+        }
+    }
+    pg_query_free_parse_result(parsed);
+    return out;
 }
 
 } // namespace pgphase::planners::lint

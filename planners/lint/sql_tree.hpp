@@ -43,6 +43,10 @@ TableName table_from_range_var(const json& range_var);
 // From a TypeName node.
 ColumnType column_type(const json& type_name);
 
+// format_type() text ("character varying(80)", "timestamp(3) without time zone", "\"Role\"[]")
+// as a ColumnType, through the parser; nullopt when it does not parse as a type.
+std::optional<ColumnType> parse_format_type(const std::string& text);
+
 // The identifier quoted only when it needs to be, as in messages.
 std::string quote_name(const std::string& name);
 

@@ -4,7 +4,10 @@
 // for real, then reported; --fix repairs the safe ones and a second doctor is clean.
 #include "tests/integration/support.hpp"
 
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -196,6 +199,86 @@ TEST_F(Doctor, ABackfillLeftPausedOrStoppedPartWayIsReportedAfterTheThreshold) {
     EXPECT_EQ(stopped.exit_code, 1);
     EXPECT_NE(stopped.out.find("stopped part way at "), std::string::npos) << stopped.out;
     EXPECT_NE(stopped.out.find("hint: rerun pgphase backfill"), std::string::npos) << stopped.out;
+}
+
+const char* prisma_init = R"sql(-- CreateEnum
+CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+
+-- CreateTable
+CREATE TABLE "User" (
+    "id" SERIAL NOT NULL,
+    "email" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "role" "Role" NOT NULL DEFAULT 'USER',
+    "tags" TEXT[] DEFAULT ARRAY[]::TEXT[],
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "User_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "Post" (
+    "id" TEXT NOT NULL,
+    "authorId" INTEGER NOT NULL,
+    "data" JSONB NOT NULL DEFAULT '{}',
+    "price" DECIMAL(65,30),
+
+    CONSTRAINT "Post_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
+
+-- AddForeignKey
+ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+)sql";
+
+const char* prisma_second = R"sql(-- AlterTable
+ALTER TABLE "Post" ADD COLUMN "title" VARCHAR(200) NOT NULL DEFAULT '';
+
+-- CreateIndex
+CREATE INDEX "Post_authorId_idx" ON "Post"("authorId");
+)sql";
+
+TEST_F(Doctor, DriftComparesTheLiveSchemaWithWhatAPrismaFolderProduces) {
+    const std::string folder = dir() + "/prisma/migrations";
+    std::filesystem::create_directories(folder + "/20240101000000_init");
+    std::filesystem::create_directories(folder + "/20240102000000_post_title");
+    std::ofstream(folder + "/migration_lock.toml") << "provider = \"postgresql\"\n";
+    std::ofstream(folder + "/20240101000000_init/migration.sql") << prisma_init;
+    std::ofstream(folder + "/20240102000000_post_title/migration.sql") << prisma_second;
+    db().execute("DROP TABLE items"); // the fixture's: not in this folder
+    db().execute(prisma_init);
+    db().execute(prisma_second);
+
+    const CommandResult clean = pgphase({"doctor", "--migrations", folder});
+    EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+
+    db().execute(R"(ALTER TABLE "Post" ADD COLUMN "draft" boolean)");
+    db().execute(R"(ALTER TABLE "User" ALTER COLUMN "name" DROP NOT NULL)");
+    db().execute(R"(ALTER TABLE "Post" ALTER COLUMN "title" TYPE text)");
+    db().execute(R"(DROP INDEX "User_email_key")");
+    db().execute("CREATE TABLE scratch (id int)");
+    const CommandResult drifted = pgphase({"doctor", "--migrations", folder, "--format", "json"});
+    EXPECT_EQ(drifted.exit_code, 1) << drifted.err;
+    std::vector<std::string> messages;
+    const auto report = nlohmann::json::parse(drifted.out);
+    for (const auto& finding : report.at("findings")) {
+        EXPECT_EQ(finding.at("check"), "schema-drift");
+        messages.push_back(finding.at("message").get<std::string>());
+    }
+    std::sort(messages.begin(), messages.end());
+    const std::string f = folder;
+    EXPECT_EQ(messages,
+              (std::vector<std::string>{
+                  R"(column "public"."Post"."draft" (boolean) is not in )" + f,
+                  R"(column "public"."Post"."title" is text, )" + f + " makes it varchar(200)",
+                  R"(column "public"."User"."name" is nullable, )" + f + " makes it NOT NULL",
+                  R"(index "public"."User_email_key" on "public"."User" is missing)",
+                  R"(table "public"."scratch" is not in )" + f,
+              }));
+
+    EXPECT_EQ(pgphase({"doctor", "--migrations", dir() + "/nowhere"}).exit_code, 2);
 }
 
 TEST_F(Doctor, ADatabasePgphaseNeverRanOnIsCleanAndStaysWithoutItsStateSchema) {
