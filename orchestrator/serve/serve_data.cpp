@@ -77,25 +77,32 @@ void ServeData::details(StateStore& store, MigrationView& view, bool with_histor
     }
 }
 
-Snapshot ServeData::overview() {
-    const auto now = Clock::now();
-    if (m_overview && now - m_overview->first < m_limits.cache) {
-        return m_overview->second;
-    }
-    Snapshot snapshot = with_reconnect(m_session, [&] {
+Snapshot ServeData::read_snapshot(const std::string& name) {
+    return with_reconnect(m_session, [&] {
         StateStore store(session(), m_state_schema, "");
         Snapshot read;
         read.now_ms = store.now_ms();
         read.database = m_database;
         read.base = m_base;
-        for (auto& status : status_json(store, "", read.now_ms)) {
+        if (!name.empty() && !store.find(name)) {
+            return read; // no such migration: the page says so
+        }
+        for (auto& status : status_json(store, name, read.now_ms)) {
             MigrationView view;
             view.status = std::move(status);
-            details(store, view, false);
+            details(store, view, !name.empty());
             read.migrations.push_back(std::move(view));
         }
         return read;
     });
+}
+
+Snapshot ServeData::overview() {
+    const auto now = Clock::now();
+    if (m_overview && now - m_overview->first < m_limits.cache) {
+        return m_overview->second;
+    }
+    Snapshot snapshot = read_snapshot("");
     m_overview = std::make_pair(now, snapshot);
     return snapshot;
 }
@@ -109,20 +116,7 @@ Snapshot ServeData::migration(const std::string& name) {
     if (auto cached = m_pages.find(name); cached != m_pages.end()) {
         return cached->second.second;
     }
-    Snapshot snapshot = with_reconnect(m_session, [&] {
-        StateStore store(session(), m_state_schema, "");
-        Snapshot read;
-        read.now_ms = store.now_ms();
-        read.database = m_database;
-        read.base = m_base;
-        if (store.find(name)) {
-            MigrationView view;
-            view.status = status_json(store, name, read.now_ms).at(0);
-            details(store, view, true);
-            read.migrations.push_back(std::move(view));
-        }
-        return read;
-    });
+    Snapshot snapshot = read_snapshot(name);
     m_pages.emplace(name, std::make_pair(now, snapshot));
     return snapshot;
 }

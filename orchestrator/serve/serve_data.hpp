@@ -45,6 +45,9 @@ public:
                  const std::string& actor);
 
 private:
+    // One read of the state store: every migration (name "") for the overview, or one
+    // migration with its samples and recent events for its page.
+    Snapshot read_snapshot(const std::string& name);
     Session& session(); // connects (again) when needed
     void details(StateStore& store, MigrationView& view, bool with_history);
 
