@@ -408,6 +408,9 @@ SQL
   orders_total=$(sql_value 'SELECT count(*) FROM public.orders')
   orders_inserted=$(sql_value "SELECT count(*) FROM public.orders WHERE id > $ROWS")
   check "orders = seeded + inserted by the apps" "$orders_total" $((ROWS + orders_inserted))
+  # Nothing left behind: no INVALID index, no pgphase trigger, function or shadow column, no
+  # migration stopped half way (exit 1, and so the demo, if there is).
+  pgphase_step "doctor: what the migration left behind" doctor --dsn "$DSN"
 
   # --- the report ---------------------------------------------------------------------------
   local before during all longest steps_total

@@ -55,13 +55,6 @@ Reply request(unsigned short port, const std::string& method, const std::string&
     return {in.result_int(), in.body(), std::string(in[http::field::content_type])};
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 bool have(const std::string& tool) {
     return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
 }
