@@ -3,6 +3,7 @@
 // jittered pauses, exit 4 when the lock never comes.
 #include "orchestrator/doctor/doctor.hpp"
 
+#include "orchestrator/engine/lock_holders.hpp"
 #include "orchestrator/engine/lock_retry.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/engine/outcome.hpp"
@@ -171,13 +172,11 @@ void interrupted_and_stalled(Session& session, const DoctorOptions& options,
     const auto table = [&](const char* name) {
         return QualifiedName{options.state_schema, name}.sql();
     };
-    // Whether a pgphase runs the migration: each command holds
-    // pg_try_advisory_lock(hashtextextended(key, 0)) with key "pgphase migration <state
-    // schema>.<name>" (MigrationRunner::lock_migration) for as long as it runs.
-    const std::string held =
-        "EXISTS (SELECT FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory' AND l.granted "
-        "AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = "
-        "pg_catalog.hashtextextended('pgphase migration ' || $1 || '.' || m.name, 0))";
+    // Whether a pgphase runs the migration: each phase command holds its migration's advisory
+    // lock (MigrationRunner::lock_migration) for as long as it runs. $1 is the key without the
+    // migration's name.
+    const std::string held = "EXISTS (SELECT FROM pg_catalog.pg_locks l WHERE " +
+                             advisory_lock_granted("$1 || m.name") + ")";
     // When it last moved: its newest event or backfill report; when it was paused.
     const std::string moved = "greatest((SELECT max(e.at) FROM " + table("events") +
                               " e WHERE e.migration = m.name), (SELECT max(b.updated_at) FROM " +
@@ -191,7 +190,8 @@ void interrupted_and_stalled(Session& session, const DoctorOptions& options,
             table("migrations") + " m LEFT JOIN " + table("controls") +
             " c ON c.migration = m.name WHERE m.phase IN ('expanding', 'backfilling', "
             "'contracting', 'rolling_back') ORDER BY m.name",
-        {options.state_schema, std::to_string(options.stalled_after.count()) + " ms"});
+        {migration_lock_key(options.state_schema, ""),
+         std::to_string(options.stalled_after.count()) + " ms"});
     for (std::size_t i = 0; i < rows.rows.size(); ++i) {
         const std::string name = rows.text(i, 0);
         const std::string phase = rows.text(i, 1);

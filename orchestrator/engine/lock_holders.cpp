@@ -59,15 +59,24 @@ std::string advisory_lock_holder(Session& session, const std::string& key) {
     const Rows holder = session.query(
         "SELECT a.pid, a.application_name, coalesce(host(a.client_addr), 'local socket'), "
         "to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') "
-        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
-        "AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)",
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE " +
+            advisory_lock_granted("$1"),
         {key});
     if (holder.empty()) {
         return "another session";
     }
     return "backend pid " + holder.text(0, 0) + " (\"" + holder.text(0, 1) + "\" from " +
            holder.text(0, 2) + ", connected since " + holder.text(0, 3) + ")";
+}
+
+std::string advisory_lock_granted(const std::string& key_sql) {
+    return "l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND "
+           "((l.classid::bigint << 32) | l.objid::bigint) = pg_catalog.hashtextextended(" +
+           key_sql + ", 0)";
+}
+
+std::string migration_lock_key(const std::string& state_schema, const std::string& migration) {
+    return "pgphase migration " + state_schema + "." + migration;
 }
 
 } // namespace pgphase::orchestrator

@@ -34,4 +34,11 @@ std::string describe(const std::vector<LockHolder>& holders);
 // session" when it cannot be seen.
 std::string advisory_lock_holder(Session& session, const std::string& key);
 
+// The pg_locks condition (on alias `l`) for that lock granted to some session; `key_sql` is an
+// SQL expression giving the key.
+std::string advisory_lock_granted(const std::string& key_sql);
+
+// The key of the lock a phase command holds on a migration for as long as it runs.
+std::string migration_lock_key(const std::string& state_schema, const std::string& migration);
+
 } // namespace pgphase::orchestrator

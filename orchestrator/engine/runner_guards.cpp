@@ -15,7 +15,7 @@ namespace pgphase::orchestrator {
 using planners::Step;
 
 void MigrationRunner::lock_migration() {
-    const std::string key = "pgphase migration " + m_options.state_schema + "." + m_plan.name;
+    const std::string key = migration_lock_key(m_options.state_schema, m_plan.name);
     const Rows got =
         m_session->query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", {key});
     if (got.text(0, 0) == "t") {
