@@ -53,14 +53,6 @@ std::optional<std::string> serial_type(const std::string& type) {
     return std::nullopt;
 }
 
-std::string joined(const std::vector<std::string>& parts, const std::string& separator) {
-    std::string out;
-    for (const auto& part : parts) {
-        out += (out.empty() ? "" : separator) + part;
-    }
-    return out;
-}
-
 Finding drift_finding(const std::string& object, const std::string& message,
                       const std::string& folder) {
     return {"schema-drift",
@@ -123,7 +115,7 @@ void ReplayedSchema::apply(const std::string& kind, const json& body) {
                 const std::string column = lint::string_field(field(element, "IndexElem"), "name");
                 columns.push_back(column.empty() ? "expr" : column);
             }
-            name = derived_name({table_part(table), joined(columns, "_"), "idx"});
+            name = derived_name({table_part(table), joined(columns), "idx"});
         }
         m_indexes[schema_part(table) + "." + name] = index;
     } else if (kind == "CreateSchemaStmt") {
@@ -191,9 +183,8 @@ void ReplayedSchema::add_constraint(const std::string& table, const json& constr
     std::string name = lint::string_field(constraint, "conname");
     if (name.empty()) {
         // PostgreSQL's own choice: <table>_pkey, <table>_<columns>_key.
-        name = type == "CONSTR_PRIMARY"
-                   ? derived_name({table_part(table), "pkey"})
-                   : derived_name({table_part(table), joined(keys, "_"), "key"});
+        name = type == "CONSTR_PRIMARY" ? derived_name({table_part(table), "pkey"})
+                                        : derived_name({table_part(table), joined(keys), "key"});
     }
     const std::string index = schema_part(table) + "." + name;
     const std::string existing = lint::string_field(constraint, "indexname");

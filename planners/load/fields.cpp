@@ -149,15 +149,6 @@ std::optional<std::vector<std::string>> column_list(Loader& loader, MapReader& r
     return load_name_list(loader, list, key, "write e.g. " + key + ": [user_id]");
 }
 
-std::string joined(const std::vector<std::string>& parts) {
-    std::string out;
-    for (const auto& part : parts) {
-        out += out.empty() ? "" : "_";
-        out += part;
-    }
-    return out;
-}
-
 TableColumn read_table_column(MapReader& reader) {
     TableColumn out;
     out.table = reader.identifier("table", true);

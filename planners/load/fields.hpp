@@ -33,9 +33,6 @@ std::optional<ColumnDefinition> load_column(Loader& loader, const YAML::Node& no
 std::optional<std::vector<std::string>> column_list(Loader& loader, MapReader& reader,
                                                     const std::string& key, bool required);
 
-// The parts joined by "_", as PostgreSQL's derived names join column names.
-std::string joined(const std::vector<std::string>& parts);
-
 // `table` and `column`, both required.
 struct TableColumn {
     std::optional<std::string> table;

@@ -98,4 +98,13 @@ std::string dollar_quote(std::string_view body) {
     return tag + std::string(body) + tag;
 }
 
+std::string joined(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& part : parts) {
+        out += out.empty() ? "" : "_";
+        out += part;
+    }
+    return out;
+}
+
 } // namespace pgphase::planners

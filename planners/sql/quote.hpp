@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pgphase::planners {
 
@@ -20,6 +21,9 @@ std::optional<std::string> identifier_problem(std::string_view identifier);
 // A name pgphase derives for an object it creates (trigger, function, constraint). Parts are
 // joined with '_'; past 63 bytes it is cut and suffixed with a hash, so it stays unique.
 std::string derived_name(std::initializer_list<std::string_view> parts);
+
+// The parts joined by "_", as PostgreSQL's derived names join column names.
+std::string joined(const std::vector<std::string>& parts);
 
 // FNV-1a 64-bit, as 16 hex digits. For change detection, not security.
 std::string fnv1a_hex(std::string_view text);
