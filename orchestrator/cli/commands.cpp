@@ -245,6 +245,7 @@ CommandLine::CommandLine() {
     deploy = add_deploy_command(app, deploy_args);
     serve = add_serve_command(app, serve_args);
     doctor = add_doctor_command(app, doctor_args);
+    purge = add_purge_command(app, purge_args);
 
     verify = app.add_subcommand(
         "verify", "check in batches that every row holds what the plan's expressions give");
@@ -291,6 +292,9 @@ int run(int argc, char** argv) {
         }
         if (cli.doctor->parsed()) {
             return doctor_command(cli.common, cli.doctor_args);
+        }
+        if (cli.purge->parsed()) {
+            return purge_command(cli.common, cli.purge_args);
         }
         for (auto* sub : cli.phases) {
             if (sub->parsed()) {

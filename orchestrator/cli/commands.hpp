@@ -8,6 +8,7 @@
 #include "orchestrator/cli/doctor_command.hpp"
 #include "orchestrator/cli/fleet_command.hpp"
 #include "orchestrator/cli/lint_command.hpp"
+#include "orchestrator/cli/purge_command.hpp"
 #include "orchestrator/cli/serve_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -56,6 +57,7 @@ struct CommandLine {
     DeployArgs deploy_args;
     ServeArgs serve_args;
     DoctorArgs doctor_args;
+    PurgeArgs purge_args;
     std::string control_name; // pause, resume, tune
     std::int64_t tune_rows_per_second = -1;
     std::int64_t tune_batch_size = -1;
@@ -70,6 +72,7 @@ struct CommandLine {
     CLI::App* deploy = nullptr;
     CLI::App* serve = nullptr;
     CLI::App* doctor = nullptr;
+    CLI::App* purge = nullptr;
     CLI::App* verify = nullptr;
     CLI::App* pause = nullptr;
     CLI::App* resume = nullptr;

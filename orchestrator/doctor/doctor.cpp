@@ -7,6 +7,7 @@
 #include "orchestrator/engine/lock_retry.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/engine/outcome.hpp"
+#include "orchestrator/engine/purge.hpp"
 #include "orchestrator/engine/runner_internal.hpp"
 #include "orchestrator/log/log.hpp"
 #include "orchestrator/pg/catalog_reader.hpp"
@@ -14,6 +15,7 @@
 #include "planners/deploy/folder.hpp"
 #include "planners/doctor/drift.hpp"
 #include "planners/load/plan_loader.hpp"
+#include "planners/model/text.hpp"
 #include "planners/plan/version_schema.hpp"
 #include "planners/sql/quote.hpp"
 
@@ -48,6 +50,9 @@ struct StateFacts {
         std::string phase;
     };
     std::vector<Migration> migrations;
+    // Marker triggers and functions of the tombstones not yet purged: kept on purpose.
+    std::vector<std::string> tombstone_markers;
+    std::vector<TombstoneRecord> expired_tombstones;
 };
 
 StateFacts read_state(Session& session, const std::string& state_schema) {
@@ -67,7 +72,35 @@ StateFacts read_state(Session& session, const std::string& state_schema) {
             facts.in_flight_steps.push_back(rows.text(i, 3));
         }
     }
+    StateStore store(session, state_schema, "");
+    for (auto& tombstone : store.tombstones(false)) {
+        if (!tombstone.marker.empty()) {
+            facts.tombstone_markers.push_back(tombstone.marker);
+        }
+        if (tombstone.expired) {
+            facts.expired_tombstones.push_back(std::move(tombstone));
+        }
+    }
     return facts;
+}
+
+bool kept(const StateFacts& state, const std::string& name) {
+    return std::find(state.tombstone_markers.begin(), state.tombstone_markers.end(), name) !=
+           state.tombstone_markers.end();
+}
+
+void expired_tombstones(const std::string& state_schema, const StateFacts& state,
+                        std::vector<Finding>& out) {
+    for (const TombstoneRecord& tombstone : state.expired_tombstones) {
+        const std::string object = tombstone.kind == "table"
+                                       ? "table " + tombstone.current_table().sql()
+                                       : "column " + tombstone.current_table().sql() + "." +
+                                             planners::quote_ident(tombstone.tombstone);
+        out.push_back(planners::doctor::expired_tombstone(
+            {tombstone.id, object, tombstone.name, tombstone.migration, tombstone.expires_at,
+             tombstone.bytes >= 0 ? planners::size_text(tombstone.bytes) : "",
+             tombstone.current_table(), purge_statements(tombstone, state_schema)}));
+    }
 }
 
 void invalid_indexes(Session& session, std::vector<Finding>& out) {
@@ -120,7 +153,8 @@ void orphans(Session& session, const std::string& state_schema, const StateFacts
                       "WHERE NOT tg.tgisinternal AND pn.nspname = $1",
                       {state_schema});
     for (std::size_t i = 0; i < triggers.rows.size(); ++i) {
-        if (!planners::doctor::in_use(state.in_flight_steps, triggers.text(i, 2))) {
+        if (!planners::doctor::in_use(state.in_flight_steps, triggers.text(i, 2)) &&
+            !kept(state, triggers.text(i, 2))) {
             out.push_back(planners::doctor::orphaned_trigger(
                 {triggers.text(i, 0), triggers.text(i, 1)}, triggers.text(i, 2)));
         }
@@ -128,10 +162,12 @@ void orphans(Session& session, const std::string& state_schema, const StateFacts
     const Rows functions = session.query(
         "SELECT p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid) "
         "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-        "WHERE n.nspname = $1",
+        "WHERE n.nspname = $1 AND pg_catalog.obj_description(p.oid, 'pg_proc') IS DISTINCT FROM "
+        "'pgphase state store'",
         {state_schema});
     for (std::size_t i = 0; i < functions.rows.size(); ++i) {
-        if (!planners::doctor::in_use(state.in_flight_steps, functions.text(i, 0))) {
+        if (!planners::doctor::in_use(state.in_flight_steps, functions.text(i, 0)) &&
+            !kept(state, functions.text(i, 0))) {
             out.push_back(planners::doctor::orphaned_function({state_schema, functions.text(i, 0)},
                                                               functions.text(i, 1)));
         }
@@ -283,23 +319,36 @@ void schema_drift(Session& session, const DoctorOptions& options, std::vector<Fi
 // DROP INDEX CONCURRENTLY cannot run in a transaction: each attempt sets its own lock_timeout.
 void run_outside_transaction(Session& session, const Finding& finding,
                              const DoctorOptions& options) {
-    const auto schedule = planners::default_lock_schedule();
-    for (std::size_t attempt = 1;; ++attempt) {
-        try {
-            session.execute(runner::lock_timeout_sql(schedule[attempt - 1], false));
-            for (const auto& statement : finding.repair.sql) {
-                session.execute(statement);
-            }
-            return;
-        } catch (const DatabaseError& e) {
-            if (!e.retryable() || attempt == schedule.size()) {
-                throw;
-            }
-            log::info("doctor.retry", {{"object", finding.object},
-                                       {"attempt", std::to_string(attempt)},
-                                       {"reason", e.what()}});
-            options.sleep(jittered_pause(static_cast<int>(attempt)));
+    const LockRetry retry{"doctor",
+                          finding.object,
+                          finding.repair.table,
+                          planners::default_lock_schedule(),
+                          options.sleep,
+                          {},
+                          {}};
+    with_lock_retries_outside_transaction(session, retry, [&] {
+        for (const auto& statement : finding.repair.sql) {
+            session.execute(statement);
         }
+    });
+}
+
+// Through purge itself, which also drops indexes built on the column since and records it.
+void purge_one(Session& session, const Finding& finding, const DoctorOptions& options) {
+    StateStore store(session, options.state_schema, options.actor);
+    store.set_command("doctor --fix");
+    std::vector<TombstoneRecord> selected;
+    for (auto& tombstone : store.tombstones(false)) {
+        if (tombstone.id == finding.repair.tombstone) {
+            selected.push_back(std::move(tombstone));
+        }
+    }
+    PurgeOptions purge_options;
+    purge_options.sleep = options.sleep;
+    const PurgeResult result = purge(session, store, selected, purge_options, [](const auto&) {});
+    if (!result.failures.empty()) {
+        throw CommandError(result.lock_gave_up ? ExitCode::lock_gave_up : ExitCode::failed,
+                           result.failures.front());
     }
 }
 
@@ -350,6 +399,7 @@ std::vector<Finding> examine(Session& session, const DoctorOptions& options) {
     if (state.exists) {
         interrupted_and_stalled(session, options, findings);
         orphans(session, options.state_schema, state, findings);
+        expired_tombstones(options.state_schema, state, findings);
     }
     sequences(session, options.sequence_threshold, findings);
     if (!options.migrations_dir.empty()) {
@@ -389,6 +439,9 @@ RepairResult repair(Session& session, const Dsn& dsn, const std::vector<Finding>
                 break;
             case RepairKind::outside_transaction:
                 run_outside_transaction(session, *finding, paced);
+                break;
+            case RepairKind::purge_tombstone:
+                purge_one(session, *finding, paced);
                 break;
             case RepairKind::statements: {
                 LockRetry retry{"doctor",

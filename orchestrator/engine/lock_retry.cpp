@@ -1,4 +1,4 @@
-// The lock-timeout retry loop shared by the phase runner and deploy.
+// The lock-timeout retry loop shared by the phase runner, deploy, doctor and purge.
 #include "orchestrator/engine/lock_retry.hpp"
 
 #include "orchestrator/engine/lock_holders.hpp"
@@ -17,18 +17,18 @@ planners::Milliseconds jittered_pause(int attempt) {
     return planners::Milliseconds(jitter(random));
 }
 
-void with_lock_retries(Session& session, const LockRetry& retry,
-                       const std::function<void(Transaction&)>& body) {
+namespace {
+
+// The loop both forms share: `attempt` runs one attempt under the lock_timeout it is given.
+void retry_attempts(Session& session, const LockRetry& retry,
+                    const std::function<void(planners::Milliseconds)>& attempt_with) {
     const auto& schedule = retry.schedule;
     const int attempts = static_cast<int>(schedule.size());
     const std::string table = retry.table.name.empty() ? "its tables" : retry.table.display();
     for (int attempt = 1;; ++attempt) {
         const planners::Milliseconds timeout = schedule[static_cast<std::size_t>(attempt - 1)];
         try {
-            session.transaction([&](Transaction& tx) {
-                tx.execute(runner::lock_timeout_sql(timeout, true));
-                body(tx);
-            });
+            attempt_with(timeout);
             return;
         } catch (const DatabaseError& e) {
             if (!e.retryable()) {
@@ -75,6 +75,34 @@ void with_lock_retries(Session& session, const LockRetry& retry,
                     : retry.gave_up_hint);
         }
     }
+}
+
+} // namespace
+
+void with_lock_retries(Session& session, const LockRetry& retry,
+                       const std::function<void(Transaction&)>& body) {
+    retry_attempts(session, retry, [&](planners::Milliseconds timeout) {
+        session.transaction([&](Transaction& tx) {
+            tx.execute(runner::lock_timeout_sql(timeout, true));
+            body(tx);
+        });
+    });
+}
+
+void with_lock_retries_outside_transaction(Session& session, const LockRetry& retry,
+                                           const std::function<void()>& body) {
+    retry_attempts(session, retry, [&](planners::Milliseconds timeout) {
+        session.execute(runner::lock_timeout_sql(timeout, false));
+        try {
+            body();
+        } catch (const DatabaseError& e) {
+            if (!e.connection_lost()) {
+                session.execute("RESET lock_timeout");
+            }
+            throw;
+        }
+        session.execute("RESET lock_timeout");
+    });
 }
 
 } // namespace pgphase::orchestrator

@@ -1,8 +1,8 @@
 // Runs a transaction attempt after attempt of a lock schedule, each under its own
 // lock_timeout: a lock timeout or deadlock is logged (with the sessions holding the table's
 // locks) and retried after a jittered pause; after the last attempt it ends the command with
-// exit 4. Other errors are thrown. Used by the phase runner's steps and by deploy's direct
-// apply of a migration file.
+// exit 4. Other errors are thrown. Used by the phase runner's steps, deploy's direct apply of
+// a migration file, doctor's repairs and purge.
 #pragma once
 
 #include "orchestrator/pg/session.hpp"
@@ -30,6 +30,11 @@ struct LockRetry {
 
 void with_lock_retries(Session& session, const LockRetry& retry,
                        const std::function<void(Transaction&)>& body);
+
+// The same for statements that cannot run in a transaction (DROP INDEX CONCURRENTLY): each
+// attempt sets the session's lock_timeout, which is reset afterwards.
+void with_lock_retries_outside_transaction(Session& session, const LockRetry& retry,
+                                           const std::function<void()>& body);
 
 // The pause before attempt `attempt + 1`: lock_retry_pause, jittered ±50%.
 planners::Milliseconds jittered_pause(int attempt);

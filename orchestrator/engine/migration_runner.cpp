@@ -5,6 +5,7 @@
 
 #include "orchestrator/engine/backfill.hpp"
 #include "orchestrator/engine/outcome.hpp"
+#include "orchestrator/engine/purge.hpp"
 #include "orchestrator/engine/runner_internal.hpp"
 #include "orchestrator/log/log.hpp"
 #include "orchestrator/pg/catalog_reader.hpp"
@@ -229,7 +230,28 @@ PhaseReport MigrationRunner::complete() {
     align_other_version_schemas();
     PhaseReport report = run_phase(record, Phase::contract);
     finish(true);
+    purge_expired_tombstones();
     return report;
+}
+
+// Any complete also drops the tombstones whose time is up (this migration's are new). The
+// migration is complete either way: a tombstone that cannot go now is left for the next complete
+// or `pgphase purge`, with a warning.
+void MigrationRunner::purge_expired_tombstones() {
+    PurgeOptions options;
+    options.sleep = m_options.sleep;
+    const auto expired = purgeable(*m_store, options);
+    if (expired.empty()) {
+        return;
+    }
+    const PurgeResult result =
+        purge(*m_session, *m_store, expired, options, [](const TombstoneRecord& tombstone) {
+            log::info("tombstone.purging", {{"tombstone", tombstone_text(tombstone)}});
+        });
+    for (const auto& failure : result.failures) {
+        log::warn("tombstone.not_purged",
+                  {{"error", failure}, {"hint", "run pgphase purge once the cause is fixed"}});
+    }
 }
 
 PhaseReport MigrationRunner::rollback() {

@@ -92,6 +92,7 @@ private:
     // How many rows break the constraint a step failed on, with examples ("" when unknown).
     std::string violation_details(const planners::Step& step, const DatabaseError& error);
     void drop_superseded_version_schemas();
+    void purge_expired_tombstones();
     void align_other_version_schemas();
     // Before rollback undoes `steps`: other migrations' views stop showing the columns it drops.
     void release_other_version_schemas(const std::vector<int>& steps);

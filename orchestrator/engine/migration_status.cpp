@@ -4,6 +4,7 @@
 #include "orchestrator/engine/backfill.hpp"
 #include "orchestrator/engine/migration_runner.hpp"
 #include "orchestrator/engine/outcome.hpp"
+#include "orchestrator/engine/purge.hpp"
 #include "orchestrator/engine/runner_internal.hpp"
 #include "orchestrator/log/log.hpp"
 #include "planners/load/plan_loader.hpp"
@@ -106,6 +107,26 @@ nlohmann::json describe(StateStore& store, const MigrationRecord& record, std::i
         backfills.push_back(item);
     }
     out["backfills"] = backfills;
+    // What its contract kept instead of dropping, until purged (docs/undo.md).
+    nlohmann::json tombstones = nlohmann::json::array();
+    for (const auto& tombstone : store.tombstones(false)) {
+        if (tombstone.migration != record.name) {
+            continue;
+        }
+        tombstones.push_back(
+            {{"kind", tombstone.kind},
+             {"table", tombstone.table.empty()
+                           ? nlohmann::json()
+                           : nlohmann::json(tombstone.current_table().display())},
+             {"name", tombstone.name},
+             {"tombstone", tombstone.tombstone},
+             {"kept_at", tombstone.kept_at},
+             {"expires_at", tombstone.expires_at},
+             {"expired", tombstone.expired},
+             {"bytes", tombstone.bytes >= 0 ? nlohmann::json(tombstone.bytes) : nlohmann::json()},
+             {"description", tombstone_text(tombstone)}});
+    }
+    out["tombstones"] = tombstones;
     const Controls controls = store.controls(record.name);
     out["paused"] = controls.paused;
     if (controls.paused) {
@@ -314,6 +335,9 @@ std::string status_text(const Dsn& dsn, const std::string& state_schema, const s
                        ", complete allowed from " + m["complete_allowed_at"].get<std::string>();
             }
             out += "\n";
+        }
+        for (const auto& t : m["tombstones"]) {
+            out += "  kept: " + t["description"].get<std::string>() + "\n";
         }
         const std::string next = m["next"].get<std::string>();
         out += next.empty() ? "  nothing left to run\n" : "  next: pgphase " + next + "\n";

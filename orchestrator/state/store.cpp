@@ -141,8 +141,9 @@ void StateStore::ensure() {
         "CREATE INDEX IF NOT EXISTS backfill_samples_migration_step_id ON " +
             table("backfill_samples") + " (migration, step, id)",
     };
-    const std::vector<std::vector<std::string>> upgrades = {version_1, version_2, version_3,
-                                                            version_4, version_5};
+    // Version 6: tombstones, what contract keeps instead of dropping (tombstones.cpp).
+    const std::vector<std::vector<std::string>> upgrades = {
+        version_1, version_2, version_3, version_4, version_5, tombstone_upgrade()};
 
     m_session.transaction([&](Transaction& tx) {
         tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "orchestrator/pg/session.hpp"
+#include "planners/model/step.hpp"
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -125,9 +126,36 @@ struct BackfillSample {
     std::string reason_kind;
 };
 
+// What contract kept instead of dropping: a column under its tombstone name, or a table moved
+// into the tombstone schema (docs/undo.md).
+struct TombstoneRecord {
+    std::int64_t id = 0;
+    std::string migration;
+    int change = 0;   // the change's number in its plan (1-based)
+    std::string kind; // "column" or "table"
+    // Where the kept column's table, or the kept table, is now ("" when it is gone), and where
+    // it was at contract.
+    std::string schema;
+    std::string table;
+    std::string original_schema;
+    std::string original_table;
+    std::string name;      // the column's or table's name before contract
+    std::string tombstone; // its name now
+    std::string marker;    // a column's marker of rows written since contract (column, trigger)
+    nlohmann::json relaxed = nlohmann::json::array(); // [{kind, name, definition}] dropped by it
+    std::string kept_at;                              // UTC
+    std::string expires_at;                           // UTC
+    std::string purged_at;                            // UTC; "" while kept
+    bool expired = false;
+    // The disk it holds: a table's with its indexes and TOAST; a column's estimated from
+    // pg_stats (average width times rows), -1 when the table was never analyzed.
+    std::int64_t bytes = -1;
+    planners::QualifiedName current_table() const { return {schema, table}; }
+};
+
 class StateStore {
 public:
-    static constexpr int current_version = 5;
+    static constexpr int current_version = 6;
 
     StateStore(Session& session, std::string schema, std::string actor);
 
@@ -190,7 +218,14 @@ public:
     std::vector<EventRecord> recent_events(const std::string& migration, int limit);
     std::int64_t count_events(const std::string& migration, const std::string& event);
 
+    // Tombstones, oldest first; purged ones only when asked. Empty on a store older than
+    // version 6 (reading never upgrades it).
+    std::vector<TombstoneRecord> tombstones(bool include_purged);
+    void mark_purged(Transaction& tx, std::int64_t id);
+
 private:
+    std::vector<std::string> tombstone_upgrade() const; // tombstones.cpp
+
     Session& m_session;
     std::string m_schema;
     std::string m_actor;

@@ -355,7 +355,7 @@ std::vector<Finding> drift(const ReplayedSchema& expected, const Catalog& live,
         }
         for (const CatalogColumn& column : have.columns) {
             if (table.columns.count(column.name) == 0 &&
-                column.name.rfind("_pgphase_new_", 0) != 0) {
+                own_column(column.name) == OwnColumn::none) {
                 const std::string name = display(key) + "." + quote_ident(column.name);
                 out.push_back(drift_finding(
                     "column " + name,

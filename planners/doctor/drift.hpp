@@ -62,7 +62,7 @@ private:
 
 // What the live database has that the folder does not give, and the other way round, for the
 // schemas the folder names. Left out: pgphase's own objects (state schema, version schemas,
-// `_pgphase_new_*` shadow columns) and Prisma's `_prisma_migrations`.
+// shadow columns, tombstones and their markers) and Prisma's `_prisma_migrations`.
 std::vector<Finding> drift(const ReplayedSchema& expected, const Catalog& live,
                            const std::string& folder, const std::string& state_schema);
 

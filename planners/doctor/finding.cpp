@@ -12,26 +12,12 @@ namespace pgphase::planners::doctor {
 
 namespace {
 
-std::string size_text(std::int64_t bytes) {
-    const std::array<const char*, 5> units = {"bytes", "kB", "MB", "GB", "TB"};
-    auto value = static_cast<double>(bytes);
-    std::size_t unit = 0;
-    while (value >= 1024 && unit + 1 < std::size(units)) {
-        value /= 1024;
-        ++unit;
-    }
-    std::ostringstream out;
-    out.precision(unit == 0 ? 0 : 1);
-    out << std::fixed << value << " " << units[unit];
-    return out.str();
-}
-
 bool identifier_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$';
 }
 
 Repair statements(std::vector<std::string> sql, QualifiedName table) {
-    return {RepairKind::statements, std::move(sql), std::move(table), {}};
+    return {RepairKind::statements, std::move(sql), std::move(table), {}, 0};
 }
 
 // Errors stop a release (an INVALID index slows every write for nothing, a sequence that runs
@@ -49,6 +35,7 @@ std::string repair_text(const Repair& repair) {
     case RepairKind::finish_rollback:
         return "finish the rollback of migration " + quote_ident(repair.migration) +
                " (pgphase rollback, with the plan stored when it started)";
+    case RepairKind::purge_tombstone:
     case RepairKind::statements:
     case RepairKind::outside_transaction:
         break;
@@ -122,7 +109,8 @@ Finding invalid_index(const QualifiedName& index, const std::string& table, std:
             {RepairKind::outside_transaction,
              {"DROP INDEX CONCURRENTLY IF EXISTS " + index.sql()},
              index,
-             {}}};
+             {},
+             0}};
 }
 
 Finding unvalidated_constraint(const QualifiedName& table, const std::string& constraint,
@@ -166,6 +154,19 @@ Finding orphaned_shadow_column(const QualifiedName& table, const std::string& co
             statements({"ALTER TABLE " + table.sql() + " DROP COLUMN IF EXISTS " + name}, table)};
 }
 
+Finding expired_tombstone(const ExpiredTombstone& tombstone) {
+    Finding out{"expired-tombstone",
+                tombstone.object,
+                tombstone.object + " (was " + quote_ident(tombstone.was) + ", kept by migration " +
+                    quote_ident(tombstone.migration) + ") expired " + tombstone.expired_at +
+                    (tombstone.size.empty() ? "" : "; it holds " + tombstone.size),
+                "undo can no longer be counted on past keep_dropped; pgphase purge (or the next "
+                "pgphase complete) drops it",
+                {RepairKind::purge_tombstone, tombstone.sql, tombstone.table, tombstone.migration,
+                 tombstone.id}};
+    return out;
+}
+
 Finding orphaned_version_schema(const std::string& schema, const std::string& migration) {
     const std::string name = quote_ident(schema);
     return {"orphaned-version-schema", "schema " + name,
@@ -196,7 +197,7 @@ Finding interrupted_migration(const std::string& migration, const std::string& p
     if (phase == "rolling_back") {
         // Rolling back undoes expand's additions and loses no row written meanwhile; the
         // decision was already taken, so finishing it is safe.
-        finding.repair = {RepairKind::finish_rollback, {}, {}, migration};
+        finding.repair = {RepairKind::finish_rollback, {}, {}, migration, 0};
     }
     return finding;
 }

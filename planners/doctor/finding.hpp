@@ -19,6 +19,7 @@ enum class RepairKind {
     statements,          // in one transaction, under the default lock schedule
     outside_transaction, // one statement in autocommit (DROP INDEX CONCURRENTLY), lock retries
     finish_rollback,     // pgphase rollback of `migration`, from the plan stored at its start
+    purge_tombstone,     // pgphase purge of tombstone `tombstone`: `sql` is what it runs
 };
 
 struct Repair {
@@ -26,6 +27,7 @@ struct Repair {
     std::vector<std::string> sql;
     QualifiedName table; // whose lock the statements wait for (its holders are named)
     std::string migration;
+    std::int64_t tombstone = 0; // the state store's id, for purge_tombstone
 };
 
 struct Finding {
@@ -63,6 +65,20 @@ Finding orphaned_function(const QualifiedName& function, const std::string& argu
 Finding orphaned_shadow_column(const QualifiedName& table, const std::string& column);
 // `migration` is "" when no migration in the state store has this version schema.
 Finding orphaned_version_schema(const std::string& schema, const std::string& migration);
+
+// A tombstone past its keep_dropped time that no complete or purge has dropped yet. `object` and
+// `was` describe it as status does; `sql` is what purging it runs.
+struct ExpiredTombstone {
+    std::int64_t id = 0;
+    std::string object; // column "public"."orders"."_pgphase_dropped_…" or table "…"."…"
+    std::string was;    // its name before contract
+    std::string migration;
+    std::string expired_at;
+    std::string size; // "" when unknown
+    QualifiedName table;
+    std::vector<std::string> sql;
+};
+Finding expired_tombstone(const ExpiredTombstone& tombstone);
 
 // A migration left in a phase only a running command is in (expanding, contracting,
 // rolling_back) while no pgphase holds its lock: that command failed or died.

@@ -152,7 +152,7 @@ void load_lock_schedule(Loader& loader, MapReader& reader, bool retries_set, Set
 void load_settings(Loader& loader, const YAML::Node& node, Settings& out) {
     MapReader reader(loader, node, "settings",
                      {"lock_timeout", "lock_retries", "lock_timeouts", "contract_after",
-                      "version_schema", "backfill"});
+                      "version_schema", "keep_dropped", "backfill"});
     if (!reader.ok()) {
         return;
     }
@@ -172,6 +172,13 @@ void load_settings(Loader& loader, const YAML::Node& node, Settings& out) {
     load_lock_schedule(loader, reader, retries.has_value(), out);
     if (auto v = reader.duration("contract_after")) {
         out.contract_after = *v;
+    }
+    // A bare 0 is accepted here, as the documented way to turn tombstones off.
+    if (const YAML::Node keep = reader.get("keep_dropped");
+        keep.IsDefined() && keep.IsScalar() && keep.Scalar() == "0") {
+        out.keep_dropped = Milliseconds{0};
+    } else if (auto v = reader.duration("keep_dropped")) {
+        out.keep_dropped = *v;
     }
     if (auto v = reader.string("version_schema", false)) {
         if (*v == "keep" || *v == "drop") {

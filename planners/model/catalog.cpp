@@ -30,4 +30,14 @@ const CatalogRelation* Catalog::relation(const std::string& schema, const std::s
                     [&](const CatalogRelation& r) { return r.schema == schema && r.name == name; });
 }
 
+OwnColumn own_column(const std::string& name) {
+    if (name.rfind("_pgphase_new_", 0) == 0) {
+        return OwnColumn::shadow;
+    }
+    if (name.rfind("_pgphase_dropped_", 0) == 0 || name.rfind("_pgphase_written_", 0) == 0) {
+        return OwnColumn::tombstone;
+    }
+    return OwnColumn::none;
+}
+
 } // namespace pgphase::planners

@@ -82,4 +82,9 @@ struct Catalog {
     const CatalogRelation* relation(const std::string& schema, const std::string& name) const;
 };
 
+// Columns pgphase puts in user tables: shadows of a migration in flight (`_pgphase_new_*`),
+// tombstones contract kept (`_pgphase_dropped_*`) and their markers (`_pgphase_written_*`).
+enum class OwnColumn { none, shadow, tombstone };
+OwnColumn own_column(const std::string& name);
+
 } // namespace pgphase::planners

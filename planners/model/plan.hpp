@@ -304,6 +304,9 @@ struct Settings {
     // The version schema (the new app version's views) outlives contract unless this is false:
     // an app that reads through it keeps working until the next migration's contract drops it.
     bool keep_version_schema = true;
+    // How long contract keeps what it drops (columns, tables) as tombstones that `undo` can
+    // bring back and `purge` removes once expired; 0 drops them at contract (docs/undo.md).
+    Milliseconds keep_dropped{7LL * 24 * 3'600'000};
     BackfillSettings backfill;
 };
 

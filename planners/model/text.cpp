@@ -1,6 +1,9 @@
 // Text helpers. Pure.
 #include "planners/model/text.hpp"
 
+#include <array>
+#include <sstream>
+
 namespace pgphase::planners {
 
 std::string indent(const std::string& text, const std::string& prefix) {
@@ -42,6 +45,20 @@ std::string github_escape_property(const std::string& text) {
         }
     }
     return out;
+}
+
+std::string size_text(std::int64_t bytes) {
+    const std::array<const char*, 5> units = {"bytes", "kB", "MB", "GB", "TB"};
+    auto value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1024 && unit + 1 < std::size(units)) {
+        value /= 1024;
+        ++unit;
+    }
+    std::ostringstream out;
+    out.precision(unit == 0 ? 0 : 1);
+    out << std::fixed << value << " " << units[unit];
+    return out.str();
 }
 
 } // namespace pgphase::planners

@@ -51,6 +51,71 @@ std::vector<std::string> create_sync_trigger(const OpContext& context, const Syn
     // clang-format on
 }
 
+namespace {
+
+// A tombstone's number: short, the same on every run of the plan, and different for each
+// migration, change and column, so tombstones of the same name never meet.
+std::string tombstone_id(const OpContext& context, const std::string& name) {
+    return fnv1a_hex(context.plan.name + "/" + std::to_string(context.change_index + 1) + "/" +
+                     name)
+        .substr(0, 8);
+}
+
+// The retention as a PostgreSQL interval literal, in the largest whole unit.
+std::string interval_literal(Milliseconds keep) {
+    const std::int64_t ms = keep.count();
+    for (const auto& [unit, size] : {std::pair<const char*, std::int64_t>{"days", 86'400'000},
+                                     {"hours", 3'600'000},
+                                     {"minutes", 60'000},
+                                     {"seconds", 1000}}) {
+        if (ms % size == 0) {
+            return quote_literal(std::to_string(ms / size) + " " + unit);
+        }
+    }
+    return quote_literal(std::to_string(ms) + " milliseconds");
+}
+
+} // namespace
+
+std::string tombstone_schema(const std::string& state_schema) {
+    return derived_name({state_schema, "dropped"});
+}
+
+std::string drop_or_keep_column(const OpContext& context, const QualifiedName& table,
+                                const std::string& column) {
+    if (context.plan.settings.keep_dropped.count() <= 0) {
+        return "ALTER TABLE " + table.sql() + " DROP COLUMN IF EXISTS " + quote_ident(column);
+    }
+    const std::string id = tombstone_id(context, column);
+    // clang-format off
+    return render_sql(R"sql(SELECT {function}({table}, {column}, {tombstone}, {marker}, {migration}, {change}, {keep}))sql",
+        {{"function", qualified({context.options.state_schema, "keep_column"})},
+         {"table", literal(table.sql())},
+         {"column", literal(column)},
+         {"tombstone", literal(derived_name({"_pgphase_dropped", id, column}))},
+         {"marker", literal(derived_name({"_pgphase_written", id}))},
+         {"migration", literal(context.plan.name)},
+         {"change", Quoted::assembled(std::to_string(context.change_index + 1))},
+         {"keep", Quoted::assembled(interval_literal(context.plan.settings.keep_dropped))}}).str();
+    // clang-format on
+}
+
+std::string drop_or_keep_table(const OpContext& context, const QualifiedName& table) {
+    if (context.plan.settings.keep_dropped.count() <= 0) {
+        return "DROP TABLE IF EXISTS " + table.sql();
+    }
+    // clang-format off
+    return render_sql(R"sql(SELECT {function}({table}, {tombstone}, {schema}, {migration}, {change}, {keep}))sql",
+        {{"function", qualified({context.options.state_schema, "keep_table"})},
+         {"table", literal(table.sql())},
+         {"tombstone", literal(derived_name({"_pgphase_dropped", tombstone_id(context, table.name), table.name}))},
+         {"schema", literal(tombstone_schema(context.options.state_schema))},
+         {"migration", literal(context.plan.name)},
+         {"change", Quoted::assembled(std::to_string(context.change_index + 1))},
+         {"keep", Quoted::assembled(interval_literal(context.plan.settings.keep_dropped))}}).str();
+    // clang-format on
+}
+
 std::vector<std::string> drop_sync_trigger(const SyncTrigger& names, const QualifiedName& table) {
     return {
         "DROP TRIGGER IF EXISTS " + quote_ident(names.trigger) + " ON " + table.sql(),

@@ -44,6 +44,19 @@ std::vector<std::string> create_sync_trigger(const OpContext& context, const Syn
 
 std::vector<std::string> drop_sync_trigger(const SyncTrigger& names, const QualifiedName& table);
 
+// Contract's end of a column it replaces or drops. With the plan's keep_dropped (the default)
+// the column is kept as a tombstone by the state store's keep_column() (docs/undo.md): renamed
+// out of both app versions' sight, what would fail a new write relaxed and recorded, rows
+// written from then on marked for undo. With keep_dropped: 0, DROP COLUMN.
+std::string drop_or_keep_column(const OpContext& context, const QualifiedName& table,
+                                const std::string& column);
+
+// The same for a table: moved into the tombstone schema by keep_table(), or DROP TABLE.
+std::string drop_or_keep_table(const OpContext& context, const QualifiedName& table);
+
+// Where keep_table() moves dropped tables: "<state schema>_dropped".
+std::string tombstone_schema(const std::string& state_schema);
+
 // Name of the CHECK (col IS NOT NULL) constraint that stands in for NOT NULL until contract.
 std::string not_null_check_name(const std::string& table, const std::string& column);
 

@@ -387,7 +387,7 @@ void plan_change_type(OpContext& context, const ChangeType& op) {
     contract.lock = LockLevel::access_exclusive;
     contract.sql = drop_sync_trigger(names.sync, table);
     contract.sql.push_back(drop_up);
-    contract.sql.push_back("ALTER TABLE " + table.sql() + " DROP COLUMN IF EXISTS " + names.column);
+    contract.sql.push_back(drop_or_keep_column(context, table, op.column));
     contract.sql.push_back("ALTER TABLE " + table.sql() + " RENAME COLUMN " + names.shadow +
                            " TO " + names.column);
     if (old_default) {

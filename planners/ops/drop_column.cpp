@@ -154,8 +154,7 @@ void plan_drop_column(OpContext& context, const DropColumn& op) {
     if (op.down) {
         contract.sql = drop_sync_trigger(sync, table);
     }
-    contract.sql.push_back("ALTER TABLE " + table.sql() + " DROP COLUMN IF EXISTS " +
-                           quote_ident(op.column));
+    contract.sql.push_back(drop_or_keep_column(context, table, op.column));
 }
 
 // The operation's unit: its YAML fields, its part of the checksum, its registration.

@@ -3,6 +3,7 @@
 // contract, so rollback only has to bring the view back. Pure.
 #include "planners/load/fields.hpp"
 #include "planners/load/reader.hpp"
+#include "planners/ops/building_blocks.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
 #include "planners/ops/table_constraints.hpp"
@@ -84,7 +85,7 @@ void plan_drop_table(OpContext& context, const DropTable& op) {
     }
     Step& contract = context.add_step(Phase::contract, op.table, summary);
     contract.lock = LockLevel::access_exclusive;
-    contract.sql.push_back("DROP TABLE IF EXISTS " + table.sql());
+    contract.sql.push_back(drop_or_keep_table(context, table));
 }
 
 // The operation's unit: its YAML fields, its part of the checksum, its registration.

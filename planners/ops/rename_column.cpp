@@ -363,8 +363,7 @@ void plan_copy(OpContext& context, const RenameColumn& op) {
                                           " and its sync trigger; " + op.to + " takes its place");
     contract.lock = LockLevel::access_exclusive;
     contract.sql = drop_sync_trigger(sync, table);
-    contract.sql.push_back("ALTER TABLE " + table.sql() + " DROP COLUMN IF EXISTS " +
-                           quote_ident(op.from));
+    contract.sql.push_back(drop_or_keep_column(context, table, op.from));
     if (default_expression) {
         contract.sql.push_back("ALTER TABLE " + table.sql() + " ALTER COLUMN " +
                                quote_ident(op.to) + " SET DEFAULT " + *default_expression);

@@ -14,9 +14,23 @@ namespace {
 // table are then checked for the app's role, exactly as when it queries the table itself.
 constexpr int security_invoker_version = 150000;
 
+// Columns of the plan's changes that the new version must not see, and pgphase's own columns of
+// other migrations: tombstones and their markers, and shadow columns of a migration still in
+// flight (this plan's own shadows are exposed under their final names).
 bool hidden(const CatalogTable& table, const std::string& column) {
     const auto& names = table.new_version.hidden_columns;
-    return std::find(names.begin(), names.end(), column) != names.end();
+    if (std::find(names.begin(), names.end(), column) != names.end()) {
+        return true;
+    }
+    switch (own_column(column)) {
+    case OwnColumn::none:
+        return false;
+    case OwnColumn::tombstone:
+        return true;
+    case OwnColumn::shadow:
+        return table.new_version.exposed.count(column) == 0;
+    }
+    return false;
 }
 
 // The app's role reads and writes through the views only if it may use the schema and the

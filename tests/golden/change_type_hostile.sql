@@ -114,7 +114,7 @@ BEGIN;
 DROP TRIGGER IF EXISTS "pgphase_change_type_hostile_1" ON "Mixed Schema"."select";
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_change_type_hostile_1"();
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_change_type_hostile_1_up"("Mixed Schema"."select");
-ALTER TABLE "Mixed Schema"."select" DROP COLUMN IF EXISTS "order";
+SELECT "pgphase"."keep_column"('"Mixed Schema"."select"', 'order', '_pgphase_dropped_941e1547_order', '_pgphase_written_941e1547', 'change_type_hostile', 1, '7 days');
 ALTER TABLE "Mixed Schema"."select" RENAME COLUMN "_pgphase_new_order" TO "order";
 COMMIT;
 
@@ -123,7 +123,7 @@ BEGIN;
 DROP TRIGGER IF EXISTS "pgphase_change_type_hostile_2" ON "Mixed Schema"."Mixed Case";
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_change_type_hostile_2"();
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_change_type_hostile_2_up"("Mixed Schema"."Mixed Case");
-ALTER TABLE "Mixed Schema"."Mixed Case" DROP COLUMN IF EXISTS "we""ird";
+SELECT "pgphase"."keep_column"('"Mixed Schema"."Mixed Case"', 'we"ird', '_pgphase_dropped_d6d02ae8_we"ird', '_pgphase_written_d6d02ae8', 'change_type_hostile', 2, '7 days');
 ALTER TABLE "Mixed Schema"."Mixed Case" RENAME COLUMN "_pgphase_new_we""ird" TO "we""ird";
 ALTER INDEX "Mixed Schema"."_pgphase_new_Mixed ""idx""" RENAME TO "Mixed ""idx""";
 COMMIT;

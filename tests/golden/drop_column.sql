@@ -26,10 +26,10 @@ COMMIT;
 BEGIN;
 DROP TRIGGER IF EXISTS "pgphase_20261125_drop_orders_status_1" ON "public"."orders";
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_20261125_drop_orders_status_1"();
-ALTER TABLE "public"."orders" DROP COLUMN IF EXISTS "status";
+SELECT "pgphase"."keep_column"('"public"."orders"', 'status', '_pgphase_dropped_dfba353f_status', '_pgphase_written_dfba353f', '20261125_drop_orders_status', 1, '7 days');
 COMMIT;
 
 -- drop column orders.legacy_currency (lock: ACCESS EXCLUSIVE)
 BEGIN;
-ALTER TABLE "public"."orders" DROP COLUMN IF EXISTS "legacy_currency";
+SELECT "pgphase"."keep_column"('"public"."orders"', 'legacy_currency', '_pgphase_dropped_5c77ee08_legacy_currency', '_pgphase_written_5c77ee08', '20261125_drop_orders_status', 2, '7 days');
 COMMIT;

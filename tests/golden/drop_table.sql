@@ -4,5 +4,5 @@
 
 -- drop table orders (lock: ACCESS EXCLUSIVE)
 BEGIN;
-DROP TABLE IF EXISTS "public"."orders";
+SELECT "pgphase"."keep_table"('"public"."orders"', '_pgphase_dropped_75598348_orders', 'pgphase_dropped', '20261125_drop_orders', 1, '7 days');
 COMMIT;

@@ -90,7 +90,7 @@ COMMIT;
 BEGIN;
 DROP TRIGGER IF EXISTS "pgphase_hostile_identifiers_1" ON "Mixed Schema"."select";
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_hostile_identifiers_1"();
-ALTER TABLE "Mixed Schema"."select" DROP COLUMN IF EXISTS "we""ird";
+SELECT "pgphase"."keep_column"('"Mixed Schema"."select"', 'we"ird', '_pgphase_dropped_3d204f28_we"ird', '_pgphase_written_3d204f28', 'hostile_identifiers', 1, '7 days');
 ALTER TABLE "Mixed Schema"."select" ALTER COLUMN "from" SET NOT NULL;
 ALTER TABLE "Mixed Schema"."select" DROP CONSTRAINT IF EXISTS "select_from_not_null";
 COMMIT;

@@ -31,7 +31,7 @@ TEST_F(DatabaseTest, ChangeTypeWithHostileIdentifiersRunsItsWholeLifeCycle) {
         const CommandResult result = pgphase({command, plan});
         ASSERT_EQ(result.exit_code, 0) << command << ": " << result.err;
     }
-    EXPECT_EQ(column_names(R"("Mixed Schema"."select")"),
+    EXPECT_EQ(app_columns(R"("Mixed Schema"."select")"),
               (std::vector<std::string>{"id", "we\"ird", "order"}));
     EXPECT_EQ(scalar(R"(SELECT count(*) FROM "Mixed Schema"."select" WHERE "order" = id)"), "301");
     EXPECT_EQ(scalar(R"(SELECT pg_typeof("order")::text FROM "Mixed Schema"."select" LIMIT 1)"),

@@ -47,7 +47,7 @@ TEST_F(ComposedChanges, TwoBackfillsOnOneTableFillEachOthersColumns) {
 
     const CommandResult completed = pgphase({"complete", plan});
     ASSERT_EQ(completed.exit_code, 0) << completed.err;
-    EXPECT_EQ(column_names("users"), (std::vector<std::string>{"id", "email_address", "domain"}));
+    EXPECT_EQ(app_columns("users"), (std::vector<std::string>{"id", "email_address", "domain"}));
     EXPECT_EQ(scalar("SELECT count(*) FROM users WHERE domain = 'late.example'"), "1");
     EXPECT_EQ(scalar("SELECT count(*) FROM users"), "1001");
 }

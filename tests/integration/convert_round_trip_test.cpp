@@ -30,7 +30,8 @@ const fs::path corpus = fs::path(PGPHASE_SOURCE_DIR) / ".." / "shared" / "corpus
 // Everything both databases must agree on, one line per object, sorted. Left out on purpose
 // (docs/convert.md): column order (pgphase's shadow columns append), sequences and how a key
 // column is generated (serial's nextval default and identity both read "generated"), and the
-// schemas pgphase keeps (its state, the version schemas of views).
+// schemas pgphase keeps (its state, the version schemas of views), and the tombstones contract
+// keeps with their markers (docs/undo.md).
 const char* const schema_query = R"SQL(
 SELECT line FROM (
   SELECT 'column ' || quote_ident(c.relname) || '.' || quote_ident(a.attname) || ' '
@@ -45,6 +46,7 @@ SELECT line FROM (
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+    AND a.attname NOT LIKE '\_pgphase\_dropped\_%' AND a.attname NOT LIKE '\_pgphase\_written\_%'
   UNION ALL
   SELECT 'constraint ' || quote_ident(c.relname) || ' ' || quote_ident(co.conname) || ' '
          || pg_get_constraintdef(co.oid)
@@ -64,7 +66,7 @@ SELECT line FROM (
   SELECT 'trigger ' || quote_ident(c.relname) || ' ' || quote_ident(tg.tgname)
   FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname = 'public' AND NOT tg.tgisinternal
+  WHERE n.nspname = 'public' AND NOT tg.tgisinternal AND tg.tgname NOT LIKE '\_pgphase\_written\_%'
   UNION ALL
   SELECT 'view ' || quote_ident(viewname) FROM pg_views WHERE schemaname = 'public'
 ) AS lines ORDER BY line)SQL";

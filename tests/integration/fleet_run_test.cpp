@@ -161,7 +161,7 @@ TEST_F(FleetRun, ALockHeldOnOneTargetEndsTheRunWithExit4AndARerunFinishesThemAll
     // The canary finished before the rest began; the held target changed nothing.
     EXPECT_EQ(phase_of(0), "completed");
     EXPECT_EQ(phase_of(5), "expanding");
-    EXPECT_EQ(column_names("users"), (std::vector<std::string>{"id", "email_address"}));
+    EXPECT_EQ(app_columns("users"), (std::vector<std::string>{"id", "email_address"}));
     std::set<std::string> seen;
     for (int i = 0; i < 8; ++i) {
         seen.insert(phase_of(i));

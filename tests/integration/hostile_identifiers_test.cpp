@@ -27,7 +27,7 @@ TEST_F(DatabaseTest, HostileIdentifierPlanRunsItsWholeLifeCycle) {
         scalar(
             R"(SELECT count(*) FROM "Mixed Schema"."Mixed Case" WHERE "it's" = 'w' || id || 'x')"),
         "300");
-    EXPECT_EQ(column_names(R"("Mixed Schema"."select")"),
+    EXPECT_EQ(app_columns(R"("Mixed Schema"."select")"),
               (std::vector<std::string>{"id", "order", "from"}));
     EXPECT_EQ(
         scalar(

@@ -55,7 +55,7 @@ TEST_F(RenameColumnCarryOver, IndexesAndConstraintsFollowTheNewNameAndKeepTheirO
     const CommandResult complete = pgphase({"complete", plan});
     ASSERT_EQ(complete.exit_code, 0) << complete.err;
 
-    EXPECT_EQ(column_names("users"),
+    EXPECT_EQ(app_columns("users"),
               (std::vector<std::string>{"id", "email_address", "organization_id"}));
     EXPECT_EQ(definitions(),
               "CREATE INDEX users_lower_email_idx ON public.users USING btree "

@@ -143,6 +143,16 @@ std::vector<std::string> DatabaseTest::column_names(const std::string& table) {
     return names;
 }
 
+std::vector<std::string> DatabaseTest::app_columns(const std::string& table) {
+    std::vector<std::string> names;
+    for (auto& name : column_names(table)) {
+        if (name.rfind("_pgphase_dropped_", 0) != 0 && name.rfind("_pgphase_written_", 0) != 0) {
+            names.push_back(std::move(name));
+        }
+    }
+    return names;
+}
+
 std::string DatabaseTest::write_plan(const std::string& name, const std::string& yaml) {
     const std::string path = m_dir + "/" + name + ".yaml";
     std::ofstream(path, std::ios::binary) << yaml;

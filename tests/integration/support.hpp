@@ -53,6 +53,9 @@ protected:
     // First column of the first row, "" for NULL.
     std::string scalar(const std::string& sql);
     std::vector<std::string> column_names(const std::string& table);
+    // The same without the tombstones contract keeps and their markers (docs/undo.md): the
+    // columns an app sees.
+    std::vector<std::string> app_columns(const std::string& table);
 
     // Writes a plan file into this test's temp dir and returns its path.
     std::string write_plan(const std::string& name, const std::string& yaml);

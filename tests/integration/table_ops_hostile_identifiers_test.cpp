@@ -37,7 +37,7 @@ changes:
                  orchestrator::DatabaseError);
     const CommandResult complete = pgphase({"complete", plan});
     ASSERT_EQ(complete.exit_code, 0) << complete.err;
-    EXPECT_EQ(column_names("\"quo\"\"te\""), (std::vector<std::string>{"id", "we\"ird"}));
+    EXPECT_EQ(app_columns("\"quo\"\"te\""), (std::vector<std::string>{"id", "we\"ird"}));
     EXPECT_EQ(scalar(R"(SELECT count(*) FROM "quo""te")"), "11");
     EXPECT_EQ(scalar(R"(SELECT count(*) FROM "Mixed Case")"), "1");
 }

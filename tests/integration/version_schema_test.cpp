@@ -281,7 +281,7 @@ TEST_F(VersionSchema, PresentsEachOperationsNewShapeWhileTheOldOneKeepsWorking) 
     EXPECT_EQ(app->query("SELECT count(*) FROM customers").text(0, 0), "202");
     EXPECT_EQ(app->query("SELECT note FROM invoices").text(0, 0), "first");
     EXPECT_EQ(app->query("SELECT sum(value) FROM amounts").text(0, 0), "628");
-    EXPECT_EQ(column_names("orders"), (std::vector<std::string>{"id", "user_id"}));
+    EXPECT_EQ(app_columns("orders"), (std::vector<std::string>{"id", "user_id"}));
     EXPECT_EQ(scalar("SELECT to_regclass('public.legacy') IS NULL"), "t");
     EXPECT_EQ(scalar("SELECT pg_typeof(value)::text FROM public.amounts LIMIT 1"), "bigint");
 }

@@ -192,6 +192,7 @@ TEST(PlanLoader, FillsDefaultsForEverythingOmitted) {
     EXPECT_EQ(plan.settings.lock_timeout, Milliseconds{2'000});
     EXPECT_EQ(plan.settings.lock_retries, 20);
     EXPECT_EQ(plan.settings.contract_after, Milliseconds{0});
+    EXPECT_EQ(plan.settings.keep_dropped, Milliseconds{7 * 24 * 3'600'000LL});
     EXPECT_EQ(plan.settings.backfill.batch_size, 1000);
     EXPECT_EQ(plan.settings.backfill.target_batch_time, Milliseconds{25});
     EXPECT_EQ(plan.settings.backfill.max_rows_per_second, 0);
@@ -793,6 +794,22 @@ TEST(PlanLoader, RejectsADurationTooLargeForMilliseconds) {
                       "changes:\n"
                       "  - rename_column: {table: t, from: a, to: b}\n")
                      .plan);
+}
+
+TEST(PlanLoader, KeepDroppedTakesADurationOrABareZero) {
+    const auto keep = [](const std::string& value) {
+        return load("name: m\nsettings:\n  keep_dropped: " + value +
+                    "\nchanges:\n  - drop_column: {table: t, column: c}\n");
+    };
+    ASSERT_TRUE(keep("0").plan);
+    EXPECT_EQ(keep("0").plan->settings.keep_dropped, Milliseconds{0});
+    ASSERT_TRUE(keep("12h").plan);
+    EXPECT_EQ(keep("12h").plan->settings.keep_dropped, Milliseconds{12 * 3'600'000LL});
+    const LoadResult unitless = keep("7");
+    EXPECT_FALSE(unitless.plan);
+    EXPECT_NE(describe(unitless).find("\"keep_dropped\" must be a duration with a unit"),
+              std::string::npos)
+        << describe(unitless);
 }
 
 // ---------------------------------------------------------------------------------------------

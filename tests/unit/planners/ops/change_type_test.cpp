@@ -112,7 +112,9 @@ TEST(ChangeType, ContractDropsTheOldColumnAndRenamesTheShadowWithItsDefaultAndNo
                   R"(DROP TRIGGER IF EXISTS "pgphase_t_1" ON "public"."events")",
                   R"(DROP FUNCTION IF EXISTS "pgphase"."pgphase_t_1"())",
                   R"(DROP FUNCTION IF EXISTS "pgphase"."pgphase_t_1_up"("public"."events"))",
-                  R"(ALTER TABLE "public"."events" DROP COLUMN IF EXISTS "payload")",
+                  R"(SELECT "pgphase"."keep_column"('"public"."events"', 'payload', )"
+                  R"('_pgphase_dropped_4987ee04_payload', '_pgphase_written_4987ee04', )"
+                  R"('t', 1, '7 days'))",
                   R"(ALTER TABLE "public"."events" RENAME COLUMN "_pgphase_new_payload" TO )"
                   R"("payload")",
                   R"(ALTER TABLE "public"."events" ALTER COLUMN "payload" SET DEFAULT )"

@@ -32,8 +32,31 @@ changes:
     ASSERT_EQ(contract.size(), 1U);
     EXPECT_EQ(contract[0]->lock, LockLevel::access_exclusive);
     EXPECT_EQ(contract[0]->sql.back(),
-              R"(ALTER TABLE "public"."orders" DROP COLUMN IF EXISTS "status")");
+              R"(SELECT "pgphase"."keep_column"('"public"."orders"', 'status', )"
+              R"('_pgphase_dropped_728cbb30_status', '_pgphase_written_728cbb30', 'a', 1, )"
+              R"('7 days'))");
     EXPECT_TRUE(any_contains(contract[0]->sql, "DROP TRIGGER IF EXISTS"));
+}
+
+TEST(DropColumn, KeepDroppedZeroDropsAtContractAndAnotherTimeIsWrittenAsAnInterval) {
+    const PlannedMigration dropped = plan_with_catalog(R"yaml(
+name: a
+settings: {keep_dropped: 0}
+changes:
+  - drop_column: {table: orders, column: status, down: "'open'"}
+)yaml");
+    ASSERT_FALSE(dropped.diagnostics.has_errors()) << dropped.diagnostics.to_string();
+    EXPECT_EQ(dropped.phase_steps(Phase::contract).at(0)->sql.back(),
+              R"(ALTER TABLE "public"."orders" DROP COLUMN IF EXISTS "status")");
+    const PlannedMigration kept = plan_with_catalog(R"yaml(
+name: a
+settings: {keep_dropped: 36h}
+changes:
+  - drop_column: {table: orders, column: status, down: "'open'"}
+)yaml");
+    ASSERT_FALSE(kept.diagnostics.has_errors()) << kept.diagnostics.to_string();
+    EXPECT_TRUE(kept.phase_steps(Phase::contract).at(0)->sql.back().ends_with(", '36 hours')"))
+        << kept.phase_steps(Phase::contract).at(0)->sql.back();
 }
 
 TEST(DropColumn, RecomputesOnUpdateOnlyWhenTheWriteLeftTheColumnAloneAndChangedAnInput) {

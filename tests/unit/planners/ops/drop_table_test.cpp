@@ -23,7 +23,9 @@ changes:
     EXPECT_EQ(planned.steps[0].phase, Phase::contract);
     EXPECT_EQ(planned.steps[0].lock, LockLevel::access_exclusive);
     EXPECT_EQ(planned.steps[0].sql,
-              std::vector<std::string>{R"(DROP TABLE IF EXISTS "public"."orders")"});
+              std::vector<std::string>{R"(SELECT "pgphase"."keep_table"('"public"."orders"', )"
+                                       R"('_pgphase_dropped_02bfa264_orders', 'pgphase_dropped', )"
+                                       R"('a', 1, '7 days'))"});
 }
 
 TEST(DropTable, HidesTheTableFromTheNewVersion) {
@@ -59,8 +61,12 @@ changes:
     ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
     const auto contract = planned.phase_steps(Phase::contract);
     ASSERT_EQ(contract.size(), 3U);
-    EXPECT_EQ(contract[0]->sql.at(0), R"(DROP TABLE IF EXISTS "public"."accounts")");
-    EXPECT_EQ(contract[2]->sql.at(0), R"(DROP TABLE IF EXISTS "public"."users")");
+    EXPECT_EQ(contract[0]->sql.at(0),
+              R"(SELECT "pgphase"."keep_table"('"public"."accounts"', )"
+              R"('_pgphase_dropped_e7d3e075_accounts', 'pgphase_dropped', 'a', 1, '7 days'))");
+    EXPECT_EQ(contract[2]->sql.at(0),
+              R"(SELECT "pgphase"."keep_table"('"public"."users"', )"
+              R"('_pgphase_dropped_f38b8499_users', 'pgphase_dropped', 'a', 3, '7 days'))");
 }
 
 TEST(DropTable, ADroppingTablesOwnForeignKeyIsNoObstacle) {

@@ -266,7 +266,9 @@ TEST(RenameColumn, ContractDropsOldColumnThenCarriesDefaultAndNotNull) {
     ASSERT_EQ(contract.size(), 1U);
     const auto& sql = contract[0]->sql;
     ASSERT_EQ(sql.size(), 6U);
-    EXPECT_EQ(sql[2], R"(ALTER TABLE "public"."users" DROP COLUMN IF EXISTS "email")");
+    EXPECT_EQ(sql[2], R"(SELECT "pgphase"."keep_column"('"public"."users"', 'email', )"
+                      R"('_pgphase_dropped_a256fcc8_email', '_pgphase_written_a256fcc8', 'r', 1, )"
+                      R"('7 days'))");
     EXPECT_EQ(
         sql[3],
         R"(ALTER TABLE "public"."users" ALTER COLUMN "email_address" SET DEFAULT 'none'::text)");

@@ -49,6 +49,33 @@ changes:
                                         "\"public\".\"users\""));
 }
 
+TEST(VersionSchema, LeavesOutTombstonesMarkersAndOtherMigrationsShadowColumns) {
+    Catalog catalog = testing::fixture_catalog();
+    catalog.server_version_num = 150000;
+    CatalogTable* users = nullptr;
+    for (auto& table : catalog.tables) {
+        users = table.name == "users" ? &table : users;
+    }
+    ASSERT_NE(users, nullptr);
+    for (const char* name :
+         {"_pgphase_dropped_1a2b3c4d_nick", "_pgphase_written_1a2b3c4d", "_pgphase_new_email"}) {
+        users->columns.push_back({name, "text", false, std::nullopt});
+    }
+    PlanningOptions options;
+    options.version_schema = true;
+    const PlannedMigration planned = plan_migration(load(R"(
+name: r
+changes:
+  - add_column: {table: users, column: {name: nickname, type: text}}
+)"),
+                                                    &catalog, options);
+    ASSERT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+    const Step* step = version_step(planned);
+    ASSERT_NE(step, nullptr);
+    EXPECT_TRUE(any_contains(step->sql, "\"nickname\""));
+    EXPECT_FALSE(any_contains(step->sql, "_pgphase_")) << step->sql.at(1);
+}
+
 TEST(VersionSchema, ShowsACopiedColumnOnlyUnderItsNewNameAfterTheBackfill) {
     const PlannedMigration planned = plan_versioned(R"(
 name: r
