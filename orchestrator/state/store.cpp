@@ -60,6 +60,10 @@ std::string StateStore::table(const std::string& name) const {
     return quote_ident(m_schema) + "." + quote_ident(name);
 }
 
+std::string utc_sql(const std::string& column) {
+    return "to_char(" + column + R"( AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))";
+}
+
 void StateStore::ensure() {
     // Upgrades are numbered; each runs once, in order, under a lock so concurrent first uses
     // do not race on CREATE SCHEMA.
@@ -171,17 +175,14 @@ void StateStore::ensure() {
 
 namespace {
 
-std::string utc(const std::string& column) {
-    return "to_char(" + column + R"( AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))";
-}
 
 std::string records_query(const StateStore& store, const std::string& where) {
     return "SELECT m.name, m.schema, m.checksum, m.steps::text, m.phase, "
            "to_json(ARRAY(SELECT s.step FROM " +
            store.table("steps") +
            " s WHERE s.migration = m.name AND s.done ORDER BY s.step))::text, " +
-           utc("m.created_at") + ", " + utc("m.updated_at") + ", m.plan_text, " +
-           utc("m.expanded_at") +
+           utc_sql("m.created_at") + ", " + utc_sql("m.updated_at") + ", m.plan_text, " +
+           utc_sql("m.expanded_at") +
            ", (extract(epoch FROM m.expanded_at) * 1000)::bigint "
            "FROM " +
            store.table("migrations") + " m " + where + " ORDER BY m.created_at, m.name";

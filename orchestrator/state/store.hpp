@@ -126,6 +126,9 @@ struct BackfillSample {
     std::string reason_kind;
 };
 
+// SQL giving a timestamptz column as UTC text, 2026-12-06T10:00:00Z.
+std::string utc_sql(const std::string& column);
+
 // What contract kept instead of dropping: a column under its tombstone name, or a table moved
 // into the tombstone schema (docs/undo.md).
 struct TombstoneRecord {

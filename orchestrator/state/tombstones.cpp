@@ -199,15 +199,12 @@ std::vector<TombstoneRecord> StateStore::tombstones(bool include_purged) {
     if (exists.text(0, 0) != "t") {
         return {};
     }
-    const auto utc = [](const std::string& column) {
-        return "to_char(" + column + R"( AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))";
-    };
     // clang-format off
     const Rows rows = m_session.query(
         "SELECT t.id, t.migration, t.change, t.kind, coalesce(n.nspname, ''), "
         "coalesce(c.relname, ''), t.schema_name, t.table_name, t.name, t.tombstone, "
-        "coalesce(t.marker, ''), t.relaxed::text, " + utc("t.kept_at") + ", " +
-        utc("t.expires_at") + ", coalesce(" + utc("t.purged_at") + ", ''), "
+        "coalesce(t.marker, ''), t.relaxed::text, " + utc_sql("t.kept_at") + ", " +
+        utc_sql("t.expires_at") + ", coalesce(" + utc_sql("t.purged_at") + ", ''), "
         "t.expires_at <= now(), "
         "CASE WHEN c.oid IS NULL OR t.purged_at IS NOT NULL THEN 0 "
         "WHEN t.kind = 'table' THEN pg_catalog.pg_total_relation_size(c.oid) "

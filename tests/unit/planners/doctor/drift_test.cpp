@@ -87,6 +87,10 @@ TEST_F(Drift, HandEditsAreReportedColumnByColumn) {
     table.columns[2].default_expression = "'admin'"; // a default set by hand
     table.columns.push_back({"nickname", "text", false, std::nullopt, false, false});
     table.columns.push_back({"_pgphase_new_id", "bigint", false, std::nullopt, false, false});
+    // Tombstones contract kept, and their markers, are pgphase's too.
+    table.columns.push_back(
+        {"_pgphase_dropped_1a2b3c4d_bio", "text", false, std::nullopt, false, false});
+    table.columns.push_back({"_pgphase_written_1a2b3c4d", "boolean", false, "true", false, false});
     table.indexes.erase(table.indexes.begin() + 1); // User_email_key dropped
     CatalogIndex extra;
     extra.name = "by_hand";

@@ -42,6 +42,27 @@ TEST(DoctorFinding, OnlyAnInterruptedRollbackIsFinishedByFix) {
     EXPECT_NE(contract.hint.find("rerun pgphase complete"), std::string::npos);
 }
 
+TEST(DoctorFinding, AnExpiredTombstoneIsPurgedByFixWithWhatPurgeRuns) {
+    const Finding finding = expired_tombstone(
+        {7,
+         R"(column "public"."orders"."_pgphase_dropped_1a2b3c4d_status")",
+         "status",
+         "retire_status",
+         "2026-12-01T10:00:00Z",
+         "1.5 MB",
+         QualifiedName{"public", "orders"},
+         {R"(ALTER TABLE "public"."orders" DROP COLUMN IF EXISTS "_pgphase_dropped_1a2b3c4d_status")"}});
+    EXPECT_EQ(finding.check, "expired-tombstone");
+    EXPECT_TRUE(finding.fixable());
+    EXPECT_EQ(finding.repair.kind, RepairKind::purge_tombstone);
+    EXPECT_EQ(finding.repair.tombstone, 7);
+    EXPECT_NE(finding.message.find("(was \"status\", kept by migration \"retire_status\") expired "
+                                   "2026-12-01T10:00:00Z; it holds 1.5 MB"),
+              std::string::npos)
+        << finding.message;
+    EXPECT_EQ(repair_text(finding.repair), finding.repair.sql.at(0));
+}
+
 TEST(DoctorFinding, RepairsQuoteEveryName) {
     const Finding index = invalid_index({"Sales", "idx \"x\""}, "\"Sales\".orders", 20'480);
     EXPECT_EQ(index.repair.kind, RepairKind::outside_transaction);
