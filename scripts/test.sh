@@ -133,7 +133,7 @@ bash scripts/deps.sh --test
 section build
 # Optimised as users run it, without debug info (it only slows the build; the sanitizer
 # build below has line tables for its reports). The libraries and programs are compiled in
-# batches of .cpp files (a unity build, see the sanitizer stage), which more than halves their
+# batches of .cpp files (a unity build, see the sanitizer stage), which roughly halves their
 # build; clang-tidy (build-tidy below) still reads each of their files on its own, as users'
 # plain build compiles them. The tests, which clang-tidy does not read, are compiled file by file.
 configure_and_build build -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
