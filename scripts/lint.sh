@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Static checks, part of scripts/test.sh: every C++ file formatted per .clang-format, and
 # clang-tidy (per .clang-tidy, warnings as errors) clean on planners/, orchestrator/ and tools/.
-# Needs a configured build dir for compile_commands.json (default build/).
+# Needs a configured (not necessarily built) plain build dir for compile_commands.json (default
+# build/).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${1:-build}
 jobs=${PGPHASE_JOBS:-2}
+
+# A unity build's compile commands are for its batches; clang-tidy would guess each file's own.
+if grep -q '/Unity/unity_' "$build/compile_commands.json"; then
+  echo "lint.sh: $build is a unity build (CMAKE_UNITY_BUILD); give a plain one" >&2
+  exit 1
+fi
 
 mapfile -t all < <(git ls-files '*.cpp' '*.hpp')
 echo "clang-format: ${#all[@]} files"
