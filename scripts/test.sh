@@ -132,12 +132,13 @@ bash scripts/deps.sh --test
 
 section build
 # Optimised as users run it, without debug info (it only slows the build; the sanitizer
-# build below has line tables for its reports). The libraries and programs are compiled in
-# batches of .cpp files (a unity build, see the sanitizer stage), which roughly halves their
-# build; clang-tidy (build-tidy below) still reads each of their files on its own, as users'
-# plain build compiles them. The tests, which clang-tidy does not read, are compiled file by file.
+# build below has line tables for its reports). Compiled in batches of .cpp files (a unity
+# build, see the sanitizer stage), which cuts this build to about 40% of its CPU time and keeps
+# CI under 40 minutes. clang-tidy (build-tidy below) still reads each file of planners/,
+# orchestrator/ and tools/ on its own, as users' plain build compiles them; that a test file
+# compiles on its own (its includes) is left to developers' plain builds.
 configure_and_build build -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
-  -DPGPHASE_WERROR=ON -DCMAKE_UNITY_BUILD=ON -DPGPHASE_UNITY_BUILD_TESTS=OFF
+  -DPGPHASE_WERROR=ON -DCMAKE_UNITY_BUILD=ON
 
 section test
 run_ctest build
@@ -156,8 +157,8 @@ if [[ ${PGPHASE_SKIP_SANITIZE:-0} == 1 ]]; then
 else
   section "build (asan+ubsan)"
   # In batches of .cpp files (a unity build): each batch parses the headers and instantiates
-  # the templates its files share once, which roughly halves this build. Each file on its own
-  # is checked above: the tests by the release build, the rest by clang-tidy.
+  # the templates its files share once, which roughly halves this build. Each file outside
+  # tests/ is read on its own by clang-tidy above.
   configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
     -DPGPHASE_WERROR=ON -DPGPHASE_SANITIZE=ON -DCMAKE_UNITY_BUILD=ON
 
