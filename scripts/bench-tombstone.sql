@@ -5,6 +5,7 @@
 \set rows 300000
 \set rounds 3
 SET client_min_messages = warning;
+SELECT set_config('bench.rounds', :'rounds', false) \gset
 DROP TABLE IF EXISTS bench_plain, bench_marked;
 CREATE TABLE bench_plain (id int PRIMARY KEY, v int NOT NULL, note text);
 INSERT INTO bench_plain SELECT i, i, 'row ' || i FROM generate_series(1, :rows) i;

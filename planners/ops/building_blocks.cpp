@@ -3,6 +3,9 @@
 
 #include "planners/sql/quote.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace pgphase::planners {
 
 std::string changed(const std::string& lhs, const std::string& rhs) {
@@ -61,21 +64,32 @@ std::string tombstone_id(const OpContext& context, const std::string& name) {
         .substr(0, 8);
 }
 
-// The retention as a PostgreSQL interval literal, in the largest whole unit.
-std::string interval_literal(Milliseconds keep) {
+// The retention in its largest whole unit: "7 days" for PostgreSQL, "7d" for people.
+std::string whole_units(Milliseconds keep, bool for_people) {
+    struct Unit {
+        std::int64_t ms;
+        const char* name;
+        const char* symbol;
+    };
+    static constexpr std::array<Unit, 5> units = {{{86'400'000, " days", "d"},
+                                                   {3'600'000, " hours", "h"},
+                                                   {60'000, " minutes", "m"},
+                                                   {1000, " seconds", "s"},
+                                                   {1, " milliseconds", "ms"}}};
     const std::int64_t ms = keep.count();
-    for (const auto& [unit, size] : {std::pair<const char*, std::int64_t>{"days", 86'400'000},
-                                     {"hours", 3'600'000},
-                                     {"minutes", 60'000},
-                                     {"seconds", 1000}}) {
-        if (ms % size == 0) {
-            return quote_literal(std::to_string(ms / size) + " " + unit);
-        }
-    }
-    return quote_literal(std::to_string(ms) + " milliseconds");
+    const Unit& unit =
+        *std::find_if(units.begin(), units.end(), [&](const Unit& u) { return ms % u.ms == 0; });
+    return std::to_string(ms / unit.ms) + (for_people ? unit.symbol : unit.name);
 }
 
 } // namespace
+
+std::string kept_note(const OpContext& context) {
+    if (context.plan.settings.keep_dropped.count() <= 0) {
+        return "";
+    }
+    return " (kept " + whole_units(context.plan.settings.keep_dropped, true) + " as a tombstone)";
+}
 
 std::string tombstone_schema(const std::string& state_schema) {
     return derived_name({state_schema, "dropped"});
@@ -96,7 +110,7 @@ std::string drop_or_keep_column(const OpContext& context, const QualifiedName& t
          {"marker", literal(derived_name({"_pgphase_written", id}))},
          {"migration", literal(context.plan.name)},
          {"change", Quoted::assembled(std::to_string(context.change_index + 1))},
-         {"keep", Quoted::assembled(interval_literal(context.plan.settings.keep_dropped))}}).str();
+         {"keep", Quoted::assembled(quote_literal(whole_units(context.plan.settings.keep_dropped, false)))}}).str();
     // clang-format on
 }
 
@@ -112,7 +126,7 @@ std::string drop_or_keep_table(const OpContext& context, const QualifiedName& ta
          {"schema", literal(tombstone_schema(context.options.state_schema))},
          {"migration", literal(context.plan.name)},
          {"change", Quoted::assembled(std::to_string(context.change_index + 1))},
-         {"keep", Quoted::assembled(interval_literal(context.plan.settings.keep_dropped))}}).str();
+         {"keep", Quoted::assembled(quote_literal(whole_units(context.plan.settings.keep_dropped, false)))}}).str();
     // clang-format on
 }
 

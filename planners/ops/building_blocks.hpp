@@ -54,6 +54,9 @@ std::string drop_or_keep_column(const OpContext& context, const QualifiedName& t
 // The same for a table: moved into the tombstone schema by keep_table(), or DROP TABLE.
 std::string drop_or_keep_table(const OpContext& context, const QualifiedName& table);
 
+// For a contract step's summary: " (kept 7d as a tombstone)", or "" with keep_dropped: 0.
+std::string kept_note(const OpContext& context);
+
 // Where keep_table() moves dropped tables: "<state schema>_dropped".
 std::string tombstone_schema(const std::string& state_schema);
 

@@ -383,7 +383,7 @@ void plan_change_type(OpContext& context, const ChangeType& op) {
                                       "drop " + op.table + "." + op.column +
                                           " and its sync "
                                           "trigger; " +
-                                          shadow_name + " takes its name");
+                                          shadow_name + " takes its name" + kept_note(context));
     contract.lock = LockLevel::access_exclusive;
     contract.sql = drop_sync_trigger(names.sync, table);
     contract.sql.push_back(drop_up);

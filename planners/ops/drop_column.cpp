@@ -149,7 +149,8 @@ void plan_drop_column(OpContext& context, const DropColumn& op) {
     }
 
     Step& contract =
-        context.add_step(Phase::contract, op.table, "drop column " + op.table + "." + op.column);
+        context.add_step(Phase::contract, op.table,
+                         "drop column " + op.table + "." + op.column + kept_note(context));
     contract.lock = LockLevel::access_exclusive;
     if (op.down) {
         contract.sql = drop_sync_trigger(sync, table);

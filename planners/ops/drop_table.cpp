@@ -83,7 +83,7 @@ void plan_drop_table(OpContext& context, const DropTable& op) {
         }
         summary += ")";
     }
-    Step& contract = context.add_step(Phase::contract, op.table, summary);
+    Step& contract = context.add_step(Phase::contract, op.table, summary + kept_note(context));
     contract.lock = LockLevel::access_exclusive;
     contract.sql.push_back(drop_or_keep_table(context, table));
 }

@@ -358,9 +358,10 @@ void plan_copy(OpContext& context, const RenameColumn& op) {
         renames = carry_over_dependents(context, *found, op.from, op.to);
     }
 
-    Step& contract = context.add_step(Phase::contract, op.table,
-                                      "drop " + op.table + "." + op.from +
-                                          " and its sync trigger; " + op.to + " takes its place");
+    Step& contract =
+        context.add_step(Phase::contract, op.table,
+                         "drop " + op.table + "." + op.from + " and its sync trigger; " + op.to +
+                             " takes its place" + kept_note(context));
     contract.lock = LockLevel::access_exclusive;
     contract.sql = drop_sync_trigger(sync, table);
     contract.sql.push_back(drop_or_keep_column(context, table, op.from));

@@ -193,7 +193,7 @@ COMMIT;
 
 -- ===== contract =====
 
--- drop events.payload and its sync trigger; _pgphase_new_payload takes its name (lock: ACCESS EXCLUSIVE)
+-- drop events.payload and its sync trigger; _pgphase_new_payload takes its name (kept 7d as a tombstone) (lock: ACCESS EXCLUSIVE)
 BEGIN;
 DROP TRIGGER IF EXISTS "pgphase_20261125_events_types_1" ON "public"."events";
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_20261125_events_types_1"();
@@ -205,7 +205,7 @@ ALTER TABLE "public"."events" ALTER COLUMN "payload" SET NOT NULL;
 ALTER TABLE "public"."events" DROP CONSTRAINT IF EXISTS "events__pgphase_new_payload_not_null";
 COMMIT;
 
--- drop events.amount and its sync trigger; _pgphase_new_amount takes its name (lock: ACCESS EXCLUSIVE)
+-- drop events.amount and its sync trigger; _pgphase_new_amount takes its name (kept 7d as a tombstone) (lock: ACCESS EXCLUSIVE)
 BEGIN;
 DROP TRIGGER IF EXISTS "pgphase_20261125_events_types_2" ON "public"."events";
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_20261125_events_types_2"();
@@ -217,7 +217,7 @@ ALTER TABLE "public"."events" ADD CONSTRAINT "events_amount_key" UNIQUE USING IN
 ALTER TABLE "public"."events" RENAME CONSTRAINT "_pgphase_new_events_amount_check" TO "events_amount_check";
 COMMIT;
 
--- drop events.user_id and its sync trigger; _pgphase_new_user_id takes its name (lock: ACCESS EXCLUSIVE)
+-- drop events.user_id and its sync trigger; _pgphase_new_user_id takes its name (kept 7d as a tombstone) (lock: ACCESS EXCLUSIVE)
 BEGIN;
 DROP TRIGGER IF EXISTS "pgphase_20261125_events_types_3" ON "public"."events";
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_20261125_events_types_3"();

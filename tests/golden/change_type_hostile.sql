@@ -109,7 +109,7 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS "_pgphase_new_Mixed ""idx""" ON "Mixed S
 
 -- ===== contract =====
 
--- drop select.order and its sync trigger; _pgphase_new_order takes its name (lock: ACCESS EXCLUSIVE)
+-- drop select.order and its sync trigger; _pgphase_new_order takes its name (kept 7d as a tombstone) (lock: ACCESS EXCLUSIVE)
 BEGIN;
 DROP TRIGGER IF EXISTS "pgphase_change_type_hostile_1" ON "Mixed Schema"."select";
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_change_type_hostile_1"();
@@ -118,7 +118,7 @@ SELECT "pgphase"."keep_column"('"Mixed Schema"."select"', 'order', '_pgphase_dro
 ALTER TABLE "Mixed Schema"."select" RENAME COLUMN "_pgphase_new_order" TO "order";
 COMMIT;
 
--- drop Mixed Case.we"ird and its sync trigger; _pgphase_new_we"ird takes its name (lock: ACCESS EXCLUSIVE)
+-- drop Mixed Case.we"ird and its sync trigger; _pgphase_new_we"ird takes its name (kept 7d as a tombstone) (lock: ACCESS EXCLUSIVE)
 BEGIN;
 DROP TRIGGER IF EXISTS "pgphase_change_type_hostile_2" ON "Mixed Schema"."Mixed Case";
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_change_type_hostile_2"();

@@ -22,14 +22,14 @@ COMMIT;
 
 -- ===== contract =====
 
--- drop column orders.status (lock: ACCESS EXCLUSIVE)
+-- drop column orders.status (kept 7d as a tombstone) (lock: ACCESS EXCLUSIVE)
 BEGIN;
 DROP TRIGGER IF EXISTS "pgphase_20261125_drop_orders_status_1" ON "public"."orders";
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_20261125_drop_orders_status_1"();
 SELECT "pgphase"."keep_column"('"public"."orders"', 'status', '_pgphase_dropped_dfba353f_status', '_pgphase_written_dfba353f', '20261125_drop_orders_status', 1, '7 days');
 COMMIT;
 
--- drop column orders.legacy_currency (lock: ACCESS EXCLUSIVE)
+-- drop column orders.legacy_currency (kept 7d as a tombstone) (lock: ACCESS EXCLUSIVE)
 BEGIN;
 SELECT "pgphase"."keep_column"('"public"."orders"', 'legacy_currency', '_pgphase_dropped_5c77ee08_legacy_currency', '_pgphase_written_5c77ee08', '20261125_drop_orders_status', 2, '7 days');
 COMMIT;

@@ -86,7 +86,7 @@ COMMIT;
 
 -- ===== contract =====
 
--- drop select.we"ird and its sync trigger; from takes its place (lock: ACCESS EXCLUSIVE)
+-- drop select.we"ird and its sync trigger; from takes its place (kept 7d as a tombstone) (lock: ACCESS EXCLUSIVE)
 BEGIN;
 DROP TRIGGER IF EXISTS "pgphase_hostile_identifiers_1" ON "Mixed Schema"."select";
 DROP FUNCTION IF EXISTS "pgphase"."pgphase_hostile_identifiers_1"();

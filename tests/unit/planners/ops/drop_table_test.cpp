@@ -97,7 +97,8 @@ changes:
   - drop_table: {table: accounts}
 )yaml");
     EXPECT_EQ(planned.steps.at(0).summary,
-              "drop table accounts (also ACCESS EXCLUSIVE, briefly, on users)");
+              "drop table accounts (also ACCESS EXCLUSIVE, briefly, on users) (kept 7d as a "
+              "tombstone)");
 }
 
 TEST(DropTable, RefusesLaterChangesToTheDroppedTable) {
