@@ -34,8 +34,8 @@
 # Usage: scripts/bench-backfill.sh [--rate N]
 set -Eeuo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SELF=$ROOT/scripts/bench-backfill.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$ROOT"
 
 export ROWS=${ROWS:-"1000000 5000000"}
@@ -43,10 +43,6 @@ export METHODS=${METHODS:-"single guide keyset pgphase tuned"}
 export RATE=${RATE:-200}
 export BASELINE_SECONDS=${BASELINE_SECONDS:-15}
 export TUNED_SETTINGS=${TUNED_SETTINGS:-"target_batch_time: 25ms"}
-export PGPHASE_ACTOR=${PGPHASE_ACTOR:-bench-backfill.sh}
-
-log() { echo "bench-backfill.sh: $*" >&2; }
-die() { log "$*"; exit 1; }
 
 # --- outer part: deps, build, then the inner part against a throwaway server ---------------
 outer() {
@@ -54,7 +50,7 @@ outer() {
     case $1 in
       --rate) RATE=${2:?--rate needs a number}; shift 2 ;;
       --rate=*) RATE=${1#--rate=}; shift ;;
-      -h | --help) sed -n '2,32p' "$SELF"; exit 0 ;;
+      -h | --help) usage; exit 0 ;;
       *) die "unknown argument: $1 (see --help)" ;;
     esac
   done
@@ -72,79 +68,16 @@ outer() {
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -q time
   fi
-  if [[ -z ${PGPHASE_BIN:-} ]]; then
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-    cmake --build build -j "${PGPHASE_JOBS:-2}" --target pgphase
-    PGPHASE_BIN=$ROOT/build/pgphase
-  fi
-  PGPHASE_BIN=$(cd "$(dirname "$PGPHASE_BIN")" && pwd)/$(basename "$PGPHASE_BIN")
-  [[ -x $PGPHASE_BIN ]] || die "no pgphase binary at $PGPHASE_BIN"
-  export PGPHASE_BIN
-  if [[ -z ${BENCH_OUT:-} ]]; then
-    BENCH_OUT=$(mktemp -d /tmp/pgphase-bench.XXXXXX)
-  fi
-  mkdir -p "$BENCH_OUT"
-  BENCH_OUT=$(cd "$BENCH_OUT" && pwd)
-  export BENCH_OUT
+  build_binaries --absolute RelWithDebInfo pgphase
+  out_dir BENCH_OUT pgphase-bench
   log "logs and results in $BENCH_OUT"
-  # Always a fresh server, even if PGPHASE_TEST_DSN points at one: the bench drops tables.
-  env -u PGPHASE_TEST_DSN bash scripts/with-postgres.sh "$SELF" --inner
+  inner_on_new_server
 }
 
 # --- inner part: runs with PGPHASE_TEST_DSN set by with-postgres.sh --------------------------
-DSN=
-PSQL=psql
 PGBENCH=pgbench
 PLAN=
 pgbench_pid=
-work_pid=
-
-# SIGTERM to PID's descendants, deepest first, then to PID: a method runs in a subshell
-# (psql, or /usr/bin/time then pgphase), and killing only the subshell would orphan them.
-# shellcheck disable=SC2317  # invoked from a trap
-kill_tree() {
-  local child
-  for child in $(pgrep -P "$1" 2>/dev/null || true); do
-    kill_tree "$child"
-  done
-  kill -TERM "$1" 2>/dev/null || true
-}
-
-# Stops what this script started (by pid); with-postgres.sh then stops the server.
-# shellcheck disable=SC2317  # invoked from a trap
-stop_children() {
-  local pid
-  for pid in $work_pid $pgbench_pid; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill_tree "$pid"
-    fi
-  done
-  for pid in $work_pid $pgbench_pid; do
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  work_pid=
-  pgbench_pid=
-}
-
-sql() { "$PSQL" -v ON_ERROR_STOP=1 -X -q -d "$DSN" "$@"; }
-sql_value() { "$PSQL" -v ON_ERROR_STOP=1 -X -q -At -d "$DSN" -c "$1"; }
-now() { date +%s.%N; }
-
-# Runs a command in the background and waits for it, so that a signal to this script is
-# handled at once (bash defers traps while a foreground command runs).
-run_waited() {
-  "$@" &
-  work_pid=$!
-  local rc=0
-  wait "$work_pid" || rc=$?
-  work_pid=
-  return "$rc"
-}
 
 write_plan() {
   local file=$1 settings=$2
@@ -377,15 +310,14 @@ run_baseline() {
 
 inner() {
   DSN=${PGPHASE_TEST_DSN:?the inner part runs under scripts/with-postgres.sh}
-  command -v psql >/dev/null 2>&1 || PSQL=${PGPHASE_TEST_PGBIN:?}/psql
+  find_psql
   if [[ -x ${PGPHASE_TEST_PGBIN:-}/pgbench ]]; then
     PGBENCH=$PGPHASE_TEST_PGBIN/pgbench
   fi
   command -v "$PGBENCH" >/dev/null 2>&1 || die "pgbench not found (package postgresql-contrib)"
-  trap 'stop_children' EXIT
-  trap 'log "interrupted"; stop_children; exit 130' INT
-  trap 'log "terminated"; stop_children; exit 143' TERM HUP
-  trap 'log "FAILED (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
+  # A method runs in a subshell (psql, or /usr/bin/time then pgphase): stop_pids stops what
+  # it runs too.
+  stop_on_exit work_pid pgbench_pid
 
   PLAN=$BENCH_OUT/plan.yaml
   write_plan "$PLAN" ""
@@ -430,8 +362,4 @@ inner() {
   log "logs and results in $BENCH_OUT"
 }
 
-if [[ ${1:-} == --inner ]]; then
-  inner
-else
-  outer "$@"
-fi
+outer_or_inner "$@"

@@ -22,28 +22,17 @@
 # Usage: scripts/bench-fleet.sh
 set -Eeuo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SELF=$ROOT/scripts/bench-fleet.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$ROOT"
 
 export TARGETS=${TARGETS:-100}
 export ROWS=${ROWS:-1000}
 export PARALLEL=${PARALLEL:-"1 4 16"}
 export SINGLES=${SINGLES:-5}
-export PGPHASE_ACTOR=${PGPHASE_ACTOR:-bench-fleet.sh}
-
-log() { echo "bench-fleet.sh: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
 
 outer() {
-  [[ $# -eq 0 ]] || {
-    sed -n '2,22p' "$SELF"
-    [[ $1 == -h || $1 == --help ]] && exit 0
-    exit 2
-  }
+  no_arguments "$@"
   [[ $TARGETS =~ ^[0-9]+$ && $TARGETS -ge 2 && $TARGETS -le 180 ]] ||
     die "TARGETS must be an integer from 2 to 180 (90 databases per server)"
   [[ $ROWS =~ ^[0-9]+$ && $ROWS -ge 1 ]] || die "ROWS must be an integer >= 1"
@@ -53,19 +42,13 @@ outer() {
       die "each PARALLEL value must be from 1 to 20 (4 connections a target, 100 a server)"
   done
   bash scripts/deps.sh
-  if [[ -z ${PGPHASE_BIN:-} ]]; then
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-    cmake --build build -j "${PGPHASE_JOBS:-2}" --target pgphase
-    PGPHASE_BIN=$ROOT/build/pgphase
-  fi
+  build_binaries Release pgphase
   [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (Debian package 'time')"
-  export PGPHASE_BIN
   exec bash scripts/with-postgres.sh --servers 2 bash "$SELF" --inner
 }
 
 # --- inner part: PGPHASE_TEST_DSN and PGPHASE_TEST_DSN_2 name the two servers -----------------
 
-now() { date +%s.%N; }
 calc() { awk "BEGIN { print $1 }"; }
 
 # A database on server 1 or 2, with its users table.
@@ -156,8 +139,4 @@ inner() {
   log "done: $OUT/results.txt"
 }
 
-if [[ ${1:-} == --inner ]]; then
-  inner
-else
-  outer "$@"
-fi
+outer_or_inner "$@"

@@ -26,38 +26,21 @@
 # Usage: scripts/bench-lock-wait.sh
 set -Eeuo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SELF=$ROOT/scripts/bench-lock-wait.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$ROOT"
 
 export VARIANTS=${VARIANTS:-"default 2s 500ms"}
 export ROWS=${ROWS:-200000}
 export HOLD=${HOLD:-6}
 export RATE=${RATE:-200}
-export PGPHASE_ACTOR=${PGPHASE_ACTOR:-bench-lock-wait.sh}
-
-log() { echo "bench-lock-wait.sh: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
 
 outer() {
-  [[ $# -eq 0 ]] || {
-    sed -n '2,27p' "$SELF"
-    [[ $1 == -h || $1 == --help ]] && exit 0
-    exit 2
-  }
+  no_arguments "$@"
   [[ $ROWS =~ ^[0-9]+$ && $ROWS -ge 1000 ]] || die "ROWS must be an integer >= 1000"
   [[ $HOLD =~ ^[0-9]+$ && $HOLD -ge 1 ]] || die "HOLD must be a whole number of seconds >= 1"
   bash scripts/deps.sh
-  if [[ -z ${PGPHASE_BIN:-} || -z ${TRAFFIC_BIN:-} ]]; then
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-    cmake --build build -j "${PGPHASE_JOBS:-2}" --target pgphase pgphase-traffic
-    PGPHASE_BIN=${PGPHASE_BIN:-$ROOT/build/pgphase}
-    TRAFFIC_BIN=${TRAFFIC_BIN:-$ROOT/build/pgphase-traffic}
-  fi
-  export PGPHASE_BIN TRAFFIC_BIN
+  build_binaries RelWithDebInfo pgphase pgphase-traffic
   export BENCH_OUT=${BENCH_OUT:-$(mktemp -d /tmp/pgphase-lockwait.XXXXXX)}
   chmod 755 "$BENCH_OUT"
   exec bash scripts/with-postgres.sh bash "$SELF" --inner
@@ -79,8 +62,6 @@ stop_app() { # NAME: the client writes its log and summary when it stops
   kill -TERM "${app_pid[$1]}" 2>/dev/null || true
   wait "${app_pid[$1]}" 2>/dev/null || true
 }
-
-now() { date +%s.%N; }
 
 # run_command VARIANT COMMAND PLAN: a HOLD-second ACCESS SHARE holder, then the command.
 run_command() {
@@ -149,8 +130,4 @@ inner() {
   log "done: $OUT/results.txt"
 }
 
-if [[ ${1:-} == --inner ]]; then
-  inner
-else
-  outer "$@"
-fi
+outer_or_inner "$@"

@@ -49,8 +49,8 @@
 # Usage: scripts/bench-rename.sh
 set -Eeuo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SELF=$ROOT/scripts/bench-rename.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$ROOT"
 
 export ROWS=${ROWS:-5000000}
@@ -59,24 +59,13 @@ export RATE=${RATE:-100}
 export BASELINE=${BASELINE:-3}
 export SIDE_BY_SIDE=${SIDE_BY_SIDE:-3}
 export STATEMENT_TIMEOUT=${STATEMENT_TIMEOUT:-5s}
-export PGPHASE_ACTOR=${PGPHASE_ACTOR:-bench-rename.sh}
 # Upper bounds on the background loops (app clients, lock sampler), should the script be
 # unable to stop them: each ends on its own after this many seconds.
 export BENCH_MAX_SECONDS=${BENCH_MAX_SECONDS:-10800}
 
-log() { echo "bench-rename.sh: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
-
 # --- outer part: deps, build, then the inner part against a throwaway server ---------------
 outer() {
-  [[ $# -eq 0 ]] || {
-    sed -n '2,48p' "$SELF"
-    [[ $1 == -h || $1 == --help ]] && exit 0
-    exit 2
-  }
+  no_arguments "$@"
   [[ $ROWS =~ ^[0-9]+$ && $ROWS -ge 10000 ]] || die "ROWS must be an integer >= 10000"
   [[ $RATE =~ ^[0-9]+$ && $RATE -ge 1 ]] || die "RATE must be a positive integer"
   [[ $BASELINE =~ ^[0-9]+$ && $BASELINE -ge 1 ]] || die "BASELINE must be a whole number >= 1"
@@ -86,60 +75,19 @@ outer() {
     [[ $m == auto || $m == copy ]] || die "METHODS may hold auto and copy, not '$m'"
   done
   bash scripts/deps.sh
-  if [[ -z ${PGPHASE_BIN:-} || -z ${TRAFFIC_BIN:-} ]]; then
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-    cmake --build build -j "${PGPHASE_JOBS:-2}" --target pgphase pgphase-traffic
-    PGPHASE_BIN=${PGPHASE_BIN:-$ROOT/build/pgphase}
-    TRAFFIC_BIN=${TRAFFIC_BIN:-$ROOT/build/pgphase-traffic}
-  fi
-  PGPHASE_BIN=$(cd "$(dirname "$PGPHASE_BIN")" && pwd)/$(basename "$PGPHASE_BIN")
-  TRAFFIC_BIN=$(cd "$(dirname "$TRAFFIC_BIN")" && pwd)/$(basename "$TRAFFIC_BIN")
-  [[ -x $PGPHASE_BIN ]] || die "no pgphase binary at $PGPHASE_BIN"
-  [[ -x $TRAFFIC_BIN ]] || die "no pgphase-traffic binary at $TRAFFIC_BIN"
-  export PGPHASE_BIN TRAFFIC_BIN
-  if [[ -z ${BENCH_OUT:-} ]]; then
-    BENCH_OUT=$(mktemp -d /tmp/pgphase-rename.XXXXXX)
-  fi
-  mkdir -p "$BENCH_OUT"
-  BENCH_OUT=$(cd "$BENCH_OUT" && pwd)
-  export BENCH_OUT
+  build_binaries --absolute RelWithDebInfo pgphase pgphase-traffic
+  out_dir BENCH_OUT pgphase-rename
   log "logs and results in $BENCH_OUT"
-  # Always a fresh server, even if PGPHASE_TEST_DSN points at one: the bench creates databases.
-  env -u PGPHASE_TEST_DSN bash scripts/with-postgres.sh "$SELF" --inner
+  inner_on_new_server
 }
 
 # --- inner part: runs with PGPHASE_TEST_DSN set by with-postgres.sh --------------------------
-DSN=
-PSQL=psql
 OUT=
 old_pid=
 new_pid=
 sampler_pid=
-work_pid=
 method=
 plan=
-
-sql_script() { "$PSQL" -v ON_ERROR_STOP=1 -X -q -d "$DSN"; } # the SQL on stdin
-sql_value() { "$PSQL" -v ON_ERROR_STOP=1 -X -q -At -d "$DSN" -c "$1"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-
-# Stops what this script started, by pid (the sampler runs under timeout(1), which passes
-# SIGTERM on to psql); with-postgres.sh then stops the server.
-# shellcheck disable=SC2317  # invoked from a trap
-stop_children() {
-  local pid
-  for pid in $work_pid $old_pid $new_pid $sampler_pid; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in $work_pid $old_pid $new_pid $sampler_pid; do
-    wait "$pid" 2>/dev/null || true
-  done
-  work_pid=''
-  old_pid=''
-  new_pid=''
-  sampler_pid=''
-}
 
 # The apps' statements, taken in turn; each takes $1, a random id. The old app knows only the
 # base table and `email`, the new one only the version schema's view and `email_address`.
@@ -161,18 +109,11 @@ NEW_APP_QUERIES=(
 )
 
 # start_app NAME SEARCH_PATH QUERY...: pgphase-traffic in the background; sets app_pid.
-app_pid=
 start_app() {
-  local name=$1 search_path=$2 q args=()
+  local name=$1 search_path=$2
   shift 2
-  for q in "$@"; do
-    args+=(--query "$q")
-  done
-  "$TRAFFIC_BIN" run --dsn "$DSN" --name "$name" --search-path "$search_path" --clients 2 \
-    --rate "$RATE" --max-id "$ROWS" --statement-timeout "$STATEMENT_TIMEOUT" \
-    --duration "${BENCH_MAX_SECONDS}s" --log "$OUT/$method.$name.log" "${args[@]}" \
-    >"$OUT/$method.$name.out" 2>&1 &
-  app_pid=$!
+  start_traffic "$TRAFFIC_BIN" "$name" "$search_path" "$OUT/$method.$name" \
+    --statement-timeout "$STATEMENT_TIMEOUT" --duration "${BENCH_MAX_SECONDS}s" -- "$@"
   log "$method: $name started (pid $app_pid), $RATE queries/s, search_path $search_path"
 }
 
@@ -243,17 +184,6 @@ longest_exclusive_step() {
     sort -n | tail -n 1 | grep . || echo "- none"
 }
 
-# Runs a command in the background and waits for it, so that a signal to this script is
-# handled at once (bash defers traps while a foreground command runs).
-run_waited() {
-  "$@" &
-  work_pid=$!
-  local rc=0
-  wait "$work_pid" || rc=$?
-  work_pid=
-  return "$rc"
-}
-
 # pgphase_cmd COMMAND: runs `pgphase COMMAND plan` (its log appended to $method.pgphase.log),
 # sets secs to its wall time; stops the bench on failure.
 secs=
@@ -293,7 +223,8 @@ catalog_snapshot() {
 }
 
 seed() {
-  sql_script <<SQL
+  # shellcheck disable=SC2119  # the SQL on stdin
+  sql <<SQL
 CREATE TABLE public.users (
   id bigserial PRIMARY KEY,
   email text NOT NULL,
@@ -563,11 +494,9 @@ summary() {
 inner() {
   [[ -n ${PGPHASE_TEST_DSN:-} ]] || die "--inner needs PGPHASE_TEST_DSN"
   OUT=${BENCH_OUT:?}
-  command -v psql >/dev/null 2>&1 || PSQL=${PGPHASE_TEST_PGBIN:?}/psql
-  trap 'stop_children' EXIT
-  trap 'log "interrupted"; stop_children; exit 130' INT
-  trap 'log "terminated"; stop_children; exit 143' TERM HUP
-  trap 'log "FAILED (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
+  find_psql
+  # The sampler runs under timeout(1), which passes SIGTERM on to psql.
+  stop_on_exit work_pid old_pid new_pid sampler_pid
   local t_all m
   t_all=$(now)
   {
@@ -603,8 +532,4 @@ inner() {
   log "OK"
 }
 
-if [[ ${1:-} == --inner ]]; then
-  inner
-else
-  outer "$@"
-fi
+outer_or_inner "$@"

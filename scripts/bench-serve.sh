@@ -37,8 +37,8 @@
 # Usage: scripts/bench-serve.sh
 set -Eeuo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SELF=$ROOT/scripts/bench-serve.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$ROOT"
 
 export ROWS=${ROWS:-1000000}
@@ -55,21 +55,10 @@ if [[ -z ${LOAD_CLIENT:-} ]]; then
   command -v python3 >/dev/null 2>&1 && LOAD_CLIENT=python3
 fi
 export LOAD_CLIENT
-export PGPHASE_ACTOR=${PGPHASE_ACTOR:-bench-serve.sh}
-
-log() { echo "bench-serve.sh: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
 
 # --- outer part: deps, build, then the inner part against a throwaway server ---------------
 outer() {
-  [[ $# -eq 0 ]] || {
-    sed -n '2,37p' "$SELF"
-    [[ $1 == -h || $1 == --help ]] && exit 0
-    exit 2
-  }
+  no_arguments "$@"
   [[ $ROWS =~ ^[0-9]+$ && $ROWS -ge 1000 ]] || die "ROWS must be an integer >= 1000"
   [[ $RATE =~ ^[0-9]+$ && $RATE -ge 1 ]] || die "RATE must be a positive integer"
   [[ -n $ORDER ]] || die "REPEAT must be a positive integer, or ORDER a list of runs"
@@ -81,69 +70,18 @@ outer() {
   command -v "$LOAD_CLIENT" >/dev/null 2>&1 || die "the load client needs $LOAD_CLIENT"
 
   bash scripts/deps.sh
-  if [[ -z ${PGPHASE_BIN:-} ]]; then
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-    cmake --build build -j "${PGPHASE_JOBS:-2}" --target pgphase
-    PGPHASE_BIN=$ROOT/build/pgphase
-  fi
-  PGPHASE_BIN=$(cd "$(dirname "$PGPHASE_BIN")" && pwd)/$(basename "$PGPHASE_BIN")
-  [[ -x $PGPHASE_BIN ]] || die "no pgphase binary at $PGPHASE_BIN"
-  export PGPHASE_BIN
-  if [[ -z ${BENCH_OUT:-} ]]; then
-    BENCH_OUT=$(mktemp -d /tmp/pgphase-serve.XXXXXX)
-  fi
-  mkdir -p "$BENCH_OUT"
-  BENCH_OUT=$(cd "$BENCH_OUT" && pwd)
+  build_binaries --absolute RelWithDebInfo pgphase
+  out_dir BENCH_OUT pgphase-serve
   chmod 755 "$BENCH_OUT"
-  export BENCH_OUT
   log "logs and results in $BENCH_OUT"
-  # Always a fresh server, even if PGPHASE_TEST_DSN points at one: the bench drops tables.
-  env -u PGPHASE_TEST_DSN bash scripts/with-postgres.sh "$SELF" --inner
+  inner_on_new_server
 }
 
 # --- inner part: runs with PGPHASE_TEST_DSN set by with-postgres.sh --------------------------
-DSN=
-PSQL=psql
 PLAN=
 PYTHON=python3
 serve_pid=
 load_pid=
-work_pid=
-
-# Stops what this script started (by pid); with-postgres.sh then stops the server.
-# shellcheck disable=SC2317  # invoked from a trap
-stop_children() {
-  local pid
-  for pid in $work_pid $load_pid $serve_pid; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in $work_pid $load_pid $serve_pid; do
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  work_pid=
-  load_pid=
-  serve_pid=
-}
-
-sql() { "$PSQL" -v ON_ERROR_STOP=1 -X -q -d "$DSN" "$@"; }
-sql_value() { "$PSQL" -v ON_ERROR_STOP=1 -X -q -At -d "$DSN" -c "$1"; }
-now() { date +%s.%N; }
-
-# Runs a command in the background and waits for it, so that a signal to this script is
-# handled at once (bash defers traps while a foreground command runs).
-run_waited() {
-  "$@" &
-  work_pid=$!
-  local rc=0
-  wait "$work_pid" || rc=$?
-  work_pid=
-  return "$rc"
-}
 
 pgphase() { "$PGPHASE_BIN" --dsn "$DSN" "$@"; }
 
@@ -353,11 +291,8 @@ run_once() {
 
 inner() {
   DSN=${PGPHASE_TEST_DSN:?the inner part runs under scripts/with-postgres.sh}
-  command -v psql >/dev/null 2>&1 || PSQL=${PGPHASE_TEST_PGBIN:?}/psql
-  trap 'stop_children' EXIT
-  trap 'log "interrupted"; stop_children; exit 130' INT
-  trap 'log "terminated"; stop_children; exit 143' TERM HUP
-  trap 'log "FAILED (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
+  find_psql
+  stop_on_exit work_pid load_pid serve_pid
 
   PLAN=$BENCH_OUT/plan.yaml
   cat >"$PLAN" <<'YAML'
@@ -455,8 +390,4 @@ SQL
   log "logs and results in $BENCH_OUT"
 }
 
-if [[ ${1:-} == --inner ]]; then
-  inner
-else
-  outer "$@"
-fi
+outer_or_inner "$@"

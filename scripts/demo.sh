@@ -18,8 +18,8 @@
 # docs/demo.md explains the report.
 set -Eeuo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SELF=$ROOT/scripts/demo.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 PLAN=plans/demo.yaml
 # Given binaries are made absolute here, before the cd below (and the inner part inherits them).
 if [[ -n ${PGPHASE_BIN:-} ]]; then
@@ -38,12 +38,9 @@ RATE=${PGPHASE_DEMO_RATE:-100}
 BASELINE=${PGPHASE_DEMO_BASELINE:-10}
 SIDE_BY_SIDE=${PGPHASE_DEMO_SIDE_BY_SIDE:-5} # seconds both app versions run before contract
 cd "$ROOT"
-# Recorded by pgphase in its event log as who ran each command.
-export PGPHASE_ACTOR=${PGPHASE_ACTOR:-demo.sh}
 
 trap 'echo "demo.sh: FAILED (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 
-die() { echo "demo.sh: $*" >&2; exit 1; }
 section() { printf '\n=== %s ===\n' "$*"; }
 
 # Prints a command as one would type it (with its real arguments), then runs it.
@@ -83,29 +80,18 @@ outer() {
   [[ -x $BIN ]] || die "the build did not produce $BIN"
   [[ -x $TRAFFIC ]] || die "the build did not produce $TRAFFIC"
   [[ -f $PLAN ]] || die "$PLAN is missing"
-  if [[ -z ${PGPHASE_DEMO_OUT:-} ]]; then
-    PGPHASE_DEMO_OUT=$(mktemp -d /tmp/pgphase-demo.XXXXXX)
-  fi
-  mkdir -p "$PGPHASE_DEMO_OUT"
-  PGPHASE_DEMO_OUT=$(cd "$PGPHASE_DEMO_OUT" && pwd)
-  export PGPHASE_DEMO_OUT
+  out_dir PGPHASE_DEMO_OUT pgphase-demo
   section "starting a throwaway PostgreSQL (scripts/with-postgres.sh)"
-  # Always a fresh server, even if PGPHASE_TEST_DSN points at one: the demo creates tables.
-  env -u PGPHASE_TEST_DSN bash scripts/with-postgres.sh "$SELF" --inner
+  inner_on_new_server
 }
 
 # --- inner part: runs with PGPHASE_TEST_DSN set by with-postgres.sh --------------------------
-DSN=
-PSQL=psql
 OUT=
 old_pid=
 new_pid=
 serve_pid=
 
 psql_cmd() { show "$PSQL" -v ON_ERROR_STOP=1 -X -q -d "$DSN" "$@"; }
-sql_value() { "$PSQL" -v ON_ERROR_STOP=1 -X -q -At -d "$DSN" -c "$1"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # Elapsed seconds per step of the demo, for the report.
 step_names=()
@@ -141,17 +127,10 @@ NEW_APP_QUERIES=(
 )
 
 # start_app NAME SEARCH_PATH QUERY...: pgphase-traffic run in the background; sets app_pid.
-app_pid=
 start_app() {
-  local name=$1 search_path=$2 q args=()
+  local name=$1 search_path=$2
   shift 2
-  for q in "$@"; do
-    args+=(--query "$q")
-  done
-  "$TRAFFIC" run --dsn "$DSN" --name "$name" --search-path "$search_path" --clients 2 \
-    --rate "$RATE" --max-id "$ROWS" --log "$OUT/$name.log" "${args[@]}" \
-    >"$OUT/$name.out" 2>&1 &
-  app_pid=$!
+  start_traffic "$TRAFFIC" "$name" "$search_path" "$OUT/$name" -- "$@"
   echo "started the $name client (pid $app_pid): $RATE queries/s on 2 connections, search_path $search_path"
 }
 
@@ -171,20 +150,7 @@ stop_app() {
   fi
 }
 
-# Stops what this script started (by pid); with-postgres.sh then stops the server.
-# shellcheck disable=SC2317  # invoked from a trap
-stop_children() {
-  local pid
-  for pid in $old_pid $new_pid $serve_pid; do
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  old_pid=
-  new_pid=
-  serve_pid=
-}
-
-# The status page: `pgphase serve` in the background (stopped by stop_children), on PORT or,
+# The status page: `pgphase serve` in the background (stopped on exit), on PORT or,
 # if that is taken, on any free port. Only to watch: if it does not start, the demo warns and
 # goes on.
 start_serve() {
@@ -267,10 +233,9 @@ inner() {
   DSN=${PGPHASE_TEST_DSN:?the inner part runs under scripts/with-postgres.sh}
   OUT=${PGPHASE_DEMO_OUT:?}
   mkdir -p "$OUT" # the outer part made it, unless the inner part is run directly
-  if ! command -v psql >/dev/null 2>&1; then
-    PSQL=${PGPHASE_TEST_PGBIN:?}/psql
-  fi
-  trap 'stop_children; kill -TERM $sampler_pid 2>/dev/null || true' EXIT
+  find_psql
+  # What this script started, by pid; with-postgres.sh then stops the server.
+  trap 'stop_pids old_pid new_pid serve_pid sampler_pid' EXIT
   trap 'echo "demo.sh: interrupted" >&2; exit 130' INT
   trap 'echo "demo.sh: terminated" >&2; exit 143' TERM HUP
   : >"$OUT/pgphase.log"
@@ -280,7 +245,8 @@ inner() {
 
   section "creating public.users and public.orders with $ROWS rows each"
   t0=$(now)
-  "$PSQL" -v ON_ERROR_STOP=1 -X -q -d "$DSN" <<SQL
+  # shellcheck disable=SC2119  # the SQL on stdin
+  sql <<SQL
 CREATE TABLE public.users (
   id bigserial PRIMARY KEY,
   email text NOT NULL,
@@ -459,8 +425,4 @@ SQL
   echo "demo OK"
 }
 
-if [[ ${1:-} == --inner ]]; then
-  inner
-else
-  outer
-fi
+outer_or_inner "$@"
