@@ -175,7 +175,6 @@ void StateStore::ensure() {
 
 namespace {
 
-
 std::string records_query(const StateStore& store, const std::string& where) {
     return "SELECT m.name, m.schema, m.checksum, m.steps::text, m.phase, "
            "to_json(ARRAY(SELECT s.step FROM " +
