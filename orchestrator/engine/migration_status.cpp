@@ -33,7 +33,9 @@ nlohmann::json or_null(const std::string& text) {
     return text.empty() ? nlohmann::json() : nlohmann::json(text);
 }
 
-nlohmann::json describe(StateStore& store, const MigrationRecord& record, std::int64_t now_ms) {
+// `kept`: every tombstone not yet purged, read once for all the migrations described.
+nlohmann::json describe(StateStore& store, const MigrationRecord& record, std::int64_t now_ms,
+                        const std::vector<TombstoneRecord>& kept) {
     const auto steps = planners::steps_from_json(record.steps);
     nlohmann::json out = {{"name", record.name},
                           {"schema", record.schema},
@@ -109,7 +111,7 @@ nlohmann::json describe(StateStore& store, const MigrationRecord& record, std::i
     out["backfills"] = backfills;
     // What its contract kept instead of dropping, until purged (docs/undo.md).
     nlohmann::json tombstones = nlohmann::json::array();
-    for (const auto& tombstone : store.tombstones(false)) {
+    for (const auto& tombstone : kept) {
         if (tombstone.migration != record.name) {
             continue;
         }
@@ -264,8 +266,10 @@ void control_backfill(StateStore& store, const std::string& name, const std::str
 
 nlohmann::json status_json(StateStore& store, const std::string& name, std::int64_t now_ms) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& record : records(store, name)) {
-        out.push_back(describe(store, record, now_ms));
+    const auto migrations = records(store, name);
+    const auto kept = migrations.empty() ? std::vector<TombstoneRecord>() : store.tombstones(false);
+    for (const auto& record : migrations) {
+        out.push_back(describe(store, record, now_ms, kept));
     }
     return out;
 }
