@@ -297,6 +297,10 @@ TEST_F(Serve, AHeadlessChromiumShowsTheMigrationAndItsProgress) {
     const int backfill = spawn_pgphase({"backfill", plan});
     m_pids.push_back(backfill);
     ASSERT_TRUE(eventually([&] { return rows_done() >= 5000; })) << spawned_output();
+    // The engine reports its progress every second; its first report (at 0) may be the latest.
+    ASSERT_TRUE(eventually([&] {
+        return scalar("SELECT bool_or(progress > 0) FROM pgphase.backfill_status") == "t";
+    })) << spawned_output();
 
     const std::string url =
         "http://127.0.0.1:" + std::to_string(port()) + "/migrations/slow_rename";
@@ -313,7 +317,7 @@ TEST_F(Serve, AHeadlessChromiumShowsTheMigrationAndItsProgress) {
                                   std::regex(R"re(<progress[^>]*value="(\d+(\.\d+)?)")re")))
         << dom.out;
     const double value = std::stod(progress[1].str());
-    EXPECT_GT(value, 0);
+    EXPECT_GT(value, 0) << dom.out;
     EXPECT_LT(value, 100);
 
     const std::string shot = artifact("serve-migration-page.png");
