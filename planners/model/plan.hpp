@@ -126,6 +126,22 @@ struct RenameConstraint {
     std::string to;
 };
 
+// What contract's keep_column()/keep_table() dropped so that writes could go on without the
+// kept column or table, as the state store recorded it: rebuilt by the restore operations.
+struct RelaxedObject {
+    std::string kind; // constraint, index, default or not_null
+    std::string name;
+    std::string definition; // pg_get_constraintdef, pg_get_indexdef or pg_get_expr text
+};
+
+// A tombstone a change of an undo plan brings back (docs/undo.md).
+struct Tombstone {
+    std::string name;   // the kept column, or the kept table in `schema`
+    std::string schema; // a kept table's schema (the tombstone schema); "" for a column
+    std::string marker; // a kept column's marker of rows written since contract; "" if none
+    std::vector<RelaxedObject> relaxed;
+};
+
 // Changes a column's type through a shadow column (or in place when binary compatible).
 // `up` computes the new value from the old row, `down` the old value from the new one; both
 // read the column under its own name. Omitted: a plain cast each way.
@@ -135,6 +151,9 @@ struct ChangeType {
     TypeName type;
     std::optional<Expression> up;
     std::optional<Expression> down;
+    // Written by `pgphase undo` only: the shadow is a tombstone of the column's old self, so
+    // rows untouched since that contract keep their exact old value (docs/undo.md).
+    std::optional<Tombstone> restore{};
 };
 
 struct UniqueKey {
@@ -175,6 +194,22 @@ struct DropColumn {
     std::string table;
     std::string column;
     std::optional<Expression> down; // fills the column for new-version writes until contract
+};
+
+// Written by `pgphase undo`: a column contract kept as a tombstone gets its name back, with
+// what keep_column() relaxed rebuilt online; `down` fills the rows written since that contract
+// (and the writes of the app that does not know the column) from the other columns.
+struct RestoreColumn {
+    std::string table;
+    std::string column;
+    Tombstone tombstone;
+    std::optional<Expression> down;
+};
+
+// Written by `pgphase undo`: a table contract kept is moved back, its foreign keys rebuilt.
+struct RestoreTable {
+    std::string table;
+    Tombstone tombstone;
 };
 
 // --- nullability, defaults, drop_index, backfill, sql (issue 3) ---
@@ -255,7 +290,8 @@ using Operation =
     std::variant<RenameColumn, AddColumn, CreateIndex, AddCheck, AddForeignKey, AddUnique,
                  AddPrimaryKey, DropConstraint, RenameConstraint, ChangeType, CreateTable,
                  DropTable, RenameTable, DropColumn, SetNotNull, DropNotNull, SetDefault,
-                 DropDefault, DropIndex, BackfillData, RawSql, SetComment, SetReplicaIdentity>;
+                 DropDefault, DropIndex, BackfillData, RawSql, SetComment, SetReplicaIdentity,
+                 RestoreColumn, RestoreTable>;
 
 struct Change {
     Operation operation;

@@ -54,6 +54,38 @@ std::vector<std::string> create_sync_trigger(const OpContext& context, const Syn
     // clang-format on
 }
 
+Quoted fill_from_down_body(const std::string& column, const Expression& down,
+                           const std::string& recompute, const Quoted& before_return) {
+    const Quoted name = ident(column);
+    const Quoted value = expression_sql(down);
+    // clang-format off
+    const Quoted follow = recompute.empty() ? Quoted() : render_sql(
+R"sql(    ELSIF NOT (NEW.{column}::text IS DISTINCT FROM OLD.{column}::text) AND ({recompute}) THEN
+        NEW.{column} := (SELECT ({down}) FROM (SELECT NEW.*) AS pgphase_row);
+)sql",
+        {{"column", name}, {"down", value}, {"recompute", Quoted::assembled(recompute)}});
+    return render_sql(R"sql(BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.{column} IS NULL THEN
+            NEW.{column} := (SELECT ({down}) FROM (SELECT NEW.*) AS pgphase_row);
+        END IF;
+{follow}    END IF;
+{before_return}    RETURN NEW;
+END
+)sql",
+        {{"column", name}, {"down", value}, {"follow", follow}, {"before_return", before_return}});
+    // clang-format on
+}
+
+std::string inputs_changed(const Expression& down) {
+    std::string out;
+    for (const auto& column : down.column_refs) {
+        out += out.empty() ? "" : " OR ";
+        out += changed("NEW." + quote_ident(column), "OLD." + quote_ident(column));
+    }
+    return out;
+}
+
 namespace {
 
 // A tombstone's number: short, the same on every run of the plan, and different for each

@@ -44,6 +44,17 @@ std::vector<std::string> create_sync_trigger(const OpContext& context, const Syn
 
 std::vector<std::string> drop_sync_trigger(const SyncTrigger& names, const QualifiedName& table);
 
+// The body of a trigger that fills `column` from `down` (an expression over the row) for writes
+// that leave it out. INSERT: a NULL column was not written, so it is computed. UPDATE: a write
+// that left the column alone is recomputed when `recompute` holds (e.g. an input of `down`
+// changed: the derived value follows its source; "" = never); a write that changed the column
+// keeps what it wrote. `before_return` runs last (a PL/pgSQL statement line, or empty).
+Quoted fill_from_down_body(const std::string& column, const Expression& down,
+                           const std::string& recompute, const Quoted& before_return);
+
+// `changed(NEW.c, OLD.c)` for each column `down` reads, joined by OR ("" when it reads none).
+std::string inputs_changed(const Expression& down);
+
 // Contract's end of a column it replaces or drops. With the plan's keep_dropped (the default)
 // the column is kept as a tombstone by the state store's keep_column() (docs/undo.md): renamed
 // out of both app versions' sight, what would fail a new write relaxed and recorded, rows

@@ -17,6 +17,7 @@
 #include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
+#include "planners/ops/restore_blocks.hpp"
 #include "planners/sql/quote.hpp"
 #include "planners/sql/template.hpp"
 
@@ -152,12 +153,22 @@ END
 Quoted sync_body(const ChangeType& op, const Names& names, const std::string& down,
                  const std::vector<std::string>& down_refs, const std::vector<std::string>& up_refs,
                  const std::string& shadow_name) {
+    // Undo's restore: a write leaves both sides right, so its row is no longer stale.
+    const Quoted unmark =
+        op.restore && !op.restore->marker.empty()
+            ? render_sql("        NEW.{marker} := NULL;\n", {{"marker", ident(op.restore->marker)}})
+            : Quoted();
     std::string inputs_changed;
     for (const auto& ref : up_refs) {
         if (ref != op.column) {
             inputs_changed += inputs_changed.empty() ? "" : " OR ";
             inputs_changed += changed("NEW." + quote_ident(ref), "OLD." + quote_ident(ref));
         }
+    }
+    if (op.restore && !op.restore->marker.empty()) {
+        // A row written since contract holds a stale kept value: any write converts it.
+        inputs_changed += inputs_changed.empty() ? "" : " OR ";
+        inputs_changed += "OLD." + quote_ident(op.restore->marker) + " IS TRUE";
     }
     // The last ELSIF is for a write that changed neither side: it fills a row the backfill has
     // not reached (its NOT NULL check must hold for the new row version), and follows `up`'s
@@ -173,7 +184,7 @@ BEGIN
         ELSE
             NEW.{column} := {down};
         END IF;
-        RETURN NEW;
+{unmark}        RETURN NEW;
     END IF;
     pgphase_old_changed := NEW.{column}::text IS DISTINCT FROM OLD.{column}::text;
     pgphase_new_changed := NEW.{shadow}::text IS DISTINCT FROM OLD.{shadow}::text;
@@ -190,7 +201,7 @@ BEGIN
     ELSIF NEW.{shadow} IS NULL{or_an_input_changed} THEN
         NEW.{shadow} := {up_function}(NEW);
     END IF;
-    RETURN NEW;
+{unmark_last}    RETURN NEW;
 END
 )sql",
         {{"column", ident(op.column)},
@@ -199,7 +210,9 @@ END
          {"down", Quoted::assembled(evaluate(down, down_refs, "NEW", op.column, shadow_name))},
          {"message", literal("pgphase: an UPDATE set \"" + op.table + "\".\"" + op.column + "\" in both its old and its new type to different values")},
          {"hint", literal("while the type changes, write the column in one of the two types, not both")},
-         {"or_an_input_changed", Quoted::assembled(inputs_changed.empty() ? "" : " OR " + inputs_changed)}});
+         {"or_an_input_changed", Quoted::assembled(inputs_changed.empty() ? "" : " OR " + inputs_changed)},
+         {"unmark", unmark},
+         {"unmark_last", Quoted::assembled(unmark.str().empty() ? "" : unmark.str().substr(4))}});
     // clang-format on
 }
 
@@ -262,7 +275,7 @@ void plan_change_type(OpContext& context, const ChangeType& op) {
         }
         const auto from = parse_column_type(column->type);
         const auto to = parse_column_type(op.type.sql);
-        if (from && to && plain_up(op) && !op.down) {
+        if (from && to && plain_up(op) && !op.down && !op.restore) {
             const auto verdict = lint::classify_type_change(*from, *to, true);
             const std::string obstacle = in_place_obstacle(*found, op.column);
             if (!verdict.rewrites && obstacle.empty()) {
@@ -300,6 +313,13 @@ void plan_change_type(OpContext& context, const ChangeType& op) {
                          ok;
                 }
             }
+        }
+        if (op.restore && found->column(op.restore->name) == nullptr) {
+            context.diagnostics.error(context.change.mark,
+                                      "the kept column \"" + op.table + "\".\"" + op.restore->name +
+                                          "\" does not exist",
+                                      "it was purged (pgphase purge), or dropped by hand");
+            ok = false;
         }
         if (!ok) {
             return;
@@ -339,8 +359,20 @@ void plan_change_type(OpContext& context, const ChangeType& op) {
                          "add column " + shadow_name + " " + op.type.sql + " to " + op.table +
                              ", kept in sync with " + op.column + " by a trigger (up/down)");
     expand.lock = LockLevel::access_exclusive;
-    expand.sql.push_back("ALTER TABLE " + table.sql() + " ADD COLUMN " + names.shadow + " " +
-                         op.type.sql);
+    if (op.restore) {
+        // Undo: the shadow is the kept old column, every value it had at contract in place.
+        expand.summary = "bring back " + op.table + "." + op.column + " (" + op.type.sql +
+                         ") from its tombstone " + op.restore->name + " as " + shadow_name +
+                         ", kept in sync with " + op.column + " by a trigger (up/down)";
+        expand.sql.push_back("ALTER TABLE " + table.sql() + " RENAME COLUMN " +
+                             quote_ident(op.restore->name) + " TO " + names.shadow);
+        if (!op.restore->marker.empty()) {
+            expand.sql.push_back(stop_marking(table, op.restore->marker));
+        }
+    } else {
+        expand.sql.push_back("ALTER TABLE " + table.sql() + " ADD COLUMN " + names.shadow + " " +
+                             op.type.sql);
+    }
     if (not_null) {
         expand.sql.push_back(add_not_null_check(table, shadow_name, check));
     }
@@ -354,27 +386,66 @@ void plan_change_type(OpContext& context, const ChangeType& op) {
         "DROP FUNCTION IF EXISTS " + names.up_function.sql() + "(" + table.sql() + ")";
     expand.undo = drop_sync_trigger(names.sync, table);
     expand.undo.push_back(drop_up);
-    expand.undo.push_back("ALTER TABLE " + table.sql() + " DROP COLUMN IF EXISTS " + names.shadow);
+    if (op.restore) {
+        if (not_null) {
+            expand.undo.push_back("ALTER TABLE " + table.sql() + " DROP CONSTRAINT IF EXISTS " +
+                                  quote_ident(check));
+        }
+        if (!op.restore->marker.empty()) {
+            for (auto& statement : resume_marking(context, table, op.restore->marker)) {
+                expand.undo.push_back(std::move(statement));
+            }
+        }
+        expand.undo.push_back("ALTER TABLE " + table.sql() + " RENAME COLUMN " + names.shadow +
+                              " TO " + quote_ident(op.restore->name));
+    } else {
+        expand.undo.push_back("ALTER TABLE " + table.sql() + " DROP COLUMN IF EXISTS " +
+                              names.shadow);
+    }
 
     // The whole row, by the table's name: the backfill's UPDATE and count name the table
     // unaliased.
     const std::string converted = names.up_function.sql() + "(" + quote_ident(op.table) + ")";
-    Step& backfill = context.add_step(Phase::backfill, op.table,
-                                      "convert " + op.table + "." + op.column + " into " +
-                                          shadow_name + " (" + op.type.sql + ")");
-    backfill.kind = StepKind::backfill;
-    backfill.lock = LockLevel::row_exclusive;
-    backfill.backfill = BackfillTask{table,
-                                     {},
-                                     {{shadow_name, converted}},
-                                     names.shadow + " IS NULL AND " + converted + " IS NOT NULL"};
+    if (!op.restore) {
+        Step& backfill = context.add_step(Phase::backfill, op.table,
+                                          "convert " + op.table + "." + op.column + " into " +
+                                              shadow_name + " (" + op.type.sql + ")");
+        backfill.kind = StepKind::backfill;
+        backfill.lock = LockLevel::row_exclusive;
+        backfill.backfill =
+            BackfillTask{table,
+                         {},
+                         {{shadow_name, converted}},
+                         names.shadow + " IS NULL AND " + converted + " IS NOT NULL"};
+    } else if (!op.restore->marker.empty()) {
+        // Only the rows written since contract: the others hold their old value.
+        const std::string& marker = op.restore->marker;
+        Step& backfill =
+            context.add_step(Phase::backfill, op.table,
+                             "convert " + op.table + "." + op.column + " into " + shadow_name +
+                                 " (" + op.type.sql + ") in the rows written since contract");
+        backfill.kind = StepKind::backfill;
+        backfill.lock = LockLevel::row_exclusive;
+        backfill.backfill = BackfillTask{table,
+                                         {},
+                                         {{shadow_name, converted}, {marker, "NULL"}},
+                                         quote_ident(marker) + " IS TRUE"};
+    }
     if (not_null) {
         add_validate_not_null(context, op.table, shadow_name, check);
     }
     std::vector<std::string> renames;
     if (found != nullptr) {
         renames = carry_over_dependents(context, *found, op.column, shadow_name);
-        found->columns.push_back({shadow_name, op.type.sql, false, std::nullopt});
+        if (op.restore) {
+            for (auto& column : found->columns) {
+                if (column.name == op.restore->name) {
+                    column.name = shadow_name;
+                }
+            }
+        } else {
+            found->columns.push_back({shadow_name, op.type.sql, false, std::nullopt});
+        }
         found->new_version.hidden_columns.push_back(op.column);
         found->new_version.exposed[shadow_name] = op.column;
     }
@@ -390,7 +461,17 @@ void plan_change_type(OpContext& context, const ChangeType& op) {
     contract.sql.push_back(drop_or_keep_column(context, table, op.column));
     contract.sql.push_back("ALTER TABLE " + table.sql() + " RENAME COLUMN " + names.shadow +
                            " TO " + names.column);
-    if (old_default) {
+    const RelaxedObject* kept_default = nullptr;
+    if (op.restore) {
+        for (const auto& object : op.restore->relaxed) {
+            kept_default = object.kind == "default" ? &object : kept_default;
+        }
+    }
+    if (kept_default != nullptr) {
+        // Undo: the default the old column had, as kept_column() recorded it.
+        contract.sql.push_back("ALTER TABLE " + table.sql() + " ALTER COLUMN " + names.column +
+                               " SET DEFAULT " + kept_default->definition);
+    } else if (old_default && !op.restore) {
         // The old default converted like every value: through `up` when it reads only this
         // column, else by a cast.
         const bool only_column = up_refs.size() == 1 && up_refs[0] == op.column;
@@ -408,6 +489,14 @@ void plan_change_type(OpContext& context, const ChangeType& op) {
     for (auto& statement : renames) {
         contract.sql.push_back(std::move(statement));
     }
+    if (op.restore) {
+        if (!op.restore->marker.empty()) {
+            for (auto& statement : drop_marker(context, table, op.restore->marker)) {
+                contract.sql.push_back(std::move(statement));
+            }
+        }
+        contract.sql.push_back(mark_restored(context, "column", table, op.restore->name));
+    }
 }
 
 // The operation's unit: its YAML fields, its part of the checksum, its registration.
@@ -415,7 +504,8 @@ void plan_change_type(OpContext& context, const ChangeType& op) {
 namespace {
 
 std::optional<Operation> load_change_type(Loader& loader, const YAML::Node& node) {
-    MapReader reader(loader, node, "change_type", {"table", "column", "type", "up", "down"});
+    MapReader reader(loader, node, "change_type",
+                     {"table", "column", "type", "up", "down", "restore"});
     if (!reader.ok()) {
         return std::nullopt;
     }
@@ -424,18 +514,25 @@ std::optional<Operation> load_change_type(Loader& loader, const YAML::Node& node
     auto type = reader.type_name("type", true);
     auto up = reader.expression("up", false);
     auto down = reader.expression("down", false);
+    std::optional<Tombstone> restore;
+    bool restore_ok = true;
+    if (YAML::Node kept = reader.get("restore"); kept.IsDefined()) {
+        restore = load_tombstone(loader, kept, "restore", false);
+        restore_ok = restore.has_value();
+    }
     reader.finish();
-    if (!table || !column || !type) {
+    if (!table || !column || !type || !restore_ok) {
         return std::nullopt;
     }
-    return ChangeType{*table, *column, *type, up, down};
+    return ChangeType{*table, *column, *type, up, down, restore};
 }
 
 std::string canonical_change_type(const ChangeType& op) {
     return "change_type " + quote_ident(op.table) + " " + quote_ident(op.column) + " " +
            quote_literal(op.type.sql) +
            " up=" + (op.up ? quote_literal(op.up->sql) : std::string("-")) +
-           " down=" + (op.down ? quote_literal(op.down->sql) : std::string("-"));
+           " down=" + (op.down ? quote_literal(op.down->sql) : std::string("-")) +
+           (op.restore ? canonical_tombstone(*op.restore) : std::string());
 }
 
 } // namespace

@@ -20,37 +20,6 @@ namespace pgphase::planners {
 
 namespace {
 
-// INSERT: a NULL column was not written (the new version does not know it): compute it.
-// UPDATE: a write that left the column alone but changed an input of `down` recomputes it, so
-// the derived value follows its source; a write that changed the column (an old-version client)
-// keeps what it wrote.
-Quoted down_body(const DropColumn& op) {
-    std::string inputs_changed;
-    for (const auto& column : op.down->column_refs) {
-        inputs_changed += inputs_changed.empty() ? "" : " OR ";
-        inputs_changed += changed("NEW." + quote_ident(column), "OLD." + quote_ident(column));
-    }
-    const Quoted column = ident(op.column);
-    const Quoted down = expression_sql(*op.down);
-    // clang-format off
-    const Quoted follow_inputs = inputs_changed.empty() ? Quoted() : render_sql(
-R"sql(    ELSIF NOT (NEW.{column}::text IS DISTINCT FROM OLD.{column}::text) AND ({inputs_changed}) THEN
-        NEW.{column} := (SELECT ({down}) FROM (SELECT NEW.*) AS pgphase_row);
-)sql",
-        {{"column", column}, {"down", down}, {"inputs_changed", Quoted::assembled(inputs_changed)}});
-    return render_sql(R"sql(BEGIN
-    IF TG_OP = 'INSERT' THEN
-        IF NEW.{column} IS NULL THEN
-            NEW.{column} := (SELECT ({down}) FROM (SELECT NEW.*) AS pgphase_row);
-        END IF;
-{follow_inputs}    END IF;
-    RETURN NEW;
-END
-)sql",
-        {{"column", column}, {"down", down}, {"follow_inputs", follow_inputs}});
-    // clang-format on
-}
-
 bool uses(const std::vector<std::string>& columns, const std::string& column) {
     return std::find(columns.begin(), columns.end(), column) != columns.end();
 }
@@ -144,7 +113,9 @@ void plan_drop_column(OpContext& context, const DropColumn& op) {
                              "fill " + op.table + "." + op.column +
                                  " from down for new-version writes until it is dropped");
         expand.lock = LockLevel::share_row_exclusive; // CREATE TRIGGER
-        expand.sql = create_sync_trigger(context, sync, table, down_body(op));
+        expand.sql = create_sync_trigger(
+            context, sync, table,
+            fill_from_down_body(op.column, *op.down, inputs_changed(*op.down), Quoted()));
         expand.undo = drop_sync_trigger(sync, table);
     }
 

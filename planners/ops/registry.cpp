@@ -33,6 +33,8 @@ extern const OperationUnit backfill_data_unit;
 extern const OperationUnit raw_sql_unit;
 extern const OperationUnit set_comment_unit;
 extern const OperationUnit set_replica_identity_unit;
+extern const OperationUnit restore_column_unit;
+extern const OperationUnit restore_table_unit;
 
 const std::vector<const OperationUnit*>& operation_units() {
     static const std::vector<const OperationUnit*> units = {
@@ -43,7 +45,8 @@ const std::vector<const OperationUnit*>& operation_units() {
         &rename_table_unit,    &drop_column_unit,          &set_not_null_unit,
         &drop_not_null_unit,   &set_default_unit,          &drop_default_unit,
         &drop_index_unit,      &backfill_data_unit,        &raw_sql_unit,
-        &set_comment_unit,     &set_replica_identity_unit,
+        &set_comment_unit,     &set_replica_identity_unit, &restore_column_unit,
+        &restore_table_unit,
     };
     return units;
 }

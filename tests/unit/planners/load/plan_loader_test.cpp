@@ -329,7 +329,7 @@ TEST(PlanLoader, ListsEveryOperationWhenAnUnknownOneIsNotClose) {
                              "rename_constraint, change_type, create_table, drop_table, "
                              "rename_table, drop_column, set_not_null, drop_not_null, set_default, "
                              "drop_default, drop_index, backfill, sql, set_comment, "
-                             "set_replica_identity"));
+                             "set_replica_identity, restore_column, restore_table"));
 }
 
 TEST(PlanLoader, ReportsAChangeWithTwoOperations) {
