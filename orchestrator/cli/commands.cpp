@@ -246,6 +246,7 @@ CommandLine::CommandLine() {
     serve = add_serve_command(app, serve_args);
     doctor = add_doctor_command(app, doctor_args);
     purge = add_purge_command(app, purge_args);
+    undo = add_undo_command(app, undo_args);
 
     verify = app.add_subcommand(
         "verify", "check in batches that every row holds what the plan's expressions give");
@@ -295,6 +296,9 @@ int run(int argc, char** argv) {
         }
         if (cli.purge->parsed()) {
             return purge_command(cli.common, cli.purge_args);
+        }
+        if (cli.undo->parsed()) {
+            return undo_command(cli.common, cli.undo_args);
         }
         for (auto* sub : cli.phases) {
             if (sub->parsed()) {

@@ -10,6 +10,7 @@
 #include "orchestrator/cli/lint_command.hpp"
 #include "orchestrator/cli/purge_command.hpp"
 #include "orchestrator/cli/serve_command.hpp"
+#include "orchestrator/cli/undo_command.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -58,6 +59,7 @@ struct CommandLine {
     ServeArgs serve_args;
     DoctorArgs doctor_args;
     PurgeArgs purge_args;
+    UndoArgs undo_args;
     std::string control_name; // pause, resume, tune
     std::int64_t tune_rows_per_second = -1;
     std::int64_t tune_batch_size = -1;
@@ -73,6 +75,7 @@ struct CommandLine {
     CLI::App* serve = nullptr;
     CLI::App* doctor = nullptr;
     CLI::App* purge = nullptr;
+    CLI::App* undo = nullptr;
     CLI::App* verify = nullptr;
     CLI::App* pause = nullptr;
     CLI::App* resume = nullptr;

@@ -44,7 +44,8 @@ MigrationRunner::~MigrationRunner() = default;
 PhaseReport MigrationRunner::start() {
     auto record = m_store->find(m_plan.name);
     if (!record || record->phase == MigrationPhase::rolled_back) {
-        planners::Catalog catalog = read_catalog(*m_session, m_plan.schema);
+        planners::Catalog catalog =
+            read_planning_catalog(*m_session, m_plan, m_options.state_schema);
         planners::PlanningOptions planning;
         planning.state_schema = m_options.state_schema;
         planning.version_schema = true;

@@ -1,6 +1,9 @@
 // Catalog queries. Arrays come back as JSON text, so names with commas or quotes survive.
 #include "orchestrator/pg/catalog_reader.hpp"
 
+#include "planners/ops/building_blocks.hpp"
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace pgphase::orchestrator {
@@ -139,6 +142,25 @@ planners::Catalog read_catalog(Session& session, const std::string& schema) {
     for (std::size_t i = 0; i < triggers.rows.size(); ++i) {
         if (CatalogTable* table = table_named(catalog, triggers.text(i, 0))) {
             table->triggers.push_back(triggers.text(i, 1));
+        }
+    }
+    return catalog;
+}
+
+planners::Catalog read_planning_catalog(Session& session, const planners::Plan& plan,
+                                        const std::string& state_schema) {
+    planners::Catalog catalog = read_catalog(session, plan.schema);
+    const bool restores_table =
+        std::any_of(plan.changes.begin(), plan.changes.end(), [](const planners::Change& change) {
+            return std::holds_alternative<planners::RestoreTable>(change.operation);
+        });
+    if (restores_table) {
+        planners::Catalog kept = read_catalog(session, planners::tombstone_schema(state_schema));
+        for (auto& table : kept.tables) {
+            catalog.tables.push_back(std::move(table));
+        }
+        for (auto& relation : kept.relations) {
+            catalog.relations.push_back(std::move(relation));
         }
     }
     return catalog;
