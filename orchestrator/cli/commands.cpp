@@ -100,15 +100,7 @@ int phase_command(const Common& common, const std::string& command, const std::s
         const AdvanceTarget target = target_from_name(args.to).value_or(AdvanceTarget::complete);
         const AdvanceReport advanced = runner.advance(target);
         report = advanced.work;
-        const std::string from = advanced.from.empty() ? "not started" : advanced.from;
-        if (advanced.from == advanced.to) {
-            std::cout << plan.name << ": " << advanced.to << ", nothing to do for --to "
-                      << target_name(target) << "\n";
-        } else {
-            std::cout << plan.name << ": " << from << " -> " << advanced.to << " ("
-                      << report.steps_run << " steps run, " << report.rows_backfilled
-                      << " rows backfilled)\n";
-        }
+        std::cout << advance_line(plan.name, advanced, target) << "\n";
     } else if (command == "start") {
         report = runner.start();
     } else if (command == "backfill") {

@@ -74,16 +74,7 @@ int undo_command(const Common& common, const UndoArgs& args) {
                                   {"database", dsn.redacted()},
                                   {"actor", options.actor}});
     const UndoReport report = undo_migration(dsn, args.migration, target, options);
-    const AdvanceReport& advanced = report.advanced;
-    const std::string from = advanced.from.empty() ? "not started" : advanced.from;
-    if (advanced.from == advanced.to) {
-        std::cout << report.name << ": " << advanced.to << ", nothing to do for --to "
-                  << target_name(target) << "\n";
-    } else {
-        std::cout << report.name << ": " << from << " -> " << advanced.to << " ("
-                  << advanced.work.steps_run << " steps run, " << advanced.work.rows_backfilled
-                  << " rows backfilled)\n";
-    }
+    std::cout << advance_line(report.name, report.advanced, target) << "\n";
     return 0;
 }
 

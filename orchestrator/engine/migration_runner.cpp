@@ -306,6 +306,16 @@ PhaseReport MigrationRunner::rollback() {
     return report;
 }
 
+std::string advance_line(const std::string& name, const AdvanceReport& report,
+                         AdvanceTarget target) {
+    if (report.from == report.to) {
+        return name + ": " + report.to + ", nothing to do for --to " + target_name(target);
+    }
+    return name + ": " + (report.from.empty() ? "not started" : report.from) + " -> " + report.to +
+           " (" + std::to_string(report.work.steps_run) + " steps run, " +
+           std::to_string(report.work.rows_backfilled) + " rows backfilled)";
+}
+
 std::string MigrationRunner::phase() {
     const auto record = m_store->find(m_plan.name);
     return record ? phase_name(record->phase) : std::string();

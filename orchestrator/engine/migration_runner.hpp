@@ -66,6 +66,11 @@ struct AdvanceReport {
     std::string to;   // phase after
 };
 
+// The line advance (and undo) prints: "NAME: FROM -> TO (N steps run, N rows backfilled)", or
+// "NAME: PHASE, nothing to do for --to TARGET".
+std::string advance_line(const std::string& name, const AdvanceReport& report,
+                         AdvanceTarget target);
+
 class MigrationRunner {
 public:
     MigrationRunner(const planners::Plan& plan, const Dsn& dsn, RunOptions options);

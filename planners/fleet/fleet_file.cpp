@@ -197,17 +197,13 @@ FleetLoad load_fleet_text(const std::string& text, const std::string& file_name,
                           const Environment& environment) {
     FleetLoad result;
     Loader loader(file_name, result.diagnostics);
-    const std::optional<YAML::Node> document = loader.parse_document(text);
+    const std::optional<YAML::Node> document =
+        loader.parse_mapping(text, "a fleet file must be a mapping with \"targets\"",
+                             "targets: [{name: shard-01, dsn: \"${SHARD_01_URL}\"}, ...]");
     if (!document) {
         return result;
     }
     const YAML::Node& root = *document;
-    if (!root.IsMap()) {
-        result.diagnostics.error({file_name, 1, 1},
-                                 "a fleet file must be a mapping with \"targets\"",
-                                 "targets: [{name: shard-01, dsn: \"${SHARD_01_URL}\"}, ...]");
-        return result;
-    }
     Fleet fleet;
     fleet.source_file = file_name;
     MapReader reader(loader, root, "fleet file", {"targets", "waves", "parallel"});

@@ -20,6 +20,13 @@ namespace pgphase::planners {
 
 namespace {
 
+// `target` takes `value` when the plan gives one.
+template <typename T, typename U> void assign(T& target, const std::optional<U>& value) {
+    if (value) {
+        target = *value;
+    }
+}
+
 void load_backfill_settings(Loader& loader, const YAML::Node& node, BackfillSettings& out) {
     MapReader reader(loader, node, "backfill settings",
                      {"batch_size", "max_batch_size", "target_batch_time", "max_rows_per_second",
@@ -29,39 +36,19 @@ void load_backfill_settings(Loader& loader, const YAML::Node& node, BackfillSett
     if (!reader.ok()) {
         return;
     }
-    if (auto v = reader.integer("batch_size", 1)) {
-        out.batch_size = *v;
-    }
-    if (auto v = reader.integer("max_batch_size", 10)) {
-        out.max_batch_size = *v;
-    }
-    if (auto v = reader.bytes("max_replication_lag_bytes")) {
-        out.max_replication_lag_bytes = *v;
-    }
-    if (auto v = reader.duration("max_transaction_age")) {
-        out.max_transaction_age = *v;
-    }
-    if (auto v = reader.boolean("pause_during_autovacuum")) {
-        out.pause_during_autovacuum = *v;
-    }
-    if (auto v = reader.bytes("max_wal_bytes_per_second")) {
-        out.max_wal_bytes_per_second = *v;
-    }
-    if (auto v = reader.query("health_query")) {
-        out.health_query = *v;
-    }
-    if (auto v = reader.duration("target_batch_time")) {
-        out.target_batch_time = *v;
-    }
-    if (auto v = reader.integer("max_rows_per_second", 0)) {
-        out.max_rows_per_second = *v;
-    }
+    assign(out.batch_size, reader.integer("batch_size", 1));
+    assign(out.max_batch_size, reader.integer("max_batch_size", 10));
+    assign(out.max_replication_lag_bytes, reader.bytes("max_replication_lag_bytes"));
+    assign(out.max_transaction_age, reader.duration("max_transaction_age"));
+    assign(out.pause_during_autovacuum, reader.boolean("pause_during_autovacuum"));
+    assign(out.max_wal_bytes_per_second, reader.bytes("max_wal_bytes_per_second"));
+    assign(out.health_query, reader.query("health_query"));
+    assign(out.target_batch_time, reader.duration("target_batch_time"));
+    assign(out.max_rows_per_second, reader.integer("max_rows_per_second", 0));
     if (auto v = reader.integer("workers", 1)) {
         out.workers = static_cast<int>(std::min<std::int64_t>(*v, 64));
     }
-    if (auto v = reader.duration("max_replication_lag")) {
-        out.max_replication_lag = *v;
-    }
+    assign(out.max_replication_lag, reader.duration("max_replication_lag"));
     reader.finish();
 }
 
@@ -305,16 +292,12 @@ LoadResult load_plan_text(const std::string& text, const std::string& file_name)
     LoadResult result;
     Loader loader(file_name, result.diagnostics);
     loader.set_text(&text);
-    const std::optional<YAML::Node> document = loader.parse_document(text);
+    const std::optional<YAML::Node> document =
+        loader.parse_mapping(text, R"(a plan must be a mapping with "name" and "changes")");
     if (!document) {
         return result;
     }
     const YAML::Node& root = *document;
-    if (!root.IsMap()) {
-        result.diagnostics.error({file_name, 1, 1},
-                                 R"(a plan must be a mapping with "name" and "changes")");
-        return result;
-    }
     Plan plan;
     plan.source_file = file_name;
     plan.source_text = text;

@@ -8,13 +8,21 @@
 
 namespace pgphase::planners {
 
-std::optional<YAML::Node> Loader::parse_document(const std::string& text) {
+std::optional<YAML::Node> Loader::parse_mapping(const std::string& text,
+                                                const std::string& not_a_map,
+                                                const std::string& hint) {
+    YAML::Node root;
     try {
-        return YAML::Load(text);
+        root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
         m_diagnostics.error({m_file, e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
         return std::nullopt;
     }
+    if (!root.IsMap()) {
+        m_diagnostics.error({m_file, 1, 1}, not_a_map, hint);
+        return std::nullopt;
+    }
+    return root;
 }
 
 int Loader::line_count() {

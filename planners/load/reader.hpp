@@ -41,9 +41,10 @@ public:
 
     const std::string& file() const { return m_file; }
 
-    // `text` as one YAML document, or nullopt after reporting "invalid YAML" at the position
-    // yaml-cpp gives.
-    std::optional<YAML::Node> parse_document(const std::string& text);
+    // `text` as one YAML document that is a mapping, or nullopt after reporting "invalid YAML"
+    // at the position yaml-cpp gives, or `not_a_map` (with `hint`) at 1:1.
+    std::optional<YAML::Node> parse_mapping(const std::string& text, const std::string& not_a_map,
+                                            const std::string& hint = {});
     Diagnostics& diagnostics() { return m_diagnostics; }
     // The plan's text, for locating positions inside block scalars (sql's up and down).
     void set_text(const std::string* text) {

@@ -4,6 +4,7 @@
 #include "planners/load/fields.hpp"
 #include "planners/load/reader.hpp"
 #include "planners/ops/constraint_blocks.hpp"
+#include "planners/ops/identifiers_unit.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
@@ -43,22 +44,9 @@ void plan_drop_constraint(OpContext& context, const DropConstraint& op) {
                            quote_ident(op.name));
 }
 
-// The operation's unit: its YAML fields, its part of the checksum, its registration.
-
-namespace {
-
-std::optional<Operation> load_drop_constraint(Loader& loader, const YAML::Node& node) {
-    return load_identifiers<DropConstraint>(loader, node, "drop_constraint", "table", "name");
-}
-
-std::string canonical_drop_constraint(const DropConstraint& op) {
-    return "drop_constraint " + quote_ident(op.table) + " " + quote_ident(op.name);
-}
-
-} // namespace
-
+// The operation's unit: its YAML fields (table, name), its part of the checksum, its
+// registration.
 extern constinit const OperationUnit drop_constraint_unit =
-    operation_unit<DropConstraint, load_drop_constraint, plan_drop_constraint,
-                   canonical_drop_constraint>("drop_constraint");
+    identifiers_unit<DropConstraint, plan_drop_constraint, "drop_constraint", "table", "name">();
 
 } // namespace pgphase::planners

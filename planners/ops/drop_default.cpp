@@ -4,6 +4,7 @@
 #include "planners/load/fields.hpp"
 #include "planners/load/reader.hpp"
 #include "planners/ops/earlier_changes.hpp"
+#include "planners/ops/identifiers_unit.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
@@ -45,22 +46,9 @@ void plan_drop_default(OpContext& context, const DropDefault& op) {
                        " DROP DEFAULT");
 }
 
-// The operation's unit: its YAML fields, its part of the checksum, its registration.
-
-namespace {
-
-std::optional<Operation> load_drop_default(Loader& loader, const YAML::Node& node) {
-    return load_identifiers<DropDefault>(loader, node, "drop_default", "table", "column");
-}
-
-std::string canonical_drop_default(const DropDefault& op) {
-    return "drop_default " + quote_ident(op.table) + " " + quote_ident(op.column);
-}
-
-} // namespace
-
+// The operation's unit: its YAML fields (table, column), its part of the checksum, its
+// registration.
 extern constinit const OperationUnit drop_default_unit =
-    operation_unit<DropDefault, load_drop_default, plan_drop_default, canonical_drop_default>(
-        "drop_default");
+    identifiers_unit<DropDefault, plan_drop_default, "drop_default", "table", "column">();
 
 } // namespace pgphase::planners

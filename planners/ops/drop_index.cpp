@@ -4,6 +4,7 @@
 #include "planners/load/fields.hpp"
 #include "planners/load/reader.hpp"
 #include "planners/model/suggest.hpp"
+#include "planners/ops/identifiers_unit.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
@@ -91,21 +92,9 @@ void plan_drop_index(OpContext& context, const DropIndex& op) {
     step.sql.push_back("DROP INDEX CONCURRENTLY IF EXISTS " + index.sql());
 }
 
-// The operation's unit: its YAML fields, its part of the checksum, its registration.
-
-namespace {
-
-std::optional<Operation> load_drop_index(Loader& loader, const YAML::Node& node) {
-    return load_identifiers<DropIndex>(loader, node, "drop_index", "name");
-}
-
-std::string canonical_drop_index(const DropIndex& op) {
-    return "drop_index " + quote_ident(op.name);
-}
-
-} // namespace
-
+// The operation's unit: its YAML fields (name), its part of the checksum, its
+// registration.
 extern constinit const OperationUnit drop_index_unit =
-    operation_unit<DropIndex, load_drop_index, plan_drop_index, canonical_drop_index>("drop_index");
+    identifiers_unit<DropIndex, plan_drop_index, "drop_index", "name">();
 
 } // namespace pgphase::planners

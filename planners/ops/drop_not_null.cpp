@@ -13,6 +13,7 @@
 #include "planners/load/reader.hpp"
 #include "planners/ops/building_blocks.hpp"
 #include "planners/ops/earlier_changes.hpp"
+#include "planners/ops/identifiers_unit.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
 #include "planners/sql/quote.hpp"
@@ -92,22 +93,9 @@ void plan_drop_not_null(OpContext& context, const DropNotNull& op) {
     drop.undo.push_back(add_not_null_check(table, op.column, check));
 }
 
-// The operation's unit: its YAML fields, its part of the checksum, its registration.
-
-namespace {
-
-std::optional<Operation> load_drop_not_null(Loader& loader, const YAML::Node& node) {
-    return load_identifiers<DropNotNull>(loader, node, "drop_not_null", "table", "column");
-}
-
-std::string canonical_drop_not_null(const DropNotNull& op) {
-    return "drop_not_null " + quote_ident(op.table) + " " + quote_ident(op.column);
-}
-
-} // namespace
-
+// The operation's unit: its YAML fields (table, column), its part of the checksum, its
+// registration.
 extern constinit const OperationUnit drop_not_null_unit =
-    operation_unit<DropNotNull, load_drop_not_null, plan_drop_not_null, canonical_drop_not_null>(
-        "drop_not_null");
+    identifiers_unit<DropNotNull, plan_drop_not_null, "drop_not_null", "table", "column">();
 
 } // namespace pgphase::planners

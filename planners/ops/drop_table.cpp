@@ -4,6 +4,7 @@
 #include "planners/load/fields.hpp"
 #include "planners/load/reader.hpp"
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/identifiers_unit.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
 #include "planners/ops/table_constraints.hpp"
@@ -88,21 +89,9 @@ void plan_drop_table(OpContext& context, const DropTable& op) {
     contract.sql.push_back(drop_or_keep_table(context, table));
 }
 
-// The operation's unit: its YAML fields, its part of the checksum, its registration.
-
-namespace {
-
-std::optional<Operation> load_drop_table(Loader& loader, const YAML::Node& node) {
-    return load_identifiers<DropTable>(loader, node, "drop_table", "table");
-}
-
-std::string canonical_drop_table(const DropTable& op) {
-    return "drop_table " + quote_ident(op.table);
-}
-
-} // namespace
-
+// The operation's unit: its YAML fields (table), its part of the checksum, its
+// registration.
 extern constinit const OperationUnit drop_table_unit =
-    operation_unit<DropTable, load_drop_table, plan_drop_table, canonical_drop_table>("drop_table");
+    identifiers_unit<DropTable, plan_drop_table, "drop_table", "table">();
 
 } // namespace pgphase::planners

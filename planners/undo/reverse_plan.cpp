@@ -76,6 +76,23 @@ std::string settings_yaml(const Plan& original) {
     return text;
 }
 
+// The rename of something in a table, back: from its new name to its old one.
+template <typename Rename> Entry rename_back(const std::string& operation, const Rename& op) {
+    return Entry(operation).field("table", op.table).field("from", op.to).field("to", op.from);
+}
+
+// drop_constraint for a change that added the constraint, of one of the types `Adds`.
+template <typename... Adds> std::optional<Entry> drop_added_constraint(const Operation& operation) {
+    std::optional<Entry> out;
+    const auto drop = [&](const auto* op) {
+        if (op != nullptr) {
+            out = Entry("drop_constraint").field("table", op->table).field("name", op->name);
+        }
+    };
+    (drop(std::get_if<Adds>(&operation)), ...);
+    return out;
+}
+
 struct Reverser {
     const Plan& original;
     const std::vector<Step>& steps;
@@ -115,10 +132,7 @@ struct Reverser {
     std::optional<Entry> reverse(const Operation& operation) {
         const std::string name = operation_name(operation);
         if (const auto* op = std::get_if<RenameColumn>(&operation)) {
-            return Entry("rename_column")
-                .field("table", op->table)
-                .field("from", op->to)
-                .field("to", op->from);
+            return rename_back("rename_column", *op);
         }
         if (const auto* op = std::get_if<AddColumn>(&operation)) {
             Entry entry("drop_column");
@@ -131,23 +145,12 @@ struct Reverser {
         if (const auto* op = std::get_if<CreateIndex>(&operation)) {
             return Entry("drop_index").field("name", op->name);
         }
-        if (const auto* op = std::get_if<AddCheck>(&operation)) {
-            return Entry("drop_constraint").field("table", op->table).field("name", op->name);
-        }
-        if (const auto* op = std::get_if<AddForeignKey>(&operation)) {
-            return Entry("drop_constraint").field("table", op->table).field("name", op->name);
-        }
-        if (const auto* op = std::get_if<AddUnique>(&operation)) {
-            return Entry("drop_constraint").field("table", op->table).field("name", op->name);
-        }
-        if (const auto* op = std::get_if<AddPrimaryKey>(&operation)) {
-            return Entry("drop_constraint").field("table", op->table).field("name", op->name);
+        if (auto entry = drop_added_constraint<AddCheck, AddForeignKey, AddUnique, AddPrimaryKey>(
+                operation)) {
+            return entry;
         }
         if (const auto* op = std::get_if<RenameConstraint>(&operation)) {
-            return Entry("rename_constraint")
-                .field("table", op->table)
-                .field("from", op->to)
-                .field("to", op->from);
+            return rename_back("rename_constraint", *op);
         }
         if (const auto* op = std::get_if<RenameTable>(&operation)) {
             return Entry("rename_table").field("from", op->to).field("to", op->from);
