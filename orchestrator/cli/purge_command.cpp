@@ -33,10 +33,13 @@ int purge_command(const Common& common, const PurgeArgs& args) {
     options.migration = args.migration;
     const auto selected = purgeable(store, options);
     if (selected.empty()) {
-        const auto kept = store.tombstones(false);
+        std::size_t kept = 0;
+        for (const auto& tombstone : store.tombstones(false)) {
+            kept += args.migration.empty() || tombstone.migration == args.migration ? 1U : 0U;
+        }
         std::cout << "purge: nothing to purge";
-        if (!kept.empty()) {
-            std::cout << " (" << kept.size() << " tombstone" << (kept.size() == 1 ? "" : "s")
+        if (kept > 0) {
+            std::cout << " (" << kept << " tombstone" << (kept == 1 ? "" : "s")
                       << " not expired yet; pgphase status lists them, --all purges them now)";
         }
         std::cout << "\n";
@@ -45,6 +48,9 @@ int purge_command(const Common& common, const PurgeArgs& args) {
     if (args.dry_run) {
         for (const auto& tombstone : selected) {
             std::cout << "purge would drop " << tombstone_text(tombstone) << "\n";
+            for (const auto& statement : purge_index_statements(session, tombstone)) {
+                std::cout << "  " << statement << "; -- on its own\n";
+            }
             for (const auto& statement : purge_statements(tombstone, store.schema())) {
                 std::cout << "  " << statement << ";\n";
             }

@@ -89,6 +89,17 @@ std::vector<std::string> purge_statements(const TombstoneRecord& tombstone,
     return out;
 }
 
+std::vector<std::string> purge_index_statements(Session& session,
+                                                const TombstoneRecord& tombstone) {
+    std::vector<std::string> out;
+    if (tombstone.kind == "column" && !tombstone.table.empty()) {
+        for (const QualifiedName& index : indexes_on(session, tombstone)) {
+            out.push_back("DROP INDEX CONCURRENTLY IF EXISTS " + index.sql());
+        }
+    }
+    return out;
+}
+
 std::string tombstone_text(const TombstoneRecord& tombstone) {
     const std::string where =
         tombstone.table.empty()
@@ -117,13 +128,9 @@ PurgeResult purge(Session& session, StateStore& store,
         announce(tombstone);
         const std::string label = "purge " + tombstone_text(tombstone);
         try {
-            if (tombstone.kind == "column" && !tombstone.table.empty()) {
-                for (const QualifiedName& index : indexes_on(session, tombstone)) {
-                    with_lock_retries_outside_transaction(
-                        session, retry_for(tombstone, options, label), [&] {
-                            session.execute("DROP INDEX CONCURRENTLY IF EXISTS " + index.sql());
-                        });
-                }
+            for (const std::string& drop : purge_index_statements(session, tombstone)) {
+                with_lock_retries_outside_transaction(session, retry_for(tombstone, options, label),
+                                                      [&] { session.execute(drop); });
             }
             const auto statements = purge_statements(tombstone, store.schema());
             with_lock_retries(session, retry_for(tombstone, options, label), [&](Transaction& tx) {

@@ -33,6 +33,10 @@ std::vector<TombstoneRecord> purgeable(StateStore& store, const PurgeOptions& op
 std::vector<std::string> purge_statements(const TombstoneRecord& tombstone,
                                           const std::string& state_schema);
 
+// What it runs before, each statement on its own: DROP INDEX CONCURRENTLY of every index built
+// on a kept column since contract (contract dropped those it had). Read from the catalog.
+std::vector<std::string> purge_index_statements(Session& session, const TombstoneRecord& tombstone);
+
 // One line for humans: `column "public"."users"."_pgphase_dropped_…" (was email, kept by m at
 // change 2, expired 2026-12-01T10:00:00Z, 1.2 MB)`.
 std::string tombstone_text(const TombstoneRecord& tombstone);
