@@ -4,6 +4,8 @@
 #
 # On ONE throwaway PostgreSQL (scripts/with-postgres.sh), for each table size in ROWS, it
 # fills bench.email_address from bench.email (the rename_column case) with:
+#   raw      the floor: one `UPDATE bench_raw SET email_address = email` on an identical copy
+#            of the table with no trigger and no check (the cheapest way to write the same rows)
 #   single   one `UPDATE bench SET email_address = email` (what people run without a tool)
 #   guide    the common guide's loop: UPDATE … WHERE id IN (SELECT id … WHERE email_address
 #            IS NULL LIMIT 10000), COMMIT per batch, until 0 rows
@@ -13,8 +15,10 @@
 #   workers2 `pgphase backfill` with `workers: 2` (not in the default METHODS; with `pgphase`
 #            in the same run the summary reports the ratio of the two)
 # while pgbench replays rate-limited application traffic (point reads, updates of `name`,
-# inserts), and reports per method: seconds, rows/s, the ratio to `single`, and the app's
-# p50/p99/max latency and errors during it, plus a no-backfill baseline of the same traffic.
+# inserts), and reports per method: seconds, rows/s, the ratios to `raw` and to `single` (the
+# method's speed as a share of theirs: 0.5 = twice their time), the WAL it wrote per row (the
+# app's writes in the same window included), and the app's p50/p99/max latency and errors
+# during it, plus a no-backfill baseline of the same traffic.
 #
 # Every method starts from the same state: the table is dropped and seeded again, VACUUM
 # ANALYZEd and CHECKPOINTed, then `pgphase start` adds the new (NULL) column, its NOT VALID
@@ -22,12 +26,15 @@
 # would be in real use); `pgphase rollback` after each method.
 #
 # Environment:
-#   ROWS="1000000 5000000"  table sizes (ROWS=200000 for a quick run)
-#   METHODS="single guide keyset pgphase tuned"
+#   ROWS="1000000 5000000"  table sizes (ROWS=200000 for a quick run; 20000000 for the
+#                            linearity check of issue 15)
+#   METHODS="raw single guide keyset pgphase tuned"
 #   RATE=200                 app transactions per second (pgbench -R), also --rate N
 #   BASELINE_SECONDS=15      duration of the no-backfill baseline per size
 #   TUNED_SETTINGS="target_batch_time: 25ms"  plan settings.backfill
 #                            for the `tuned` variant (YAML flow-mapping body)
+#   PGPHASE_PG_DURABLE=1     a server with fsync, synchronous_commit and full_page_writes on
+#                            (PostgreSQL's defaults; with-postgres.sh turns them off by default)
 #   PGPHASE_BIN=path         use this binary instead of building build/pgphase
 #   BENCH_OUT=dir            where logs and results go (default: a new /tmp/pgphase-bench.*)
 #
@@ -39,7 +46,7 @@ set -Eeuo pipefail
 cd "$ROOT"
 
 export ROWS=${ROWS:-"1000000 5000000"}
-export METHODS=${METHODS:-"single guide keyset pgphase tuned"}
+export METHODS=${METHODS:-"raw single guide keyset pgphase tuned"}
 export RATE=${RATE:-200}
 export BASELINE_SECONDS=${BASELINE_SECONDS:-15}
 export TUNED_SETTINGS=${TUNED_SETTINGS:-"target_batch_time: 25ms"}
@@ -184,7 +191,23 @@ app_stats() {
     }'
 }
 
+# raw's table: bench as seeded and expanded (email_address added, NULL), copied without the
+# trigger and the NOT VALID check, with the same primary key, vacuumed and checkpointed.
+prepare_raw() {
+  sql <<'SQL'
+DROP TABLE IF EXISTS public.bench_raw;
+CREATE TABLE public.bench_raw AS SELECT * FROM public.bench;
+ALTER TABLE public.bench_raw ADD PRIMARY KEY (id);
+VACUUM ANALYZE public.bench_raw;
+CHECKPOINT;
+SQL
+}
+
 # The methods. Each fills email_address for every row of the table as seeded.
+method_raw() {
+  sql -c "UPDATE public.bench_raw SET email_address = email"
+}
+
 method_single() {
   sql -c "UPDATE public.bench SET email_address = email"
 }
@@ -249,11 +272,19 @@ run_method() {
   elif [[ $m == workers2 ]]; then
     plan=$BENCH_OUT/plan-workers2.yaml
   fi
+  local checked=public.bench
+  if [[ $m == raw ]]; then
+    prepare_raw
+    checked=public.bench_raw
+  fi
   start_app "$label" "$n"
   sleep 1
   log "$n rows: $m ..."
+  local wal0
+  wal0=$(sql_value "SELECT pg_current_wal_lsn()")
   t0=$(now)
   case $m in
+    raw) run_waited method_raw ;;
     single) run_waited method_single ;;
     guide) run_waited method_guide ;;
     keyset) run_waited method_keyset ;;
@@ -262,9 +293,11 @@ run_method() {
     *) die "unknown method $m" ;;
   esac
   t1=$(now)
+  local wal_per_row
+  wal_per_row=$(sql_value "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal0') / $n)")
   stop_app
   local wrong
-  wrong=$(sql_value "SELECT count(*) FROM public.bench WHERE email_address IS DISTINCT FROM email")
+  wrong=$(sql_value "SELECT count(*) FROM $checked WHERE email_address IS DISTINCT FROM email")
   [[ $wrong == 0 ]] || die "$m left $wrong rows with email_address <> email"
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
   seconds_of[$n-$m]=$secs
@@ -279,15 +312,18 @@ run_method() {
       grep -o 'elapsed_ms=[0-9]*' | cut -d= -f2 | paste -sd/ - || true)"
   fi
   rollback
-  local ratio rps
+  [[ $m != raw ]] || sql -c "DROP TABLE public.bench_raw"
+  local ratio raw_ratio rps
   rps=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
   ratio=$(awk -v a="${seconds_of[$n-single]:-}" -v s="$secs" \
     'BEGIN { if (a == "") print "-"; else printf "%.2f", a / s }')
+  raw_ratio=$(awk -v a="${seconds_of[$n-raw]:-}" -v s="$secs" \
+    'BEGIN { if (a == "") print "-"; else printf "%.2f", a / s }')
   # shellcheck disable=SC2086
   set -- $stats
-  results+=("| $n | $m | $secs | $rps | $ratio | $1 | $2 | $3 | $5 | $rss |")
-  echo "$n $m $secs $rps $ratio $stats $rss $batches" >>"$BENCH_OUT/results.txt"
-  log "$n rows: $m took ${secs}s ($rps rows/s, ${ratio}x single); app p50/p99/max $1/$2/$3 ms, $5 errors, rss ${rss} MB; batch sizes: $batches"
+  results+=("| $n | $m | $secs | $rps | $raw_ratio | $ratio | $wal_per_row | $1 | $2 | $3 | $5 | $rss |")
+  echo "$n $m $secs $rps $raw_ratio $ratio $wal_per_row $stats $rss $batches" >>"$BENCH_OUT/results.txt"
+  log "$n rows: $m took ${secs}s ($rps rows/s, ${raw_ratio}x raw, ${ratio}x single, $wal_per_row WAL bytes/row); app p50/p99/max $1/$2/$3 ms, $5 errors, rss ${rss} MB; batch sizes: $batches"
 }
 
 run_baseline() {
@@ -303,8 +339,8 @@ run_baseline() {
   stats=$(app_stats "$label" "$t0" "$t1")
   # shellcheck disable=SC2086
   set -- $stats
-  results+=("| $n | baseline (no backfill) | ${BASELINE_SECONDS} | - | - | $1 | $2 | $3 | $5 | - |")
-  echo "$n baseline $BASELINE_SECONDS - - $stats - -" >>"$BENCH_OUT/results.txt"
+  results+=("| $n | baseline (no backfill) | ${BASELINE_SECONDS} | - | - | - | - | $1 | $2 | $3 | $5 | - |")
+  echo "$n baseline $BASELINE_SECONDS - - - - $stats - -" >>"$BENCH_OUT/results.txt"
   log "$n rows: baseline app p50/p99/max $1/$2/$3 ms, $4 txns, $5 errors"
 }
 
@@ -331,6 +367,9 @@ inner() {
     echo "nproc: $(nproc)"
     free -h | sed -n 2p
     sql_value "SELECT version()"
+    sql_value "SELECT 'fsync=' || current_setting('fsync') || ' synchronous_commit=' ||
+      current_setting('synchronous_commit') || ' full_page_writes=' ||
+      current_setting('full_page_writes')"
     "$PGBENCH" --version
     "$PGPHASE_BIN" --version 2>/dev/null || true
     echo "ROWS=$ROWS METHODS=$METHODS RATE=$RATE TUNED_SETTINGS=$TUNED_SETTINGS"
@@ -345,8 +384,8 @@ inner() {
 
   {
     echo
-    echo "| rows | method | seconds | rows/s | × single | app p50 ms | app p99 ms | app max ms | app errors | pgphase RSS MB |"
-    echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| rows | method | seconds | rows/s | × raw | × single | WAL bytes/row | app p50 ms | app p99 ms | app max ms | app errors | pgphase RSS MB |"
+    echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${results[@]}"
     echo
     echo "app traffic: pgbench -c 4 -j 2 -R $RATE (1/3 point reads, 1/3 updates of name, 1/3 inserts)"

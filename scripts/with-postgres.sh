@@ -5,6 +5,9 @@
 # CMD's outcome. With --servers 2, a second throwaway server is started too and
 # PGPHASE_TEST_DSN_2 names it (the fleet tests run on two servers). If
 # PGPHASE_TEST_DSN is already set, simply execs CMD.
+# The server is fast and unsafe (fsync, synchronous_commit and full_page_writes off), unless
+# PGPHASE_PG_DURABLE=1: then they keep PostgreSQL's defaults, as a production server has them
+# (the benchmarks that count commits and WAL use it).
 set -euo pipefail
 
 prog=with-postgres.sh
@@ -161,9 +164,11 @@ cat >>"$data_dir/postgresql.conf" <<CONF
 # --- added by scripts/with-postgres.sh ---
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$tmp_dir'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+$(if [[ ${PGPHASE_PG_DURABLE:-0} == 1 ]]; then
+  echo "# PGPHASE_PG_DURABLE=1: fsync, synchronous_commit and full_page_writes as by default"
+else
+  printf '%s\n' "fsync = off" "synchronous_commit = off" "full_page_writes = off"
+fi)
 max_connections = 100
 shared_buffers = 128MB
 logging_collector = off

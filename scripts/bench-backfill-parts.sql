@@ -1,0 +1,89 @@
+-- Where a backfill's time goes (issue 15): the same fill of a new column on identical copies of
+-- one table, each adding one thing pgphase's backfill has and a plain UPDATE has not, side by
+-- side in one run, twice over (the second round is the one to read: the first warms caches):
+--   raw            one UPDATE t SET email_address = email, nothing else on the table
+--   check          + the NOT VALID CHECK (email_address IS NOT NULL) that expand adds
+--   trigger_skip   + the sync trigger, skipped in its WHEN clause as the backfill's batches
+--                    skip it (SET LOCAL pgphase.backfill to the trigger's tag)
+--   trigger_fires  + the sync trigger entered for every row (a plain UPDATE by hand)
+--   batched        raw in keyset batches of 20,000 rows, a COMMIT after each (as pgphase)
+--   batched_async  batched with synchronous_commit = off
+-- Each prints milliseconds, its speed as a share of raw's (1.00 = as fast as raw), and the WAL
+-- it wrote per row.
+-- Run (PGPHASE_PG_DURABLE=1: with fsync, synchronous_commit and full_page_writes on):
+--   PGPHASE_PG_DURABLE=1 PGPHASE_TEST_DSN= scripts/with-postgres.sh \
+--     bash -c 'psql -X -q "$PGPHASE_TEST_DSN" -v rows=1000000 -f scripts/bench-backfill-parts.sql'
+\if :{?rows}
+\else
+\set rows 1000000
+\endif
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS parts_seed;
+CREATE TABLE parts_seed (id bigint PRIMARY KEY, email text NOT NULL, name text,
+                         created_at timestamptz DEFAULT now(), payload text);
+INSERT INTO parts_seed (id, email, name, payload)
+    SELECT i, 'user' || i || '@example.com', 'User ' || i, rpad(md5(i::text), 100, md5((-i)::text))
+    FROM generate_series(1, :rows) AS i;
+CREATE TABLE parts_timings (round int, variant text, ms float8, wal_per_row float8);
+
+CREATE FUNCTION parts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' OR NEW.email IS DISTINCT FROM OLD.email THEN
+        NEW.email_address := NEW.email;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- A fresh copy of the seed with the new column (as expand leaves it), vacuumed, checkpointed.
+CREATE PROCEDURE parts_copy(variant text) LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE 'DROP TABLE IF EXISTS parts_t';
+    EXECUTE 'CREATE TABLE parts_t AS SELECT * FROM parts_seed';
+    EXECUTE 'ALTER TABLE parts_t ADD PRIMARY KEY (id), ADD COLUMN email_address text';
+    IF variant IN ('check', 'trigger_skip', 'trigger_fires') THEN
+        EXECUTE 'ALTER TABLE parts_t ADD CONSTRAINT parts_t_not_null CHECK (email_address IS NOT NULL) NOT VALID';
+    END IF;
+    IF variant IN ('trigger_skip', 'trigger_fires') THEN
+        EXECUTE 'CREATE TRIGGER parts_sync BEFORE INSERT OR UPDATE ON parts_t FOR EACH ROW '
+                'WHEN (pg_catalog.current_setting(''pgphase.backfill'', true) IS DISTINCT FROM ''parts/1'') '
+                'EXECUTE FUNCTION parts_sync()';
+    END IF;
+END
+$$;
+
+CREATE PROCEDURE parts_batched(async boolean) LANGUAGE plpgsql AS $$
+DECLARE
+    last bigint := 0;
+    upper bigint;
+BEGIN
+    LOOP
+        IF async THEN
+            SET LOCAL synchronous_commit = off;
+        END IF;
+        SELECT max(id) INTO upper
+            FROM (SELECT id FROM parts_t WHERE id > last ORDER BY id LIMIT 20000) b;
+        EXIT WHEN upper IS NULL;
+        UPDATE parts_t SET email_address = email WHERE id > last AND id <= upper;
+        last := upper;
+        COMMIT;
+    END LOOP;
+END
+$$;
+
+\o /dev/null
+SELECT 1 AS round \gset
+\ir bench-backfill-parts-round.sql
+SELECT 2 AS round \gset
+\ir bench-backfill-parts-round.sql
+\o
+
+SELECT round, variant, round(ms::numeric) AS ms,
+       round(((SELECT t.ms FROM parts_timings t WHERE t.round = p.round AND t.variant = 'raw')
+             / ms)::numeric, 2) AS speed_vs_raw,
+       round(wal_per_row::numeric) AS wal_bytes_per_row
+FROM parts_timings p ORDER BY round, ms;
+
+DROP TABLE parts_t, parts_seed, parts_timings;
+DROP PROCEDURE parts_copy(text), parts_batched(boolean);
+DROP FUNCTION parts_sync();
