@@ -10,8 +10,10 @@
 #include "planners/load/plan_loader.hpp"
 #include "planners/plan/step_json.hpp"
 #include "planners/plan/version_schema.hpp"
+#include "planners/undo/reverse_plan.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace pgphase::orchestrator {
 
@@ -268,8 +270,20 @@ nlohmann::json status_json(StateStore& store, const std::string& name, std::int6
     nlohmann::json out = nlohmann::json::array();
     const auto migrations = records(store, name);
     const auto kept = migrations.empty() ? std::vector<TombstoneRecord>() : store.tombstones(false);
+    // Each migration's undo (`pgphase undo`), when one has started: its name and phase.
+    const auto all = name.empty() || migrations.empty() ? migrations : store.all();
+    std::map<std::string, std::string> phases;
+    for (const auto& record : all) {
+        phases[record.name] = phase_name(record.phase);
+    }
     for (const auto& record : migrations) {
-        out.push_back(describe(store, record, now_ms, kept));
+        nlohmann::json item = describe(store, record, now_ms, kept);
+        const std::string undo = planners::undo_name(record.name);
+        const auto found = phases.find(undo);
+        item["undo"] = found == phases.end()
+                           ? nlohmann::json()
+                           : nlohmann::json{{"name", undo}, {"phase", found->second}};
+        out.push_back(std::move(item));
     }
     return out;
 }
@@ -342,6 +356,11 @@ std::string status_text(const Dsn& dsn, const std::string& state_schema, const s
         }
         for (const auto& t : m["tombstones"]) {
             out += "  kept: " + t["description"].get<std::string>() + "\n";
+        }
+        if (!m["undo"].is_null()) {
+            const std::string phase = m["undo"]["phase"].get<std::string>();
+            out += "  " + std::string(phase == "completed" ? "undone by " : "undo: ") +
+                   m["undo"]["name"].get<std::string>() + " (" + phase + ")\n";
         }
         const std::string next = m["next"].get<std::string>();
         out += next.empty() ? "  nothing left to run\n" : "  next: pgphase " + next + "\n";

@@ -220,6 +220,9 @@ TEST_F(Undo, RunsACompletedMigrationBackwardsUnderTrafficAndLosesNoRow) {
                             migration.at("phase") == "completed");
     }
     EXPECT_TRUE(listed) << status.dump(2);
+    const CommandResult text = pgphase({"status", "reshape_orders"});
+    EXPECT_NE(text.out.find("  undone by reshape_orders_undo (completed)"), std::string::npos)
+        << text.out;
     EXPECT_NE(pgphase({"history", "reshape_orders"}).out.find("migration.undone"),
               std::string::npos);
     const CommandResult again = pgphase({"undo", "reshape_orders"});
