@@ -17,17 +17,14 @@ namespace pgphase::orchestrator {
 
 namespace backfill_internal {
 
-namespace {
-
-std::string application_name(const EngineOptions& options, const char* role) {
+std::string engine_session_name(const EngineOptions& options, const char* role) {
     return "pgphase[" + std::to_string(::getpid()) + "] backfill " + options.migration + " " + role;
 }
-} // namespace
 
 BackfillResult Engine::run() {
     // Sessions first, on this thread: a connection failure is reported before anything runs.
-    m_monitor = std::make_unique<Session>(m_dsn, application_name(m_options, "monitor"));
-    m_control = std::make_unique<Session>(m_dsn, application_name(m_options, "control"));
+    m_monitor = std::make_unique<Session>(m_dsn, engine_session_name(m_options, "monitor"));
+    m_control = std::make_unique<Session>(m_dsn, engine_session_name(m_options, "control"));
     m_monitor_store =
         std::make_unique<StateStore>(*m_monitor, m_options.state_schema, m_options.actor);
     auto first = std::make_unique<Worker>(0, m_settings.backfill);
@@ -70,7 +67,7 @@ BackfillResult Engine::run() {
 
 int Engine::connect(Worker& worker) {
     worker.session = std::make_unique<Session>(
-        m_dsn, application_name(m_options, worker_role(worker.index).c_str()));
+        m_dsn, engine_session_name(m_options, worker_role(worker.index).c_str()));
     worker.store =
         std::make_unique<StateStore>(*worker.session, m_options.state_schema, m_options.actor);
     return worker.session->backend_pid();
@@ -254,9 +251,23 @@ asio::awaitable<void> Engine::reconnect(Worker* worker) {
             co_return;
         }
         try {
-            worker->pid = co_await on_db([this, worker] { return connect(*worker); });
+            worker->pid = co_await on_db([this, worker] {
+                const int pid = connect(*worker);
+                // The database's checkpoint, not the one in memory: batches commit without
+                // waiting for their WAL to be flushed (synchronous_commit off), so a server that
+                // crashed may have lost the last ones, checkpoints and rows together. The worker
+                // goes on from what the database kept, and writes those batches again.
+                for (const Checkpoint& saved :
+                     worker->store->checkpoints(m_options.migration, m_options.step)) {
+                    if (saved.worker == worker->index) {
+                        worker->checkpoint = saved;
+                    }
+                }
+                return pid;
+            });
             log::info("backfill.reconnected", {{"worker", std::to_string(worker->index)},
-                                               {"attempt", std::to_string(attempt)}});
+                                               {"attempt", std::to_string(attempt)},
+                                               {"after_key", key_text({worker->checkpoint})}});
             co_return;
         } catch (const DatabaseError& e) {
             if (attempt >= 10) {

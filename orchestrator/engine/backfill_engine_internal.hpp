@@ -51,6 +51,9 @@ struct Worker {
     bool cancel_sent = false;
 };
 
+// application_name of the engine's sessions: "pgphase[PID] backfill MIGRATION ROLE".
+std::string engine_session_name(const EngineOptions& options, const char* role);
+
 class Engine {
 public:
     Engine(const Dsn& dsn, const EngineOptions& options, const planners::BackfillTask& task,
@@ -125,6 +128,9 @@ private:
     std::int64_t batch_size() const;
     void report(bool final);
     HealthSample probe();
+    // A new monitor session after its connection was lost (a server restart): the probes and
+    // the status reports go on with it. Still unreachable: the next probe tries again.
+    void reconnect_monitor();
     asio::awaitable<void> monitor_loop();
     void apply_controls();
 

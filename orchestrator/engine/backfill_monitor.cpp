@@ -103,6 +103,19 @@ void Engine::report(bool final) {
     }
 }
 
+void Engine::reconnect_monitor() {
+    try {
+        auto session = std::make_unique<Session>(m_dsn, engine_session_name(m_options, "monitor"));
+        auto store =
+            std::make_unique<StateStore>(*session, m_options.state_schema, m_options.actor);
+        m_monitor_store = std::move(store); // the old store goes first: it uses the old session
+        m_monitor = std::move(session);
+        log::info("backfill.monitor_reconnected", {});
+    } catch (const DatabaseError& e) {
+        log::warn("backfill.monitor_reconnect_failed", {{"error", e.what()}});
+    }
+}
+
 HealthSample Engine::probe() {
     HealthSample sample;
     try {
@@ -157,6 +170,11 @@ HealthSample Engine::probe() {
             }
         }
         m_last_wal = std::make_pair(now, position);
+    } catch (const DatabaseError& e) {
+        sample.probe_error = e.what();
+        if (e.connection_lost()) {
+            reconnect_monitor();
+        }
     } catch (const std::exception& e) {
         sample.probe_error = e.what();
     }
