@@ -71,12 +71,45 @@ BEGIN
 END
 $$;
 
-\o /dev/null
-SELECT 1 AS round \gset
-\ir bench-backfill-parts-round.sql
-SELECT 2 AS round \gset
-\ir bench-backfill-parts-round.sql
-\o
+-- One variant, timed: a fresh copy, a checkpoint, then the fill, with its WAL.
+CREATE PROCEDURE parts_measure(round int, variant text) LANGUAGE plpgsql AS $$
+DECLARE
+    started timestamptz;
+    wal pg_lsn;
+BEGIN
+    CALL parts_copy(variant);
+    COMMIT;
+    CHECKPOINT;
+    started := clock_timestamp();
+    wal := pg_current_wal_lsn();
+    IF variant IN ('batched', 'batched_async') THEN
+        CALL parts_batched(variant = 'batched_async');
+    ELSE
+        IF variant = 'trigger_skip' THEN
+            SET LOCAL pgphase.backfill = 'parts/1';
+        END IF;
+        UPDATE parts_t SET email_address = email;
+        COMMIT;
+    END IF;
+    INSERT INTO parts_timings VALUES (round, variant,
+        extract(epoch FROM clock_timestamp() - started) * 1000,
+        pg_wal_lsn_diff(pg_current_wal_lsn(), wal) / (SELECT count(*) FROM parts_seed));
+    COMMIT;
+END
+$$;
+
+DO $$
+BEGIN
+    FOR round IN 1..2 LOOP
+        CALL parts_measure(round, 'raw');
+        CALL parts_measure(round, 'check');
+        CALL parts_measure(round, 'trigger_skip');
+        CALL parts_measure(round, 'trigger_fires');
+        CALL parts_measure(round, 'batched');
+        CALL parts_measure(round, 'batched_async');
+    END LOOP;
+END
+$$;
 
 SELECT round, variant, round(ms::numeric) AS ms,
        round(((SELECT t.ms FROM parts_timings t WHERE t.round = p.round AND t.variant = 'raw')
@@ -85,5 +118,5 @@ SELECT round, variant, round(ms::numeric) AS ms,
 FROM parts_timings p ORDER BY round, ms;
 
 DROP TABLE parts_t, parts_seed, parts_timings;
-DROP PROCEDURE parts_copy(text), parts_batched(boolean);
+DROP PROCEDURE parts_copy(text), parts_batched(boolean), parts_measure(int, text);
 DROP FUNCTION parts_sync();

@@ -45,7 +45,6 @@ std::vector<planners::KeptTombstone> kept_tombstones(Session& session, StateStor
         planners::KeptTombstone kept;
         kept.change = record.change;
         kept.kind = record.kind;
-        kept.table = record.original_table;
         kept.name = record.name;
         kept.purged_at = record.purged_at;
         kept.tombstone.name = record.tombstone;

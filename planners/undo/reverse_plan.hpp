@@ -18,7 +18,6 @@ namespace pgphase::planners {
 struct KeptTombstone {
     int change = 0;                // the change's number in the plan (1-based)
     std::string kind;              // "column" or "table"
-    std::string table;             // the table it was (a column's), in the plan's schema
     std::string name;              // the column or table
     Tombstone tombstone;           // where it is now, its marker and what it relaxed
     std::string purged_at;         // "" while kept

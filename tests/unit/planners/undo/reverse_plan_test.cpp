@@ -53,7 +53,6 @@ Catalog after_contract() {
 std::vector<KeptTombstone> kept() {
     KeptTombstone qty{2,
                       "column",
-                      "orders",
                       "qty",
                       Tombstone{"_pgphase_dropped_aaaaaaaa_qty",
                                 "",
@@ -66,7 +65,6 @@ std::vector<KeptTombstone> kept() {
     KeptTombstone note{
         3,
         "column",
-        "orders",
         "note",
         Tombstone{"_pgphase_dropped_bbbbbbbb_note",
                   "",
@@ -81,7 +79,6 @@ std::vector<KeptTombstone> kept() {
         3};
     KeptTombstone audit{4,
                         "table",
-                        "audit",
                         "audit",
                         Tombstone{"_pgphase_dropped_cccccccc_audit",
                                   "pgphase_dropped",
