@@ -76,18 +76,24 @@ int convert_command(const ConvertArgs& args) {
     int earlier = 0;
     const planners::lint::SchemaModel before =
         args.no_replay ? planners::lint::SchemaModel{} : earlier_migrations(path, earlier);
-    const planners::convert::ConvertResult result =
-        planners::convert::convert_sql(path, std::move(text), earlier > 0 ? &before : nullptr);
+    // The plan goes out as it is written: a big one is never held whole (issue 17). The file
+    // is opened (and so created or emptied) only when there is a plan.
+    std::ofstream file;
+    const planners::convert::ConvertResult result = planners::convert::convert_sql(
+        path, std::move(text), earlier > 0 ? &before : nullptr, [&]() -> std::ostream& {
+            if (args.output.empty()) {
+                return std::cout;
+            }
+            file.open(args.output);
+            return file;
+        });
     if (result.errors.has_errors()) {
         std::cerr << result.errors.to_string();
         return static_cast<int>(ExitCode::bad_input);
     }
-    if (args.output.empty()) {
-        std::cout << result.yaml;
-    } else {
-        std::ofstream out(args.output);
-        out << result.yaml;
-        if (!out) {
+    if (!args.output.empty()) {
+        file.close();
+        if (!file) {
             throw CommandError(ExitCode::failed, "could not write \"" + args.output + "\"");
         }
     }

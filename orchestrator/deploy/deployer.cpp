@@ -383,7 +383,7 @@ bool Deployer::direct(const deploy::FolderMigration& migration, const deploy::Di
                       DeployedMigration& out) {
     out.mode = "direct";
     for (const lint::Statement* statement : apply.statements) {
-        out.statements.push_back(statement->text);
+        out.statements.emplace_back(statement->text);
     }
     if (m_options.dry_run) {
         out.state = "pending";
@@ -410,7 +410,7 @@ bool Deployer::direct(const deploy::FolderMigration& migration, const deploy::Di
             }
             for (const lint::Statement* statement : apply.statements) {
                 current = statement;
-                tx.execute(statement->text);
+                tx.execute(std::string(statement->text));
             }
             current = nullptr;
             m_history->record(tx, migration, "direct");
@@ -424,7 +424,7 @@ bool Deployer::direct(const deploy::FolderMigration& migration, const deploy::Di
                                ":" + std::to_string(current->mark.line) + ":" +
                                std::to_string(current->mark.column) + ": " + e.what() +
                                (e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")") +
-                               "\n  statement: " + current->text,
+                               "\n  statement: " + std::string(current->text),
                            "its transaction was rolled back, so none of it was applied; fix the "
                            "cause (or the database) and rerun deploy");
     }

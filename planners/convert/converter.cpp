@@ -12,6 +12,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <memory>
+#include <sstream>
 
 namespace pgphase::planners::convert {
 
@@ -33,7 +36,7 @@ void find_schemas(const json& node, std::vector<std::string>& out) {
     }
 }
 
-std::string Converter::run() {
+void Converter::run() {
     for (const lint::TextError& error : m_file.text_errors()) {
         m_result.errors.error(error.mark, error.message, error.hint);
     }
@@ -44,7 +47,6 @@ std::string Converter::run() {
         convert(i, m_file.statements()[i]);
     }
     fold_null_fills();
-    return render();
 }
 
 void Converter::prescan() {
@@ -392,7 +394,7 @@ void Converter::keep_group_as_sql(const std::vector<std::size_t>& indexes, const
     std::string text;
     for (std::size_t index : indexes) {
         const Statement& statement = statements[index];
-        text += statement.text + ";\n";
+        text += std::string(statement.text) + ";\n";
         if (statement.kind == "CreateStmt") {
             const std::string table = created_table(statement.tree());
             m_created.insert(table);
@@ -412,7 +414,7 @@ void Converter::convert(std::size_t index, const Statement& statement) {
         return; // reported, with its position, from the file's text_errors()
     }
     if (statement.rolled_back) {
-        std::string shown = statement.text.substr(0, statement.text.find('\n'));
+        std::string shown(statement.text.substr(0, statement.text.find('\n')));
         if (shown.size() > 60) {
             shown = shown.substr(0, 57) + "...";
         }
@@ -437,7 +439,8 @@ void Converter::convert(std::size_t index, const Statement& statement) {
         return;
     }
     if (statement.kind == "TransactionStmt") {
-        m_notes.push_back("line " + std::to_string(statement.mark.line) + ": `" + statement.text +
+        m_notes.push_back("line " + std::to_string(statement.mark.line) + ": `" +
+                          std::string(statement.text) +
                           "` left out: pgphase runs each change in its own transaction");
         return;
     }
@@ -574,44 +577,32 @@ void Converter::fold_null_fills() {
     }
 }
 
-std::string Converter::render() {
-    std::size_t size = 1024; // the header
-    for (const Change& change : m_changes) {
-        size += change.operation.size() + 16;
-        for (const std::string& comment : change.comments) {
-            size += comment.size() + 8;
-        }
-        for (const std::string& field : change.fields) {
-            size += field.size() + body_indent + 1;
-        }
-    }
-    std::string out;
-    out.reserve(size); // grown by doubling, a big plan would be held twice
-    out += "# Converted by `pgphase convert` from " + m_file.path() + ".\n";
-    out += "# Review every change: `# TODO` marks input only you can give, `# CONFIRM` a\n";
-    out += "# guess to check, `kept as SQL` a statement that runs as written.\n";
+void Converter::render(std::ostream& out) {
+    out << "# Converted by `pgphase convert` from " << m_file.path() << ".\n";
+    out << "# Review every change: `# TODO` marks input only you can give, `# CONFIRM` a\n";
+    out << "# guess to check, `kept as SQL` a statement that runs as written.\n";
     for (const std::string& note : m_notes) {
-        out += "# " + one_line(note) + "\n";
+        out << "# " << one_line(note) << "\n";
     }
     for (const lint::PrismaWarning& warning : m_file.prisma_warnings()) {
-        out += "# Prisma warned: " + one_line(warning.text) + "\n";
+        out << "# Prisma warned: " << one_line(warning.text) << "\n";
     }
-    out += "name: " + yaml_scalar(migration_name_for(m_file.path())) + "\n";
-    out += "schema: " + yaml_scalar(m_schema) + "\n";
-    out += "changes:\n";
+    out << "name: " << yaml_scalar(migration_name_for(m_file.path())) << "\n";
+    out << "schema: " << yaml_scalar(m_schema) << "\n";
+    out << "changes:\n";
     // Each change is let go once written: a big plan is not held as changes and text at once.
+    const std::string indent(body_indent, ' ');
     while (!m_changes.empty()) {
         const Change& change = m_changes.front();
         for (const std::string& comment : change.comments) {
-            out += "  # " + one_line(comment) + "\n";
+            out << "  # " << one_line(comment) << "\n";
         }
-        out += "  - " + change.operation + ":\n";
+        out << "  - " << change.operation << ":\n";
         for (const std::string& field : change.fields) {
-            out += std::string(body_indent, ' ') + field + "\n";
+            out << indent << field << "\n";
         }
         m_changes.pop_front();
     }
-    return out;
 }
 
 std::string Converter::one_line(const std::string& text) {
@@ -658,16 +649,20 @@ std::string migration_name_for(const std::string& path) {
     return out.empty() ? "converted" : out;
 }
 
-ConvertResult convert_sql(const std::string& path, std::string text,
-                          const lint::SchemaModel* before) {
+namespace {
+
+// Converts `text`; when there is a plan, hands it to `write` as the converter that holds it.
+ConvertResult convert_with(const std::string& path, std::string text,
+                           const lint::SchemaModel* before,
+                           const std::function<void(internal::Converter&)>& write) {
     ConvertResult result;
     const lint::SourceFile file(path, std::move(text));
-    internal::Converter converter(file, before, result);
-    std::string yaml = converter.run();
-    if (auto forced = converter.renames_to_keep_as_sql(); !forced.empty()) {
+    auto converter = std::make_unique<internal::Converter>(file, before, result);
+    converter->run();
+    if (auto forced = converter->renames_to_keep_as_sql(); !forced.empty()) {
         result = ConvertResult{};
-        internal::Converter again(file, before, result, std::move(forced));
-        yaml = again.run();
+        converter = std::make_unique<internal::Converter>(file, before, result, std::move(forced));
+        converter->run();
     }
     if (result.errors.has_errors()) {
         return result;
@@ -677,8 +672,26 @@ ConvertResult convert_sql(const std::string& path, std::string text,
                             "the file holds only comments or nothing");
         return result;
     }
-    result.yaml = std::move(yaml);
+    write(*converter);
     return result;
+}
+
+} // namespace
+
+ConvertResult convert_sql(const std::string& path, std::string text,
+                          const lint::SchemaModel* before) {
+    std::ostringstream yaml;
+    ConvertResult result = convert_with(path, std::move(text), before,
+                                        [&](internal::Converter& plan) { plan.render(yaml); });
+    result.yaml = std::move(yaml).str();
+    return result;
+}
+
+ConvertResult convert_sql(const std::string& path, std::string text,
+                          const lint::SchemaModel* before,
+                          const std::function<std::ostream&()>& open) {
+    return convert_with(path, std::move(text), before,
+                        [&](internal::Converter& plan) { plan.render(open()); });
 }
 
 } // namespace pgphase::planners::convert

@@ -6,6 +6,8 @@
 #include "planners/lint/schema.hpp"
 #include "planners/model/diagnostic.hpp"
 
+#include <functional>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,13 @@ struct ConvertResult {
 // probable-rename rule reads them; without it, only alike names do.
 ConvertResult convert_sql(const std::string& path, std::string text,
                           const lint::SchemaModel* before = nullptr);
+
+// The same, writing the plan piece by piece to the stream `open` returns instead of into
+// `yaml`, so that a big plan is never held whole next to its changes. `open` is called only
+// when there is a plan to write (no errors), once.
+ConvertResult convert_sql(const std::string& path, std::string text,
+                          const lint::SchemaModel* before,
+                          const std::function<std::ostream&()>& open);
 
 // A valid migration name from a file or Prisma folder name: `.../20220707120437_from_app_to
 // _resource/migration.sql` -> 20220707120437_from_app_to_resource; lowercase, [a-z0-9_],

@@ -12,7 +12,9 @@
 #include <cstddef>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
+#include <ostream>
 #include <set>
 #include <string>
 #include <utility>
@@ -38,7 +40,8 @@ struct Change {
     std::vector<std::string> comments;
     std::string operation;
     std::vector<std::string> fields; // "key: value", at the operation's body indentation
-    std::optional<NullFill> fills_nulls{};
+    // Behind a pointer: few changes have one, and a change of a big plan stays small.
+    std::shared_ptr<const NullFill> fills_nulls{};
 };
 
 inline constexpr int body_indent = 6; // spaces before an operation's fields
@@ -72,13 +75,17 @@ public:
         , m_result(result)
         , m_forced(std::move(forced)) {}
 
-    std::string run();
+    // Maps every statement to its changes; render() then writes them.
+    void run();
 
     // After run(): the statements to keep as SQL in a second run, because a table rename is
     // followed by a statement on the new name that stays SQL. The planner runs later changes
     // on a renamed table against its old name until contract, which raw SQL cannot follow, so
     // the rename and every later statement on the table run as written. Empty when none.
     std::map<std::size_t, std::string> renames_to_keep_as_sql() const;
+
+    // Writes the plan's YAML to `out` piece by piece, letting each change go once written.
+    void render(std::ostream& out);
 
 private:
     // The plan's schema, the types an enum dance renames, and probable renames.
@@ -171,11 +178,6 @@ private:
                           const json& constraint);
 
     Change backfill(const Statement& statement, const json& body);
-
-    // --- output -------------------------------------------------------------------------
-
-    // The plan's YAML; takes the changes (run() calls it last).
-    std::string render();
 
     static std::string one_line(const std::string& text);
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 
 namespace pgphase::planners::convert::internal {
 
@@ -452,8 +453,8 @@ Change Converter::backfill(const Statement& statement, const json& body) {
                                             .value("ColumnRef", json::object())
                                             .value("fields", json::array()));
         if (fields.size() == 1 && fields[0] == string_field(target, "name")) {
-            change.fills_nulls = NullFill{table, fields[0], expression(statement, target["val"]),
-                                          statement.mark.line};
+            change.fills_nulls = std::make_shared<const NullFill>(NullFill{
+                table, fields[0], expression(statement, target["val"]), statement.mark.line});
         }
     }
     return change;

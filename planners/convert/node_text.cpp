@@ -72,7 +72,7 @@ json target_of(const std::string& sql) {
     return out;
 }
 
-bool boundary(const std::string& text, std::size_t end) {
+bool boundary(std::string_view text, std::size_t end) {
     if (end >= text.size()) {
         return true;
     }
@@ -82,7 +82,7 @@ bool boundary(const std::string& text, std::size_t end) {
 
 // Tries slices starting at the node's leftmost location (or an opening parenthesis before
 // it) and ending at each token boundary after it; the first whose tree matches wins.
-std::optional<std::string> find_slice(const std::string& statement, const json& node,
+std::optional<std::string> find_slice(std::string_view statement, const json& node,
                                       const std::string& prefix,
                                       const std::function<json(const json&)>& pick) {
     long leftmost = std::numeric_limits<long>::max();
@@ -107,7 +107,7 @@ std::optional<std::string> find_slice(const std::string& statement, const json& 
             if (!boundary(statement, end)) {
                 continue;
             }
-            const std::string slice = statement.substr(start, end - start);
+            const std::string slice(statement.substr(start, end - start));
             const json got = pick(target_of(prefix + slice));
             if (!got.is_null() && got == wanted) {
                 return slice;
@@ -119,11 +119,11 @@ std::optional<std::string> find_slice(const std::string& statement, const json& 
 
 } // namespace
 
-std::optional<std::string> expression_text(const std::string& statement, const json& node) {
+std::optional<std::string> expression_text(std::string_view statement, const json& node) {
     return find_slice(statement, node, "SELECT ", [](const json& value) { return value; });
 }
 
-std::optional<std::string> type_text(const std::string& statement, const json& type_name) {
+std::optional<std::string> type_text(std::string_view statement, const json& type_name) {
     return find_slice(statement, type_name, "SELECT NULL::", [](const json& value) {
         if (value.is_object() && value.contains("TypeCast")) {
             return value["TypeCast"].value("typeName", json());

@@ -6,15 +6,15 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace pgphase::planners::convert {
 
 // The text of expression `node` ({"A_Const": ...}, {"FuncCall": ...}) inside `statement`,
 // whose parse tree it comes from; nullopt when no slice parses to it.
-std::optional<std::string> expression_text(const std::string& statement,
-                                           const nlohmann::json& node);
+std::optional<std::string> expression_text(std::string_view statement, const nlohmann::json& node);
 
 // The same for a TypeName node (its inner object, as in ColumnDef's "typeName").
-std::optional<std::string> type_text(const std::string& statement, const nlohmann::json& type_name);
+std::optional<std::string> type_text(std::string_view statement, const nlohmann::json& type_name);
 
 } // namespace pgphase::planners::convert

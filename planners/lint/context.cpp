@@ -6,7 +6,7 @@
 
 namespace pgphase::planners::lint {
 
-std::string excerpt(const std::string& statement_text) {
+std::string excerpt(std::string_view statement_text) {
     std::string out;
     std::size_t lines = 0;
     std::size_t start = 0;
@@ -16,7 +16,7 @@ std::string excerpt(const std::string& statement_text) {
             out += "\n...";
             break;
         }
-        std::string line = statement_text.substr(start, end - start);
+        std::string line(statement_text.substr(start, end - start));
         while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
             line.pop_back();
         }

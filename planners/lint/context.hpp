@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pgphase::planners::lint {
@@ -94,6 +95,6 @@ private:
 
 // Statements longer than this many lines are shown up to it, then "...".
 inline constexpr std::size_t excerpt_lines = 4;
-std::string excerpt(const std::string& statement_text);
+std::string excerpt(std::string_view statement_text);
 
 } // namespace pgphase::planners::lint

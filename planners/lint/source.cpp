@@ -202,7 +202,8 @@ nlohmann::json Statement::tree() const {
     if (kind.empty()) {
         return nullptr;
     }
-    PgQueryParseResult parsed = pg_query_parse(text.c_str());
+    const std::string source(text); // the parser wants it NUL-terminated
+    PgQueryParseResult parsed = pg_query_parse(source.c_str());
     nlohmann::json node = parsed.error == nullptr ? first_statement(parsed.parse_tree) : nullptr;
     pg_query_free_parse_result(parsed);
     return node;
@@ -512,7 +513,7 @@ void SourceFile::add_statement(std::size_t begin, std::size_t end) {
         return; // only comments
     }
     Statement statement;
-    statement.text = m_text.substr(i, last - i);
+    statement.text = std::string_view(m_text).substr(i, last - i);
     statement.offset = i;
     statement.mark = mark_at(i);
     statement.end_line = mark_at(last - 1).line;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pgphase::planners::lint {
@@ -28,12 +29,14 @@ struct ParseFailure {
     SourceMark mark; // where the parser stopped
 };
 
-struct Statement {          // NOLINT(bugprone-exception-escape): json copies may allocate
-    std::string text;       // from its first token to its end, without the `;`
+struct Statement { // NOLINT(bugprone-exception-escape): json copies may allocate
+    // From its first token to its end, without the `;`: a view of its SourceFile's text, valid
+    // as long as the SourceFile (a file of forty thousand statements holds its text once).
+    std::string_view text;
     std::size_t offset = 0; // byte offset of the first token in the file
     SourceMark mark;
     int end_line = 0; // line of its last character
-    std::string kind; // "AlterTableStmt"; empty when it does not parse
+    Interned kind;    // "AlterTableStmt"; empty when it does not parse
     std::vector<IgnoreDirective> ignores;
     // Why it does not parse; null when it does. Kept apart: few statements fail, and a file of
     // forty thousand statements would otherwise carry forty thousand empty messages and marks.
@@ -74,6 +77,12 @@ public:
 
     // `chunk_bytes` other than the default serves tests of the chunk boundaries.
     SourceFile(std::string path, std::string text, std::size_t chunk_bytes = default_chunk_bytes);
+    // Its statements view its text: neither copied nor moved.
+    SourceFile(const SourceFile&) = delete;
+    SourceFile& operator=(const SourceFile&) = delete;
+    SourceFile(SourceFile&&) = delete;
+    SourceFile& operator=(SourceFile&&) = delete;
+    ~SourceFile() = default;
 
     const std::string& path() const { return m_path; }
     const std::string& text() const { return m_text; }

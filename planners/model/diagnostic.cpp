@@ -7,7 +7,7 @@ namespace pgphase::planners {
 
 namespace {
 std::string location(const SourceMark& mark) {
-    std::string out = mark.file.empty() ? std::string("<plan>") : mark.file;
+    std::string out = mark.file.empty() ? std::string("<plan>") : mark.file.str();
     if (mark.line > 0) {
         out += ":" + std::to_string(mark.line);
         if (mark.column > 0) {
@@ -40,15 +40,15 @@ std::string format(const Diagnostic& diagnostic) {
 }
 
 void Diagnostics::error(SourceMark mark, std::string message, std::string hint) {
-    m_items.push_back({Severity::error, std::move(mark), std::move(message), std::move(hint)});
+    m_items.push_back({Severity::error, mark, std::move(message), std::move(hint)});
 }
 
 void Diagnostics::warning(SourceMark mark, std::string message, std::string hint) {
-    m_items.push_back({Severity::warning, std::move(mark), std::move(message), std::move(hint)});
+    m_items.push_back({Severity::warning, mark, std::move(message), std::move(hint)});
 }
 
 void Diagnostics::note(SourceMark mark, std::string message, std::string hint) {
-    m_items.push_back({Severity::note, std::move(mark), std::move(message), std::move(hint)});
+    m_items.push_back({Severity::note, mark, std::move(message), std::move(hint)});
 }
 
 bool Diagnostics::has_errors() const {

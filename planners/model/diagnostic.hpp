@@ -2,13 +2,15 @@
 // reports every problem. Wording follows PostgreSQL's message style guide.
 #pragma once
 
+#include "planners/model/interned.hpp"
+
 #include <string>
 #include <vector>
 
 namespace pgphase::planners {
 
 struct SourceMark {
-    std::string file;
+    Interned file;  // one pooled copy of a path, however many marks name it
     int line = 0;   // 1-based; 0 = unknown
     int column = 0; // 1-based; 0 = unknown
 };

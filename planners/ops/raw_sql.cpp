@@ -200,7 +200,7 @@ std::optional<SqlText> read_sql_text(Loader& loader, MapReader& reader, const st
                 "its own)");
             return std::nullopt;
         }
-        sql.statements.push_back(statement.text);
+        sql.statements.emplace_back(statement.text);
         if (sql.table.empty()) {
             sql.table = first_table(tree);
         }

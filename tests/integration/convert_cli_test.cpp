@@ -110,6 +110,27 @@ TEST_F(ConvertCli, InvalidUtf8ExitsTwoAtItsPosition) {
         << run.err;
 }
 
+// The plan is written as it is rendered, so the output file is opened only once there is a
+// plan: a file that does not convert leaves an earlier plan in place.
+TEST_F(ConvertCli, AFileThatDoesNotConvertLeavesTheOutputAlone) {
+    const std::string plan = write("plan.yaml", "name: earlier\n");
+    const std::string sql = write("bad.sql", "ALTER TABLE t ADD COLUMN;\n");
+    const CommandResult run = pgphase({"convert", sql, "-o", plan});
+    EXPECT_EQ(run.exit_code, 2) << run.err;
+    std::ifstream in(plan);
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_EQ(text.str(), "name: earlier\n");
+}
+
+TEST_F(ConvertCli, AnOutputThatCannotBeWrittenExitsOne) {
+    const std::string sql = write("m.sql", "DROP INDEX \"a\";\n");
+    const CommandResult run =
+        pgphase({"convert", sql, "-o", (m_dir / "no-such-dir" / "plan.yaml").string()});
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    EXPECT_NE(run.err.find("could not write"), std::string::npos) << run.err;
+}
+
 TEST_F(ConvertCli, UnreadableFileExitsTwo) {
     const CommandResult run = pgphase({"convert", (m_dir / "missing.sql").string()});
     EXPECT_EQ(run.exit_code, 2) << run.err;

@@ -287,7 +287,7 @@ std::optional<Failure> try_file(orchestrator::Session& session,
                     continue; // its own BEGIN/COMMIT would end this probe's transaction
                 }
                 try {
-                    tx.execute(file.statements()[i].text);
+                    tx.execute(std::string(file.statements()[i].text));
                 } catch (const orchestrator::DatabaseError& e) {
                     failure = Failure{i, e.what()};
                     throw RollBack{};

@@ -5,6 +5,8 @@
 
 #include <cctype>
 #include <set>
+#include <string>
+#include <string_view>
 
 namespace pgphase::planners::lint {
 
@@ -18,7 +20,7 @@ bool identifier_char(char c) {
 }
 
 // Position just past the literal, comment or quoted name starting at `i`, or `i` if none.
-std::size_t skip_literal(const std::string& text, std::size_t i) {
+std::size_t skip_literal(std::string_view text, std::size_t i) {
     if (text.compare(i, 2, "--") == 0) {
         const std::size_t end = text.find('\n', i);
         return end == std::string::npos ? text.size() : end;
@@ -49,7 +51,7 @@ std::size_t skip_literal(const std::string& text, std::size_t i) {
             ++j;
         }
         if (j < text.size() && text[j] == '$') {
-            const std::string tag = text.substr(i, j - i + 1);
+            const std::string_view tag = text.substr(i, j - i + 1);
             const std::size_t end = text.find(tag, j + 1);
             return end == std::string::npos ? text.size() : end + tag.size();
         }
@@ -60,7 +62,7 @@ std::size_t skip_literal(const std::string& text, std::size_t i) {
 } // namespace
 
 void check_identifiers(CheckContext& context) {
-    const std::string& text = context.statement().text;
+    const std::string_view text = context.statement().text;
     std::set<std::string> reported;
     std::size_t i = 0;
     while (i < text.size()) {
@@ -87,7 +89,7 @@ void check_identifiers(CheckContext& context) {
             while (i < text.size() && identifier_char(text[i])) {
                 ++i;
             }
-            name = text.substr(start, i - start);
+            name = std::string(text.substr(start, i - start));
         } else {
             ++i;
             continue;

@@ -54,13 +54,14 @@ TEST(LintConstraints, APrimaryKeysHintMakesItsColumnsNotNullWithoutAScanFirst) {
     const auto found = of_rule(result, "add-unique-constraint");
     ASSERT_EQ(found.size(), 1U);
     EXPECT_NE(found.front()->message.find("scans the table for NULLs"), std::string::npos);
-    EXPECT_NE(found.front()->hint.find("make the key columns NOT NULL without a scan first"),
+    EXPECT_NE(found.front()->hint.str().find("make the key columns NOT NULL without a scan first"),
               std::string::npos)
         << found.front()->hint;
     const LintResult unique_result = lint_sql("ALTER TABLE t ADD CONSTRAINT u UNIQUE (a);");
     const auto unique = of_rule(unique_result, "add-unique-constraint");
     ASSERT_EQ(unique.size(), 1U);
-    EXPECT_EQ(unique.front()->hint.find("NOT NULL"), std::string::npos) << unique.front()->hint;
+    EXPECT_EQ(unique.front()->hint.str().find("NOT NULL"), std::string::npos)
+        << unique.front()->hint;
 }
 
 TEST(LintConstraints, InlineReferencesNamesTheAccessExclusiveOfAddColumn) {

@@ -37,9 +37,9 @@ std::string snapshot_text(const LintResult& result) {
     std::ostringstream out;
     std::map<std::string, std::map<std::string, int>> per_rule;
     for (const Finding& finding : result.findings) {
-        out << fs::path(finding.mark.file).filename().string() << ":" << finding.mark.line << ":"
-            << finding.mark.column << ": " << level_name(finding.level) << ": [" << finding.rule
-            << "] " << finding.message << "\n";
+        out << fs::path(finding.mark.file.str()).filename().string() << ":" << finding.mark.line
+            << ":" << finding.mark.column << ": " << level_name(finding.level) << ": ["
+            << finding.rule << "] " << finding.message << "\n";
         ++per_rule[finding.rule][std::string(level_name(finding.level))];
     }
     out << "\n# findings per rule\n";

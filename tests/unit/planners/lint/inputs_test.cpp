@@ -84,8 +84,9 @@ TEST_F(LintInputs, EarlierMigrationsTellLaterOnesTheColumnTypes) {
     std::vector<std::string> type_findings;
     for (const Finding& finding : result.findings) {
         if (finding.rule == "alter-column-type") {
-            type_findings.push_back(fs::path(finding.mark.file).parent_path().filename().string() +
-                                    ": " + finding.message);
+            type_findings.push_back(
+                fs::path(finding.mark.file.str()).parent_path().filename().string() + ": " +
+                finding.message);
         }
     }
     ASSERT_EQ(type_findings.size(), 1U);
