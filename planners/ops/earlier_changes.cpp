@@ -65,7 +65,57 @@ std::string replaced_by(const OpContext& context, const Operation& earlier,
     return {};
 }
 
+// Calls `visit` with each change before the current one that names `table`, in plan order,
+// until it returns true; returns whether it did.
+template <typename Visit>
+bool find_earlier(const OpContext& context, const std::string& table, Visit visit) {
+    const auto earlier = [&](int i) -> const Change& {
+        return context.plan.changes[static_cast<std::size_t>(i)];
+    };
+    if (context.changes_by_table == nullptr) {
+        for (int i = 0; i < context.change_index; ++i) {
+            if (visit(earlier(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+    for (const int i : context.changes_by_table->on(table)) {
+        if (i >= context.change_index) {
+            break;
+        }
+        if (visit(earlier(i))) {
+            return true;
+        }
+    }
+    return false;
+}
+
 } // namespace
+
+ChangesByTable::ChangesByTable(const Plan& plan) {
+    for (std::size_t i = 0; i < plan.changes.size(); ++i) {
+        const int index = static_cast<int>(i);
+        std::visit(
+            [&](const auto& op) {
+                if constexpr (requires { std::string(op.table); }) {
+                    m_changes[op.table].push_back(index);
+                }
+                if constexpr (requires { std::string(op.references_table); }) {
+                    if (op.references_table != op.table) {
+                        m_changes[op.references_table].push_back(index);
+                    }
+                }
+            },
+            plan.changes[i].operation);
+    }
+}
+
+const std::vector<int>& ChangesByTable::on(const std::string& table) const {
+    static const std::vector<int> none;
+    const auto found = m_changes.find(table);
+    return found == m_changes.end() ? none : found->second;
+}
 
 bool check_not_replaced_earlier(OpContext& context, const std::string& table,
                                 const std::vector<std::string>& columns) {
@@ -75,24 +125,23 @@ bool check_not_replaced_earlier(OpContext& context, const std::string& table,
         if (!reported.insert(column).second) {
             continue;
         }
-        for (int i = 0; i < context.change_index; ++i) {
-            const Change& earlier = context.plan.changes[static_cast<std::size_t>(i)];
+        find_earlier(context, table, [&](const Change& earlier) {
             const std::string hint = replaced_by(context, earlier.operation, table, column);
-            if (!hint.empty()) {
-                context.diagnostics.error(context.change.mark,
-                                          already_changed(table, column, earlier), hint);
-                ok = false;
-                break;
+            if (hint.empty()) {
+                return false;
             }
-        }
+            context.diagnostics.error(context.change.mark, already_changed(table, column, earlier),
+                                      hint);
+            ok = false;
+            return true;
+        });
     }
     return ok;
 }
 
 bool check_not_changed_earlier(OpContext& context, const std::string& table,
                                const std::string& column) {
-    for (int i = 0; i < context.change_index; ++i) {
-        const Change& earlier = context.plan.changes[static_cast<std::size_t>(i)];
+    const bool changed = find_earlier(context, table, [&](const Change& earlier) {
         bool touches = false;
         if (const auto* rename = std::get_if<RenameColumn>(&earlier.operation)) {
             touches = rename->table == table && (rename->from == column || rename->to == column);
@@ -135,7 +184,7 @@ bool check_not_changed_earlier(OpContext& context, const std::string& table,
                         std::to_string(earlier.mark.line) +
                         " builds in this plan; contract would drop it with the old column",
                     "create the index in a later migration, once this one is complete");
-                return false;
+                return true;
             }
         }
         if (touches) {
@@ -144,10 +193,10 @@ bool check_not_changed_earlier(OpContext& context, const std::string& table,
                 "two changes of one column cannot run in one migration (the old and the new app "
                 "version could not both keep working); run them as two migrations, the second "
                 "after the first is complete, or fold them into one change");
-            return false;
         }
-    }
-    return true;
+        return touches;
+    });
+    return !changed;
 }
 
 } // namespace pgphase::planners

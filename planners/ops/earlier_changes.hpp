@@ -6,9 +6,24 @@
 #include "planners/ops/op_context.hpp"
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace pgphase::planners {
+
+// The changes of a plan by the tables they name (`table`, and a foreign key's referenced
+// table), in plan order. The checks below look only at the earlier changes on their table, so
+// planning stays linear in the number of changes (a plan converted from a big migration has
+// tens of thousands). The planner builds one per plan and hands it to every OpContext.
+class ChangesByTable {
+public:
+    explicit ChangesByTable(const Plan& plan);
+    // Indexes, ascending, of the changes that name `table`.
+    const std::vector<int>& on(const std::string& table) const;
+
+private:
+    std::unordered_map<std::string, std::vector<int>> m_changes;
+};
 
 // Columns of `table` that an earlier change replaces at contract (rename_column from them,
 // change_type of them through a shadow column, drop_column of them) cannot be changed again:

@@ -14,6 +14,8 @@
 
 namespace pgphase::planners {
 
+class ChangesByTable; // planners/ops/earlier_changes.hpp
+
 struct OpContext {
     const Plan& plan;
     const Change& change;
@@ -23,6 +25,8 @@ struct OpContext {
     Diagnostics& diagnostics;
     std::vector<std::string>& unchecked;
     std::vector<Step> steps;
+    // The plan's changes by table, for the checks on earlier changes; nullptr: they scan all.
+    const ChangesByTable* changes_by_table = nullptr;
 
     QualifiedName table_name(const std::string& table) const { return {plan.schema, table}; }
 

@@ -4,6 +4,7 @@
 
 #include "planners/model/suggest.hpp"
 #include "planners/ops/building_blocks.hpp"
+#include "planners/ops/earlier_changes.hpp"
 #include "planners/ops/op_context.hpp"
 #include "planners/ops/registry.hpp"
 #include "planners/plan/table_renames.hpp"
@@ -11,16 +12,15 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_set>
 
 namespace pgphase::planners {
 
 CatalogTable* OpContext::find_table(const std::string& table) {
     if (catalog == nullptr) {
-        const std::string note = "table \"" + plan.schema + "\".\"" + table +
-                                 "\" and its columns (no database: pass --dsn to check)";
-        if (std::find(unchecked.begin(), unchecked.end(), note) == unchecked.end()) {
-            unchecked.push_back(note);
-        }
+        // Repeats are dropped once the plan is planned (plan_migration).
+        unchecked.push_back("table \"" + plan.schema + "\".\"" + table +
+                            "\" and its columns (no database: pass --dsn to check)");
         return nullptr;
     }
     for (auto& candidate : catalog->tables) {
@@ -108,6 +108,7 @@ PlannedMigration plan_migration(const Plan& as_written, const Catalog* catalog,
         working = *catalog;
     }
     std::vector<Step> all;
+    const ChangesByTable changes_by_table(plan);
     for (std::size_t i = 0; i < plan.changes.size(); ++i) {
         const Change& change = plan.changes[i];
         OpContext context{plan,
@@ -117,7 +118,8 @@ PlannedMigration plan_migration(const Plan& as_written, const Catalog* catalog,
                           working ? &*working : nullptr,
                           planned.diagnostics,
                           planned.unchecked,
-                          {}};
+                          {},
+                          &changes_by_table};
         unit_of(change.operation).plan(context, change.operation);
         for (auto& step : context.steps) {
             if (step.backfill) {
@@ -154,6 +156,10 @@ PlannedMigration plan_migration(const Plan& as_written, const Catalog* catalog,
     });
     rename_tables_last(plan, all);
     planned.steps = std::move(all);
+    // Each note once, in the order first noted (a set: a plan may name thousands of tables).
+    std::unordered_set<std::string> noted;
+    std::erase_if(planned.unchecked,
+                  [&](const std::string& note) { return !noted.insert(note).second; });
     return planned;
 }
 

@@ -1,7 +1,10 @@
 // A change of a column that an earlier change of the same plan renames away, retypes through a
 // shadow column or drops is refused, naming that change: contract drops the old column and what
 // the later change built on it. Compositions that keep working stay allowed.
+#include "planners/ops/earlier_changes.hpp"
 #include "tests/unit/planners/ops/ops_test_support.hpp"
+
+#include <vector>
 
 namespace pgphase::planners {
 namespace {
@@ -192,6 +195,24 @@ changes:
   - set_not_null: {table: orders, column: legacy_currency, up: "'USD'"}
 )yaml");
     EXPECT_FALSE(planned.diagnostics.has_errors()) << planned.diagnostics.to_string();
+}
+
+// The checks look only at the earlier changes naming their table: a foreign key counts for
+// both of its tables, a change with no table for none.
+TEST(EarlierChanges, IndexesEachChangeUnderTheTablesItNames) {
+    const Plan plan = testing::load(R"yaml(
+name: a
+changes:
+  - rename_column: {table: orders, from: reference, to: ref}
+  - set_not_null: {table: users, column: email}
+  - add_foreign_key: {table: orders, columns: [user_id], references: {table: users, columns: [id]}}
+  - sql: {up: "SELECT 1", down: "SELECT 1"}
+  - drop_column: {table: orders, column: legacy_currency}
+)yaml");
+    const ChangesByTable by_table(plan);
+    EXPECT_EQ(by_table.on("orders"), (std::vector<int>{0, 2, 4}));
+    EXPECT_EQ(by_table.on("users"), (std::vector<int>{1, 2}));
+    EXPECT_TRUE(by_table.on("payments").empty());
 }
 
 } // namespace
