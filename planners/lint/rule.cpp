@@ -122,13 +122,14 @@ const std::vector<RuleInfo>& all_rules() {
          "writes every row in one transaction (blocks concurrent writers of those rows, bloats "
          "the table)",
          "update in batches by key range, committing each (pgphase backfill)",
-         "UPDATE of an existing table without a WHERE that compares a column with constants (=, "
-         "IN, BETWEEN, <, >): none, or one such as col IS NULL"},
+         "UPDATE of an existing table whose WHERE fixes no unique key with = or IN: an error "
+         "when it compares no column with constants (none, col IS NULL), a warning that lint "
+         "cannot tell when it compares other columns"},
         {"unbatched-delete", Level::error, "ROW EXCLUSIVE; every row locked until commit",
          "deletes every row in one transaction",
          "delete in batches by key range, committing each; or TRUNCATE if the table is unused",
-         "DELETE from an existing table without a WHERE that compares a column with constants (=, "
-         "IN, BETWEEN, <, >)"},
+         "DELETE from an existing table whose WHERE fixes no unique key with = or IN (an error "
+         "or a warning, as for unbatched-update)"},
         {"missing-lock-timeout", Level::warning,
          "SHARE or stronger on an existing table, queued behind running transactions",
          "no scan; while it waits, every later query it conflicts with waits behind it",

@@ -1,6 +1,6 @@
 // Replays CREATE TABLE, ADD/DROP/ALTER COLUMN, renames, CREATE/DROP TYPE and CREATE INDEX
-// into table -> column -> type, so a later ALTER COLUMN TYPE knows what it converts from.
-// Pure.
+// into table -> column -> type, so a later ALTER COLUMN TYPE knows what it converts from, and
+// into the tables' unique keys, so an UPDATE's WHERE can be told to select one row. Pure.
 #include "planners/lint/schema.hpp"
 
 #include <algorithm>
@@ -50,6 +50,74 @@ std::string SchemaModel::not_null_check(const TableName& table,
     return check == found->second.end() ? std::string() : check->second.column;
 }
 
+std::vector<std::vector<std::string>> SchemaModel::unique_keys(const TableName& table) const {
+    std::vector<std::vector<std::string>> out;
+    const auto found = m_keys.find(table.key());
+    if (found != m_keys.end()) {
+        for (const auto& [name, columns] : found->second) {
+            out.push_back(columns);
+        }
+    }
+    return out;
+}
+
+void SchemaModel::add_key(const TableName& table, const json& constraint,
+                          const std::vector<std::string>& columns) {
+    const std::string type = string_field(constraint, "contype");
+    if ((type != "CONSTR_PRIMARY" && type != "CONSTR_UNIQUE") || columns.empty()) {
+        return;
+    }
+    std::string name = string_field(constraint, "conname");
+    if (name.empty()) { // PostgreSQL's default name
+        name = table.name;
+        if (type == "CONSTR_PRIMARY") {
+            name += "_pkey";
+        } else {
+            for (const std::string& column : columns) {
+                name += "_" + column;
+            }
+            name += "_key";
+        }
+    }
+    m_keys[table.key()][name] = columns;
+}
+
+void SchemaModel::apply_index(const json& index) {
+    const TableName table = table_from_range_var(index.value("relation", json::object()));
+    const std::string name = string_field(index, "idxname");
+    if (!name.empty()) {
+        m_indexes[name] = table;
+    }
+    if (!index.value("unique", false) || index.contains("whereClause") || name.empty()) {
+        return; // a partial unique index does not make its columns a key of every row
+    }
+    std::vector<std::string> columns;
+    for (const json& param : index.value("indexParams", json::array())) {
+        const std::string column = string_field(param.value("IndexElem", json::object()), "name");
+        if (column.empty()) {
+            return; // an expression
+        }
+        columns.push_back(column);
+    }
+    if (!columns.empty()) {
+        m_keys[table.key()][name] = std::move(columns);
+    }
+}
+
+void SchemaModel::move_table(const std::string& from, const std::string& to) {
+    const auto move = [&](auto& facts) {
+        const auto found = facts.find(from);
+        if (found != facts.end()) {
+            auto moved = std::move(found->second);
+            facts.erase(found);
+            facts[to] = std::move(moved);
+        }
+    };
+    move(m_tables);
+    move(m_not_null_checks);
+    move(m_keys);
+}
+
 void SchemaModel::set_column_type(const TableName& table, const std::string& column,
                                   ColumnType type) {
     m_tables[table.key()][column] = std::move(type);
@@ -68,6 +136,11 @@ void SchemaModel::seed(const planners::Catalog& catalog) {
         }
         for (const planners::CatalogIndex& index : table.indexes) {
             m_indexes[index.name] = name;
+            // key_columns holds INCLUDE columns too: requiring them as well is only stricter.
+            if (index.unique && index.valid && !index.partial && !index.expressions) {
+                m_keys[name.key()][index.name] =
+                    index.key_columns.empty() ? index.columns : index.key_columns;
+            }
         }
         // pg_get_constraintdef writes such a check as CHECK ((col IS NOT NULL)) [NOT VALID],
         // the column quoted where it must be; any other spelling is not taken for one.
@@ -97,11 +170,18 @@ void SchemaModel::apply(const Statement& statement, const json& tree) {
         const TableName table = table_from_range_var(body.value("relation", json::object()));
         auto& columns = m_tables[table.key()];
         columns.clear();
+        m_keys.erase(table.key());
         for (const json& element : body.value("tableElts", json::array())) {
             if (element.contains("ColumnDef")) {
                 const json& column = element.at("ColumnDef");
-                columns[string_field(column, "colname")] =
-                    lint::column_type(column.value("typeName", json::object()));
+                const std::string name = string_field(column, "colname");
+                columns[name] = lint::column_type(column.value("typeName", json::object()));
+                for (const json& constraint : column.value("constraints", json::array())) {
+                    add_key(table, constraint.value("Constraint", json::object()), {name});
+                }
+            } else if (element.contains("Constraint")) {
+                const json& constraint = element.at("Constraint");
+                add_key(table, constraint, string_list(constraint.value("keys", json::array())));
             }
         }
     } else if (statement.kind == "AlterTableStmt") {
@@ -116,10 +196,7 @@ void SchemaModel::apply(const Statement& statement, const json& tree) {
             m_enums.insert(names.back());
         }
     } else if (statement.kind == "IndexStmt") {
-        const std::string name = string_field(body, "idxname");
-        if (!name.empty()) {
-            m_indexes[name] = table_from_range_var(body.value("relation", json::object()));
-        }
+        apply_index(body);
     }
 }
 
@@ -143,12 +220,28 @@ void SchemaModel::apply_alter_table(const json& alter) {
             }
             std::erase_if(m_not_null_checks[table.key()],
                           [&](const auto& entry) { return entry.second.column == column; });
+            std::erase_if(m_keys[table.key()], [&](const auto& entry) {
+                const auto& key = entry.second;
+                return std::find(key.begin(), key.end(), column) != key.end();
+            });
         } else if (subtype == "AT_AddConstraint") {
             const json& constraint = cmd.at("def").value("Constraint", json::object());
             const std::string column = not_null_check_column(constraint);
             if (!column.empty()) {
                 m_not_null_checks[table.key()][string_field(constraint, "conname")] = {
                     column, !constraint.value("skip_validation", false)};
+            }
+            if (const std::string index = string_field(constraint, "indexname"); !index.empty()) {
+                // ADD CONSTRAINT ... USING INDEX: the index becomes the constraint's, renamed.
+                auto& keys = m_keys[table.key()];
+                const auto found = keys.find(index);
+                if (found != keys.end()) {
+                    auto columns = std::move(found->second);
+                    keys.erase(found);
+                    add_key(table, constraint, columns);
+                }
+            } else {
+                add_key(table, constraint, string_list(constraint.value("keys", json::array())));
             }
         } else if (subtype == "AT_ValidateConstraint") {
             auto& checks = m_not_null_checks[table.key()];
@@ -158,6 +251,7 @@ void SchemaModel::apply_alter_table(const json& alter) {
             }
         } else if (subtype == "AT_DropConstraint") {
             m_not_null_checks[table.key()].erase(string_field(cmd, "name"));
+            m_keys[table.key()].erase(string_field(cmd, "name"));
         } else if (subtype == "AT_AlterColumnType") {
             m_tables[table.key()][string_field(cmd, "name")] =
                 lint::column_type(cmd.at("def").at("ColumnDef").value("typeName", json::object()));
@@ -176,6 +270,9 @@ void SchemaModel::apply_rename(const json& rename) {
                 check.column = new_name;
             }
         }
+        for (auto& [name, key] : m_keys[table.key()]) {
+            std::replace(key.begin(), key.end(), old_name, new_name);
+        }
         const auto found = m_tables.find(table.key());
         if (found == m_tables.end()) {
             return;
@@ -190,26 +287,39 @@ void SchemaModel::apply_rename(const json& rename) {
         const TableName table = table_from_range_var(rename.value("relation", json::object()));
         TableName renamed = table;
         renamed.name = new_name;
-        const auto found = m_tables.find(table.key());
-        if (found != m_tables.end()) {
-            auto columns = std::move(found->second);
-            m_tables.erase(found);
-            m_tables[renamed.key()] = std::move(columns);
+        move_table(table.key(), renamed.key());
+        for (auto& [index, on] : m_indexes) {
+            if (on.key() == table.key()) {
+                on = renamed;
+            }
         }
-        const auto checks = m_not_null_checks.find(table.key());
-        if (checks != m_not_null_checks.end()) {
-            auto moved = std::move(checks->second);
-            m_not_null_checks.erase(checks);
-            m_not_null_checks[renamed.key()] = std::move(moved);
+    } else if (type == "OBJECT_TABCONSTRAINT" || type == "OBJECT_INDEX") {
+        // A unique constraint's index takes its name, and the other way round.
+        const TableName relation = table_from_range_var(rename.value("relation", json::object()));
+        const std::string old_name =
+            type == "OBJECT_INDEX" ? relation.name : string_field(rename, "subname");
+        std::optional<TableName> table = relation;
+        if (type == "OBJECT_INDEX") {
+            table = index_table(old_name);
+            if (table) {
+                m_indexes.erase(old_name);
+                m_indexes[new_name] = *table;
+            }
         }
-    } else if (type == "OBJECT_TABCONSTRAINT") {
-        const TableName table = table_from_range_var(rename.value("relation", json::object()));
-        auto& checks = m_not_null_checks[table.key()];
-        const auto check = checks.find(string_field(rename, "subname"));
-        if (check != checks.end()) {
-            const NotNullCheck moved = check->second;
-            checks.erase(check);
-            checks[new_name] = moved;
+        if (!table) {
+            return;
+        }
+        const auto rename_in = [&](auto& facts) {
+            const auto found = facts.find(old_name);
+            if (found != facts.end()) {
+                auto moved = std::move(found->second);
+                facts.erase(found);
+                facts[new_name] = std::move(moved);
+            }
+        };
+        rename_in(m_keys[table->key()]);
+        if (type == "OBJECT_TABCONSTRAINT") {
+            rename_in(m_not_null_checks[table->key()]);
         }
     } else if (type == "OBJECT_TYPE") {
         const auto names = string_list(rename.value("object", json::object()));
@@ -249,9 +359,13 @@ void SchemaModel::apply_drop(const json& drop) {
             }
             m_tables.erase(table.key());
             m_not_null_checks.erase(table.key());
+            m_keys.erase(table.key());
         } else if (type == "OBJECT_TYPE") {
             m_enums.erase(names.back());
         } else if (type == "OBJECT_INDEX") {
+            if (const auto table = index_table(names.back())) {
+                m_keys[table->key()].erase(names.back());
+            }
             m_indexes.erase(names.back());
         }
     }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace pgphase::planners::lint {
 
@@ -27,6 +28,11 @@ public:
     bool proven_not_null(const TableName& table, const std::string& column) const;
     // The column of the table's CHECK (col IS NOT NULL) named `constraint`, "" if none.
     std::string not_null_check(const TableName& table, const std::string& constraint) const;
+
+    // The column sets of the table's primary key, unique constraints and unique indexes (those
+    // not partial and on columns only), as replayed or seeded: a WHERE that fixes every column
+    // of one with `=` selects at most one row.
+    std::vector<std::vector<std::string>> unique_keys(const TableName& table) const;
 
     // Replays one statement; statements it does not model leave it unchanged.
     void apply(const Statement& statement);
@@ -54,6 +60,15 @@ private:
         bool validated = false;
     };
     std::map<std::string, std::map<std::string, NotNullCheck>> m_not_null_checks;
+    // Primary keys, unique constraints and unique indexes: by table key, then by the name of
+    // the constraint or index (PostgreSQL's default name when the statement gives none).
+    std::map<std::string, std::map<std::string, std::vector<std::string>>> m_keys;
+
+    void add_key(const TableName& table, const json& constraint,
+                 const std::vector<std::string>& columns);
+    void apply_index(const json& index);
+    // Moves every per-table fact from one table key to another (a table rename).
+    void move_table(const std::string& from, const std::string& to);
 };
 
 } // namespace pgphase::planners::lint

@@ -63,6 +63,19 @@ TEST_F(LintDsn, SetNotNullAfterACheckTheDatabaseValidatedIsNotFlagged) {
     EXPECT_EQ(validated.out.find("set-not-null"), std::string::npos) << validated.out;
 }
 
+// The database's primary key tells that the WHERE selects one row; a column that is no key
+// leaves lint unable to tell.
+TEST_F(LintDsn, AnUpdateByTheDatabasesPrimaryKeyIsNotFlagged) {
+    const CommandResult by_key = lint("UPDATE users SET note = 'x' WHERE id = 7;\n");
+    EXPECT_EQ(by_key.exit_code, 0) << by_key.out << by_key.err;
+    EXPECT_EQ(by_key.out.find("unbatched-update"), std::string::npos) << by_key.out;
+    const CommandResult by_name = lint("UPDATE users SET note = 'x' WHERE name = 'ann';\n");
+    EXPECT_NE(by_name.out.find("warning: [unbatched-update] UPDATE of users: cannot tell how "
+                               "many rows its WHERE selects: no AND-ed term fixes every column"),
+              std::string::npos)
+        << by_name.out;
+}
+
 TEST_F(LintDsn, RewritingChangesSayWhichTypesFromTheCatalog) {
     const CommandResult run = lint("ALTER TABLE users ALTER COLUMN id TYPE bigint;\n");
     EXPECT_EQ(run.exit_code, 1) << run.out << run.err;

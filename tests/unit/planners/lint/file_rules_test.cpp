@@ -67,30 +67,153 @@ TEST(LintLockTimeout, CreateIndexOnAnExistingTableBlocksWritesWhileItWaits) {
     EXPECT_NE(found.front()->message.find("every write"), std::string::npos);
 }
 
+// The finding of `rule` in a file's result, with its level; nullptr if none.
+const Finding* dml_finding(const LintResult& result) {
+    for (const Finding& finding : result.findings) {
+        if (finding.rule == "unbatched-update" || finding.rule == "unbatched-delete") {
+            return &finding;
+        }
+    }
+    return nullptr;
+}
+
+// The earlier migration that creates t, with its keys: an `id` primary key, a unique `code`, a
+// composite unique (tenant, slug), and a partial unique index on `email` (no key of every row).
+const std::string create_t = "CREATE TABLE t (id int PRIMARY KEY, code text UNIQUE, tenant int,\n"
+                             "  slug text, email text, a int, b int, flag bool,\n"
+                             "  CONSTRAINT t_tenant_slug UNIQUE (tenant, slug));\n"
+                             "CREATE UNIQUE INDEX t_live_email ON t (email) WHERE a IS NULL;\n";
+
+// The level unbatched-* takes for `sql` on t, with the migration creating t linted first:
+// "" when not reported.
+std::string dml_level(const std::string& sql) {
+    const LintResult result = lint_files({create_t, sql});
+    const Finding* finding = dml_finding(result);
+    return finding == nullptr ? "" : std::string(level_name(finding->level));
+}
+
 TEST(LintDml, UpdateOrDeleteWithoutWhereIsUnbatched) {
     EXPECT_EQ(blocking_rules(lint_sql("UPDATE \"Project\" SET \"updatedAt\" = NOW();")),
               Rules{"unbatched-update"});
     EXPECT_EQ(blocking_rules(lint_sql("DELETE FROM sessions;")), Rules{"unbatched-delete"});
-    EXPECT_TRUE(blocking_rules(lint_sql("UPDATE t SET a = 1 WHERE id < 1000;")).empty());
+    EXPECT_EQ(dml_level("UPDATE t SET a = 1;"), "error");
 }
 
-TEST(LintDml, AWhereThatComparesNoColumnWithConstantsDoesNotBoundTheRows) {
+TEST(LintDml, AWhereThatComparesNoColumnWithConstantsMaySelectEveryRow) {
     for (const std::string sql :
-         {"UPDATE \"Secrets\" SET \"lastSignedIn\" = now() WHERE \"lastSignedIn\" IS NULL;",
-          "UPDATE t SET a = 1 WHERE a IS NOT NULL AND b <> 2;", "DELETE FROM t WHERE expired;",
-          "DELETE FROM t WHERE id IN (SELECT id FROM u);", "UPDATE t SET a = 1 WHERE a = b;",
-          "UPDATE t SET a = 1 WHERE id = 1 OR flag;"}) {
-        const auto rules = blocking_rules(lint_sql(sql));
-        ASSERT_EQ(rules.size(), 1U) << sql;
-        EXPECT_EQ(rules[0].rfind("unbatched-", 0), 0U) << sql;
+         {"UPDATE t SET a = 1 WHERE a IS NULL;",
+          "UPDATE t SET a = 1 WHERE a IS NOT NULL AND b <> 2;", "DELETE FROM t WHERE flag;",
+          "DELETE FROM t WHERE true;", "DELETE FROM t WHERE id IN (SELECT id FROM u);",
+          "UPDATE t SET a = 1 WHERE a = b;", "UPDATE t SET a = 1 WHERE id = 1 OR flag;"}) {
+        EXPECT_EQ(dml_level(sql), "error") << sql;
     }
+}
+
+TEST(LintDml, AWhereThatFixesAUniqueKeySelectsAFewRows) {
     for (const std::string sql :
          {"UPDATE t SET a = 1 WHERE id = 42;", "UPDATE t SET a = 1 WHERE id = $1;",
-          "DELETE FROM t WHERE id IN (1, 2, 3);", "DELETE FROM t WHERE id BETWEEN 1 AND 99;",
-          "UPDATE t SET a = 1 WHERE 'x'::text = code AND a IS NULL;",
-          "UPDATE t SET a = 1 WHERE id = 1 OR id = 2;"}) {
-        EXPECT_TRUE(blocking_rules(lint_sql(sql)).empty()) << sql;
+          "DELETE FROM t WHERE id IN (1, 2, 3);", "UPDATE t SET a = 1 WHERE 'x'::text = code;",
+          "UPDATE t SET a = 1 WHERE id = 1 OR code = 'x';",
+          "UPDATE t SET a = 1 WHERE tenant = 1 AND slug = 'home' AND a IS NULL;",
+          "UPDATE t SET a = 1 WHERE t.id = 7;"}) {
+        EXPECT_EQ(dml_level(sql), "") << sql;
     }
+}
+
+TEST(LintDml, AWhereOnOtherColumnsIsAWarningThatLintCannotTell) {
+    for (const std::string sql :
+         {"UPDATE t SET a = 1 WHERE id < 1000;", "DELETE FROM t WHERE id BETWEEN 1 AND 99;",
+          "UPDATE t SET a = 1 WHERE b = 2;", "UPDATE t SET a = 1 WHERE tenant = 1;",
+          "UPDATE t SET a = 1 WHERE email = 'x';", "UPDATE t SET a = 1 WHERE id = 1 OR b = 2;"}) {
+        EXPECT_EQ(dml_level(sql), "warning") << sql;
+    }
+    const LintResult result = lint_files({create_t, "UPDATE t SET a = 1 WHERE b = 2;"});
+    const Finding* finding = dml_finding(result);
+    ASSERT_NE(finding, nullptr);
+    EXPECT_EQ(finding->message,
+              "UPDATE of t: cannot tell how many rows its WHERE selects: no AND-ed term fixes "
+              "every column of a primary key or unique constraint of t with = or IN. If it may "
+              "be many, it writes them in one transaction, locking each row until it commits");
+    EXPECT_NE(finding->hint.str().find("-- pgphase:ignore unbatched-update"), std::string::npos);
+
+    // Without the migration that creates it, the table's keys are unknown, and it says so.
+    const LintResult unknown = lint_sql("UPDATE t SET a = 1 WHERE id = 42;");
+    const Finding* alone = dml_finding(unknown);
+    ASSERT_NE(alone, nullptr);
+    EXPECT_EQ(alone->level, Level::warning);
+    EXPECT_NE(alone->message.find("lint does not know the keys of t"), std::string::npos)
+        << alone->message;
+}
+
+TEST(LintDml, KeysFollowTheReplay) {
+    // Dropped, renamed, or added by a later statement or index.
+    EXPECT_EQ(dml_level("ALTER TABLE t DROP CONSTRAINT t_pkey;\n"
+                        "UPDATE t SET a = 1 WHERE id = 42;"),
+              "warning");
+    EXPECT_EQ(dml_level("ALTER TABLE t RENAME COLUMN id TO key;\n"
+                        "UPDATE t SET a = 1 WHERE key = 42;"),
+              "");
+    EXPECT_EQ(dml_level("ALTER TABLE t RENAME TO t2;\n"
+                        "UPDATE t2 SET a = 1 WHERE id = 42;"),
+              "");
+    EXPECT_EQ(dml_level("CREATE UNIQUE INDEX t_b ON t (b);\n"
+                        "UPDATE t SET a = 1 WHERE b = 2;"),
+              "");
+    EXPECT_EQ(dml_level("CREATE UNIQUE INDEX t_b ON t (b);\nALTER INDEX t_b RENAME TO t_b2;\n"
+                        "DROP INDEX t_b2;\nUPDATE t SET a = 1 WHERE b = 2;"),
+              "warning");
+    EXPECT_EQ(dml_level("CREATE UNIQUE INDEX t_b ON t (b);\n"
+                        "ALTER TABLE t ADD CONSTRAINT t_b_key UNIQUE USING INDEX t_b;\n"
+                        "UPDATE t SET a = 1 WHERE b = 2;"),
+              "");
+    EXPECT_EQ(dml_level("ALTER TABLE t ADD CONSTRAINT t_ab UNIQUE (a, b);\n"
+                        "UPDATE t SET flag = true WHERE a = 1 AND b = 2;"),
+              "");
+    EXPECT_EQ(dml_level("ALTER TABLE t DROP COLUMN code;\n"
+                        "UPDATE t SET a = 1 WHERE code = 'x';"),
+              "warning");
+}
+
+TEST(LintDml, KeysComeFromTheLiveCatalog) {
+    planners::Catalog catalog;
+    planners::CatalogTable table;
+    table.schema = "public";
+    table.name = "orders";
+    table.columns.push_back({"id", "bigint", false, std::nullopt, false, false});
+    table.columns.push_back({"ref", "text", false, std::nullopt, false, false});
+    table.columns.push_back({"note", "text", true, std::nullopt, false, false});
+    planners::CatalogIndex key;
+    key.name = "orders_pkey";
+    key.unique = key.primary = true;
+    key.columns = key.key_columns = {"id"};
+    table.indexes.push_back(key);
+    planners::CatalogIndex partial = key;
+    partial.name = "orders_ref_live";
+    partial.primary = false;
+    partial.partial = true;
+    partial.columns = partial.key_columns = {"ref"};
+    table.indexes.push_back(partial);
+    catalog.tables.push_back(table);
+    const auto lint_with = [&](const std::string& sql) {
+        Linter linter(LintOptions{}, catalog);
+        linter.lint(SourceFile("m.sql", sql), false);
+        return linter.result();
+    };
+    EXPECT_EQ(dml_finding(lint_with("UPDATE orders SET note = 'x' WHERE id = 1;")), nullptr);
+    const LintResult by_ref_result = lint_with("UPDATE orders SET note = 'x' WHERE ref = 'a';");
+    const Finding* by_ref = dml_finding(by_ref_result);
+    ASSERT_NE(by_ref, nullptr);
+    EXPECT_EQ(by_ref->level, Level::warning);
+}
+
+TEST(LintDml, AColumnTheFileAddedIsNullInEveryRow) {
+    const LintResult result = lint_files({create_t, "ALTER TABLE t ADD COLUMN c int;\n"
+                                                    "UPDATE t SET c = a WHERE c IS NULL;"});
+    const Finding* finding = dml_finding(result);
+    ASSERT_NE(finding, nullptr);
+    EXPECT_EQ(finding->level, Level::error);
+    EXPECT_NE(finding->message.find("WHERE c IS NULL, a column this file added"), std::string::npos)
+        << finding->message;
 }
 
 TEST(LintMaintenance, ClusterVacuumFullAreErrorsPlainVacuumIsNot) {
