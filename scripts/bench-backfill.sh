@@ -38,7 +38,12 @@
 #   PGPHASE_BIN=path         use this binary instead of building build/pgphase
 #   BENCH_OUT=dir            where logs and results go (default: a new /tmp/pgphase-bench.*)
 #
-# Usage: scripts/bench-backfill.sh [--rate N]
+# --plot also draws, per table size, BENCH_OUT/backfill-ROWS.svg with gnuplot (Debian
+# gnuplot-nox, installed if missing): rows/s over time per method (the server's WAL rate,
+# sampled every 0.25 s, divided by the method's WAL bytes per row, so that a single UPDATE
+# shows too), and the app's worst latency in each second, per method and without a backfill.
+#
+# Usage: scripts/bench-backfill.sh [--rate N] [--plot]
 set -Eeuo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
@@ -50,6 +55,7 @@ export METHODS=${METHODS:-"raw single guide keyset pgphase tuned"}
 export RATE=${RATE:-200}
 export BASELINE_SECONDS=${BASELINE_SECONDS:-15}
 export TUNED_SETTINGS=${TUNED_SETTINGS:-"target_batch_time: 25ms"}
+export PLOT=${PLOT:-0}
 
 # --- outer part: deps, build, then the inner part against a throwaway server ---------------
 outer() {
@@ -57,6 +63,7 @@ outer() {
     case $1 in
       --rate) RATE=${2:?--rate needs a number}; shift 2 ;;
       --rate=*) RATE=${1#--rate=}; shift ;;
+      --plot) PLOT=1; shift ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown argument: $1 (see --help)" ;;
     esac
@@ -68,13 +75,9 @@ outer() {
   done
 
   bash scripts/deps.sh
-  if [[ ! -x /usr/bin/time ]]; then
-    local sudo=()
-    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-    log "installing 'time' (for pgphase's peak RSS)"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -q time
-  fi
+  need_command /usr/bin/time time # pgphase's peak RSS
+  [[ $PLOT == 0 ]] || need_command gnuplot gnuplot-nox
+  export PLOT
   build_binaries --absolute RelWithDebInfo pgphase
   out_dir BENCH_OUT pgphase-bench
   log "logs and results in $BENCH_OUT"
@@ -100,6 +103,9 @@ write_plan() {
   } >"$file"
 }
 
+# seconds_since T0: from T0 (`now`) to now, to the hundredth.
+seconds_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
 # The same starting state for every method: fresh rows, VACUUM ANALYZE, then expand.
 reset_table() {
   local n=$1
@@ -120,8 +126,11 @@ CREATE SEQUENCE public.bench_app_id START $((n + 1));
 VACUUM ANALYZE public.bench;
 CHECKPOINT;
 SQL
+  local t0
+  t0=$(now)
   "$PGPHASE_BIN" --dsn "$DSN" start "$PLAN" >>"$BENCH_OUT/pgphase-start.log" 2>&1 ||
     die "pgphase start failed; see $BENCH_OUT/pgphase-start.log"
+  start_seconds=$(seconds_since "$t0")
   local pending
   pending=$(sql_value "SELECT count(*) FROM public.bench WHERE email_address IS NULL")
   [[ $pending == "$n" ]] || die "after start: $pending rows with a NULL email_address, expected $n"
@@ -189,6 +198,97 @@ app_stats() {
       p50 = v[int((n - 1) * 0.50) + 1]; p99 = v[int((n - 1) * 0.99) + 1]
       printf "%.1f %.1f %.1f %d %d\n", p50, p99, v[n], n, errors
     }'
+}
+
+# --plot's WAL sampler: "EPOCH_S WAL_BYTES" every 0.25 s into FILE, until stopped.
+wal_sampler_pid=
+start_wal_sampler() {
+  [[ $PLOT == 1 ]] || return 0
+  printf '%s\n' "SELECT extract(epoch FROM clock_timestamp()) || ' ' ||
+        pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0');" '\watch 0.25' |
+    "$PSQL" -X -q -At -d "$DSN" -o "$1" >/dev/null 2>&1 &
+  wal_sampler_pid=$!
+}
+
+stop_wal_sampler() {
+  [[ -n $wal_sampler_pid ]] || return 0
+  kill -TERM "$wal_sampler_pid" 2>/dev/null || true
+  wait "$wal_sampler_pid" 2>/dev/null || true
+  wal_sampler_pid=
+}
+
+# plot_data LABEL T0 T1 [WAL_PER_ROW]: --plot's series of one run, with x in seconds since T0:
+# LABEL.latency.dat "x max_ms" (the worst latency of the app's transactions that overlapped
+# the run, as app_stats counts them, by the second they ended in, or the run's last second for
+# those that ended after it) and, given WAL_PER_ROW, LABEL.rate.dat "x rows_per_s" (the
+# WAL written between samples about a thirtieth of the run apart, 0.25 s to 1 s but at most
+# the run, divided by WAL_PER_ROW). run_method adds the WAL position at T0 and T1 to the
+# samples, so that a run shorter than the sampling still gets its one point.
+plot_data() {
+  local label=$1 t0=$2 t1=$3 wal_per_row=${4:-}
+  [[ $PLOT == 1 ]] || return 0
+  cat "$BENCH_OUT/$label".pgb.* 2>/dev/null | awk -v t0="$t0" -v t1="$t1" '
+    $3 ~ /^[0-9]+$/ {
+      end = $5 + $6 / 1e6
+      if (end >= t0 && end - $3 / 1e6 <= t1) {
+        s = int((end < t1 ? end : t1) - t0)
+        if ($3 / 1000.0 > worst[s]) worst[s] = $3 / 1000.0
+      }
+    }
+    END { for (s in worst) printf "%d.5 %.2f\n", s, worst[s] }' | sort -g \
+    >"$BENCH_OUT/$label.latency.dat"
+  [[ -n $wal_per_row && $wal_per_row != 0 ]] || return 0
+  sort -g "$BENCH_OUT/$label.wal.log" | awk -v t0="$t0" -v t1="$t1" -v per_row="$wal_per_row" '
+    BEGIN {
+      step = (t1 - t0) / 30
+      if (step < 0.25) step = 0.25
+      if (step > 1) step = 1
+      if (step > t1 - t0) step = t1 - t0
+    }
+    NF == 2 && $1 >= t0 && $1 <= t1 {
+      if (have && $1 - t >= step - 0.01) {
+        printf "%.2f %.0f\n", (t + $1) / 2 - t0, ($2 - wal) / ($1 - t) / per_row
+        have = 0
+      }
+      if (!have) { t = $1; wal = $2; have = 1 }
+    }' >"$BENCH_OUT/$label.rate.dat"
+}
+
+# plot N: BENCH_OUT/backfill-N.svg from the series plot_data wrote for that size.
+plot() {
+  local n=$1 m rate_plot='' latency_plot='' sep=''
+  [[ $PLOT == 1 ]] || return 0
+  for m in $METHODS; do
+    rate_plot+="$sep'n$n-$m.rate.dat' using 1:2 with lines lw 1.5 title '$m'"
+    latency_plot+="$sep'n$n-$m.latency.dat' using 1:2 with lines lw 1.5 title '$m'"
+    sep=', '
+  done
+  latency_plot+="$sep'n$n-baseline.latency.dat' using 1:2 with lines lw 1 dt 2 lc rgb '#888888' title 'no backfill'"
+  local longest=1
+  for m in $METHODS; do
+    longest=$(awk -v a="$longest" -v b="${seconds_of[$n-$m]:-0}" 'BEGIN { print (b > a ? b : a) }')
+  done
+  (
+    cd "$BENCH_OUT"
+    gnuplot <<GNUPLOT
+set terminal svg size 960,720 dynamic font 'sans,12' background rgb '#ffffff'
+set output 'backfill-$n.svg'
+set multiplot layout 2,1 title "Filling a column of $n rows, under app traffic (pgbench -R $RATE)"
+set grid
+set key outside right
+set xrange [0:$longest]
+set xlabel 'seconds since the method started'
+set ylabel 'rows/s (WAL rate / WAL bytes per row)'
+set format y '%.0s%c'
+plot $rate_plot
+set ylabel "app's worst latency in each second (ms)"
+set logscale y
+set format y '%g'
+plot $latency_plot
+unset multiplot
+GNUPLOT
+  ) || die "gnuplot failed on $BENCH_OUT/backfill-$n.svg"
+  log "chart: $BENCH_OUT/backfill-$n.svg"
 }
 
 # raw's table: bench as seeded and expanded (email_address added, NULL), copied without the
@@ -262,6 +362,8 @@ method_pgphase() {
 
 results=()
 declare -A seconds_of
+start_seconds=  # of the last reset_table's `pgphase start` (expand: column, check, trigger)
+checks=()       # per size: start's time, and verify's against one count(*)
 
 # run_method N METHOD: reset, traffic on, the method (timed), traffic off, check, rollback.
 run_method() {
@@ -280,7 +382,8 @@ run_method() {
   start_app "$label" "$n"
   sleep 1
   log "$n rows: $m ..."
-  local wal0
+  local wal0 wal_log=$BENCH_OUT/$label.wal.log
+  start_wal_sampler "$wal_log"
   wal0=$(sql_value "SELECT pg_current_wal_lsn()")
   t0=$(now)
   case $m in
@@ -295,10 +398,31 @@ run_method() {
   t1=$(now)
   local wal_per_row
   wal_per_row=$(sql_value "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal0') / $n)")
+  stop_wal_sampler
+  if [[ $PLOT == 1 ]]; then
+    {
+      echo "$t0 $(sql_value "SELECT pg_wal_lsn_diff('$wal0', '0/0')")"
+      echo "$t1 $(sql_value "SELECT pg_wal_lsn_diff('$wal0', '0/0') + $wal_per_row * $n")"
+    } >>"$wal_log"
+  fi
   stop_app
-  local wrong
+  plot_data "$label" "$t0" "$t1" "$wal_per_row"
+  local wrong count_t0 count_secs
+  count_t0=$(now)
   wrong=$(sql_value "SELECT count(*) FROM $checked WHERE email_address IS DISTINCT FROM email")
+  count_secs=$(seconds_since "$count_t0")
   [[ $wrong == 0 ]] || die "$m left $wrong rows with email_address <> email"
+  if [[ $m == pgphase ]]; then
+    # `pgphase verify` (read-only batches) against that one count(*) of the same rows.
+    local verify_t0 verify_secs
+    verify_t0=$(now)
+    "$PGPHASE_BIN" --dsn "$DSN" verify "$plan" >"$BENCH_OUT/$label.verify.log" 2>&1 ||
+      die "pgphase verify failed; see $BENCH_OUT/$label.verify.log"
+    verify_secs=$(seconds_since "$verify_t0")
+    checks+=("$(awk -v n="$n" -v s="$start_seconds" -v v="$verify_secs" -v c="$count_secs" \
+      'BEGIN { printf "%s rows: pgphase start %s s; verify %s s, one count(*) of the rows that differ %s s: verify at %.2fx its speed", n, s, v, c, (v > 0 ? c / v : 0) }')")
+    log "${checks[-1]}"
+  fi
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
   seconds_of[$n-$m]=$secs
   stats=$(app_stats "$label" "$t0" "$t1")
@@ -336,6 +460,7 @@ run_baseline() {
   pgbench_pid=
   t1=$(now)
   rollback
+  plot_data "$label" "$t0" "$t1"
   stats=$(app_stats "$label" "$t0" "$t1")
   # shellcheck disable=SC2086
   set -- $stats
@@ -353,7 +478,7 @@ inner() {
   command -v "$PGBENCH" >/dev/null 2>&1 || die "pgbench not found (package postgresql-contrib)"
   # A method runs in a subshell (psql, or /usr/bin/time then pgphase): stop_pids stops what
   # it runs too.
-  stop_on_exit work_pid pgbench_pid
+  stop_on_exit work_pid pgbench_pid wal_sampler_pid
 
   PLAN=$BENCH_OUT/plan.yaml
   write_plan "$PLAN" ""
@@ -380,6 +505,7 @@ inner() {
     for m in $METHODS; do
       run_method "$n" "$m"
     done
+    plot "$n"
   done
 
   {
@@ -396,6 +522,7 @@ inner() {
           'BEGIN { printf "%s rows: workers 2 vs 1: %.2fx the speed (%s s vs %s s)\n", n, a / b, b, a }'
       fi
     done
+    [[ ${#checks[@]} -eq 0 ]] || printf '%s\n' "${checks[@]}"
     awk -v a="$t_all" -v b="$(now)" 'BEGIN { printf "total run time: %.0f s\n", b - a }'
   } | tee "$BENCH_OUT/results.md"
   log "logs and results in $BENCH_OUT"

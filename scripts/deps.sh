@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package that pgphase's build, tests and demo need; with --test, also
 # the tools only the tests use (a headless browser for the status page, promtool for the
-# metrics). Only touches apt when something is missing; silent when all is present.
+# metrics, gnuplot and time for the benchmark scripts' test). Only touches apt when something
+# is missing; silent when all is present.
 set -euo pipefail
 
 # The one list of required packages: add new dependencies here.
@@ -16,9 +17,9 @@ PACKAGES=(
   clang-format clang-tidy git
 )
 
-# Test tools: users of pgphase never need them.
+# Test tools: users of pgphase never need them (gnuplot: bench-backfill.sh --plot's test).
 if [[ ${1:-} == --test ]]; then
-  PACKAGES+=(chromium prometheus)
+  PACKAGES+=(chromium prometheus gnuplot-nox time)
 fi
 
 missing=()

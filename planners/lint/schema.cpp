@@ -104,18 +104,25 @@ void SchemaModel::apply_index(const json& index) {
     }
 }
 
+namespace {
+
+// Moves the entry of key `from`, if any, to key `to` (a rename).
+template <typename Map>
+void rename_entry(Map& map, const std::string& from, const std::string& to) {
+    const auto found = map.find(from);
+    if (found != map.end()) {
+        auto moved = std::move(found->second);
+        map.erase(found);
+        map[to] = std::move(moved);
+    }
+}
+
+} // namespace
+
 void SchemaModel::move_table(const std::string& from, const std::string& to) {
-    const auto move = [&](auto& facts) {
-        const auto found = facts.find(from);
-        if (found != facts.end()) {
-            auto moved = std::move(found->second);
-            facts.erase(found);
-            facts[to] = std::move(moved);
-        }
-    };
-    move(m_tables);
-    move(m_not_null_checks);
-    move(m_keys);
+    rename_entry(m_tables, from, to);
+    rename_entry(m_not_null_checks, from, to);
+    rename_entry(m_keys, from, to);
 }
 
 void SchemaModel::set_column_type(const TableName& table, const std::string& column,
@@ -309,17 +316,9 @@ void SchemaModel::apply_rename(const json& rename) {
         if (!table) {
             return;
         }
-        const auto rename_in = [&](auto& facts) {
-            const auto found = facts.find(old_name);
-            if (found != facts.end()) {
-                auto moved = std::move(found->second);
-                facts.erase(found);
-                facts[new_name] = std::move(moved);
-            }
-        };
-        rename_in(m_keys[table->key()]);
+        rename_entry(m_keys[table->key()], old_name, new_name);
         if (type == "OBJECT_TABCONSTRAINT") {
-            rename_in(m_not_null_checks[table->key()]);
+            rename_entry(m_not_null_checks[table->key()], old_name, new_name);
         }
     } else if (type == "OBJECT_TYPE") {
         const auto names = string_list(rename.value("object", json::object()));

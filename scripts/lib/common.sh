@@ -150,6 +150,17 @@ start_traffic() {
   app_pid=$!
 }
 
+# need_command COMMAND PACKAGE: installs the Debian PACKAGE (through sudo when not root) when
+# COMMAND is not there; for the tools only a benchmark needs (/usr/bin/time, gnuplot).
+need_command() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  log "installing $2 (for $1)"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -q "$2"
+}
+
 # kill_tree PID: SIGTERM to PID's descendants, deepest first, then to PID: a function run in
 # the background is a subshell, and killing only the subshell would orphan what it runs.
 # shellcheck disable=SC2317  # invoked from a trap
