@@ -402,7 +402,7 @@ run_method() {
   if [[ $PLOT == 1 ]]; then
     {
       echo "$t0 $(sql_value "SELECT pg_wal_lsn_diff('$wal0', '0/0')")"
-      echo "$t1 $(sql_value "SELECT pg_wal_lsn_diff('$wal0', '0/0') + $wal_per_row * $n")"
+      echo "$t1 $(sql_value "SELECT pg_wal_lsn_diff('$wal0', '0/0') + $wal_per_row::numeric * $n")"
     } >>"$wal_log"
   fi
   stop_app

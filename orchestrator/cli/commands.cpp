@@ -118,9 +118,10 @@ int phase_command(const Common& common, const std::string& command, const std::s
     return 0;
 }
 
-int verify_command(const Common& common, const std::string& file) {
+int verify_command(const Common& common, const std::string& file, int sessions) {
     const planners::Plan plan = load(file);
-    const VerifyResult result = verify_migration(plan, require_dsn(common), common.state_schema);
+    const VerifyResult result =
+        verify_migration(plan, require_dsn(common), common.state_schema, sessions);
     for (const auto& table : result.tables) {
         std::cout << table.table << ": " << table.rows_checked << " rows checked, "
                   << table.mismatches << " mismatch" << (table.mismatches == 1 ? "" : "es") << " ("
@@ -243,6 +244,11 @@ CommandLine::CommandLine() {
     verify = app.add_subcommand(
         "verify", "check in batches that every row holds what the plan's expressions give");
     verify->add_option("file", file, "plan YAML")->required();
+    verify
+        ->add_option("--sessions", verify_sessions,
+                     "read each table with this many sessions at once (PostgreSQL 14+; default 2, "
+                     "as PostgreSQL's own parallel scans)")
+        ->check(CLI::Range(1, 16));
 
     // Runtime control of a running backfill, from another shell (through the state store).
     pause = app.add_subcommand("pause", "pause a running backfill after its batch in flight");
@@ -298,7 +304,7 @@ int run(int argc, char** argv) {
             }
         }
         if (cli.verify->parsed()) {
-            return verify_command(cli.common, cli.file);
+            return verify_command(cli.common, cli.file, cli.verify_sessions);
         }
         if (cli.pause->parsed() || cli.resume->parsed() || cli.tune->parsed()) {
             const Controls tuning = tuning_from(

@@ -53,6 +53,7 @@ struct CommandLine {
     std::string history_name;
     bool history_as_json = false;
     bool history_steps = false;
+    int verify_sessions = 2; // verify --sessions N
     LintArgs lint_args;
     ConvertArgs convert_args;
     DeployArgs deploy_args;

@@ -191,9 +191,53 @@ BatchOutcome run_page_batch(Session& session, StateStore& store, const std::stri
     return outcome;
 }
 
+// The rows whose columns differ from what the task's SET gives, compared as text.
+std::string differs_condition(const planners::BackfillTask& task) {
+    std::string differs;
+    for (const auto& assignment : task.set) {
+        differs += differs.empty() ? "" : " OR ";
+        differs += quote_ident(assignment.column) + "::text IS DISTINCT FROM (" +
+                   assignment.expression + ")::text";
+    }
+    return differs;
+}
+
+// The rows of pages [from, to): how many, how many differ, and up to `max_samples` of the
+// latter (keys; ctids for a keyless table), in one read-only transaction.
+VerifyBatch count_pages(Session& session, const std::string& table,
+                        const std::vector<KeyColumn>& key, const std::string& differs,
+                        std::int64_t from, std::int64_t to, std::size_t max_samples) {
+    VerifyBatch batch;
+    session.transaction([&](Transaction& tx) {
+        tx.execute("SET TRANSACTION READ ONLY");
+        tx.execute("SET LOCAL statement_timeout = '60s'");
+        const std::string range = "ctid >= $1::tid AND ctid < $2::tid";
+        const Params params = {tid(from), tid(to)};
+        const Rows counts = tx.query("SELECT count(*), count(*) FILTER (WHERE " + differs +
+                                         ") FROM " + table + " WHERE " + range,
+                                     params);
+        batch.visited = std::stoll(counts.text(0, 0));
+        batch.mismatches = std::stoll(counts.text(0, 1));
+        if (batch.mismatches > 0 && max_samples > 0) {
+            const std::string sample =
+                key.empty() ? "pg_catalog.json_build_array(ctid::text)::text" : as_json(key);
+            const Rows samples =
+                tx.query("SELECT " + sample + " FROM " + table + " WHERE " + range + " AND (" +
+                             differs + ") ORDER BY ctid LIMIT " + std::to_string(max_samples),
+                         params);
+            for (std::size_t i = 0; i < samples.rows.size(); ++i) {
+                batch.samples.push_back(samples.text(i, 0));
+            }
+        }
+    });
+    batch.upper = page_json(to);
+    return batch;
+}
+
 VerifyBatch verify_pages(Session& session, const planners::BackfillTask& task,
-                         const std::string& differs, const std::optional<nlohmann::json>& after,
-                         std::int64_t size, std::size_t max_samples) {
+                         const std::vector<KeyColumn>& key, const std::string& differs,
+                         const std::optional<nlohmann::json>& after, std::int64_t size,
+                         std::size_t max_samples) {
     const std::string table = task.table.sql();
     // About `size` rows per read at a typical density; a run of empty pages is read on until
     // rows turn up, since visited = 0 means done to the caller.
@@ -203,28 +247,7 @@ VerifyBatch verify_pages(Session& session, const planners::BackfillTask& task,
     std::int64_t from = after ? number(*after) : 0;
     while (batch.visited == 0 && from < end) {
         const std::int64_t to = std::min(end, from + step);
-        session.transaction([&](Transaction& tx) {
-            tx.execute("SET TRANSACTION READ ONLY");
-            tx.execute("SET LOCAL statement_timeout = '60s'");
-            const std::string range = "ctid >= $1::tid AND ctid < $2::tid";
-            const Params params = {tid(from), tid(to)};
-            const Rows counts = tx.query("SELECT count(*), count(*) FILTER (WHERE " + differs +
-                                             ") FROM " + table + " WHERE " + range,
-                                         params);
-            batch.visited = std::stoll(counts.text(0, 0));
-            batch.mismatches = std::stoll(counts.text(0, 1));
-            if (batch.mismatches > 0 && max_samples > 0) {
-                const Rows samples =
-                    tx.query("SELECT pg_catalog.json_build_array(ctid::text)::text FROM " + table +
-                                 " WHERE " + range + " AND (" + differs + ") ORDER BY ctid LIMIT " +
-                                 std::to_string(max_samples),
-                             params);
-                for (std::size_t i = 0; i < samples.rows.size(); ++i) {
-                    batch.samples.push_back(samples.text(i, 0));
-                }
-            }
-        });
-        batch.upper = page_json(to);
+        batch = count_pages(session, table, key, differs, from, to, max_samples);
         from = to;
     }
     return batch;
@@ -436,14 +459,9 @@ VerifyBatch verify_batch(Session& session, const planners::BackfillTask& task,
                          const std::optional<nlohmann::json>& after, std::int64_t size,
                          std::size_t max_samples) {
     const std::string table = task.table.sql();
-    std::string differs;
-    for (const auto& assignment : task.set) {
-        differs += differs.empty() ? "" : " OR ";
-        differs += quote_ident(assignment.column) + "::text IS DISTINCT FROM (" +
-                   assignment.expression + ")::text";
-    }
+    const std::string differs = differs_condition(task);
     if (key.empty()) {
-        return verify_pages(session, task, differs, after, size, max_samples);
+        return verify_pages(session, task, key, differs, after, size, max_samples);
     }
     VerifyBatch batch;
     session.transaction([&](Transaction& tx) {
@@ -479,6 +497,17 @@ VerifyBatch verify_batch(Session& session, const planners::BackfillTask& task,
         }
     });
     return batch;
+}
+
+std::int64_t relation_pages(Session& session, const planners::BackfillTask& task) {
+    return table_pages(session, task.table.sql());
+}
+
+VerifyBatch verify_page_range(Session& session, const planners::BackfillTask& task,
+                              const std::vector<KeyColumn>& key, std::int64_t from, std::int64_t to,
+                              std::size_t max_samples) {
+    return count_pages(session, task.table.sql(), key, differs_condition(task), from, to,
+                       max_samples);
 }
 
 double progress(const std::vector<KeyColumn>& key, const Checkpoint& checkpoint) {

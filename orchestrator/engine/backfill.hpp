@@ -76,6 +76,17 @@ VerifyBatch verify_batch(Session& session, const planners::BackfillTask& task,
                          const std::optional<nlohmann::json>& after, std::int64_t size,
                          std::size_t max_samples);
 
+// The pages of the task's table now (its main fork, exactly).
+std::int64_t relation_pages(Session& session, const planners::BackfillTask& task);
+
+// Read-only, PostgreSQL 14+ (a TID range scan): the same check over the rows on pages
+// [from, to); samples are keys, or ctids for a keyless table. A row that an UPDATE moves
+// while pages are read this way may be passed over or counted twice; where the change has a
+// sync trigger, that UPDATE went through it, which wrote the row as the expressions give it.
+VerifyBatch verify_page_range(Session& session, const planners::BackfillTask& task,
+                              const std::vector<KeyColumn>& key, std::int64_t from, std::int64_t to,
+                              std::size_t max_samples);
+
 // How far the sweep is, 0..1: by page position for a page walk, by key position for a single
 // integer key, else by rows done over the estimate (capped below 1 until the range is done).
 // Never above 1. Several workers: their progress weighted by their estimated rows.

@@ -147,9 +147,10 @@ struct VerifyResult {
 
 // Checks, in read-only batches, that every row holds what the plan's backfill expressions
 // give (the steps recorded at start). Takes no lock: it can run beside a backfill, whose
-// unfilled rows then count as mismatches.
+// unfilled rows then count as mismatches. On PostgreSQL 14+ each table is read in physical
+// order by up to `sessions` sessions at once, each over its share of the pages.
 VerifyResult verify_migration(const planners::Plan& plan, const Dsn& dsn,
-                              const std::string& state_schema);
+                              const std::string& state_schema, int sessions = 2);
 
 // pause, resume or tune (with `tuning`) the backfill of migration `name`: recorded in the
 // state store, where the running engine reads it every second.

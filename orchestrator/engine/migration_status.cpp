@@ -13,7 +13,11 @@
 #include "planners/undo/reverse_plan.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <exception>
 #include <map>
+#include <thread>
+#include <vector>
 
 namespace pgphase::orchestrator {
 
@@ -167,9 +171,90 @@ std::int64_t VerifyResult::mismatches() const {
     return total;
 }
 
+namespace {
+
+constexpr std::size_t verify_max_samples = 10;
+
+// Reads the pages [from, to) of one table in batches sized to take about a quarter of a second
+// each (TID range scans), adding to `table`.
+void verify_pages_of(Session& session, const planners::BackfillTask& task,
+                     const std::vector<KeyColumn>& key, std::int64_t from, std::int64_t to,
+                     VerifyResult::Table& table) {
+    std::int64_t pages = 256;
+    while (from < to) {
+        const std::int64_t upto = std::min(to, from + pages);
+        const auto started = std::chrono::steady_clock::now();
+        const VerifyBatch batch = verify_page_range(
+            session, task, key, from, upto,
+            verify_max_samples - std::min(verify_max_samples, table.samples.size()));
+        const auto took = std::chrono::steady_clock::now() - started;
+        if (took < std::chrono::milliseconds(120) && pages < 1'000'000) {
+            pages *= 2;
+        } else if (took > std::chrono::milliseconds(500) && pages > 256) {
+            pages /= 2;
+        }
+        table.rows_checked += batch.visited;
+        table.mismatches += batch.mismatches;
+        table.samples.insert(table.samples.end(), batch.samples.begin(), batch.samples.end());
+        from = upto;
+    }
+}
+
+// The pages of the table as they are now, split among `sessions` sessions of their own (the
+// first is `session`), each reading its share in order: one table read as PostgreSQL's
+// parallel scans read it, in short read-only transactions.
+void verify_by_pages(Session& session, const Dsn& dsn, const std::string& application,
+                     const planners::BackfillTask& task, const std::vector<KeyColumn>& key,
+                     int sessions, VerifyResult::Table& table) {
+    const std::int64_t pages = relation_pages(session, task);
+    const auto shares =
+        static_cast<std::size_t>(std::clamp<std::int64_t>(pages / 1024, 1, std::max(sessions, 1)));
+    std::vector<VerifyResult::Table> parts(shares);
+    std::vector<std::exception_ptr> errors(shares);
+    const auto bound = [&](std::size_t i) {
+        return pages * static_cast<std::int64_t>(i) / static_cast<std::int64_t>(shares);
+    };
+    std::vector<std::thread> others;
+    for (std::size_t i = 1; i < shares; ++i) {
+        others.emplace_back([&, i] {
+            try {
+                Session own(dsn, application);
+                verify_pages_of(own, task, key, bound(i), bound(i + 1), parts[i]);
+            } catch (...) {
+                errors[i] = std::current_exception();
+            }
+        });
+    }
+    try {
+        verify_pages_of(session, task, key, bound(0), bound(1), parts[0]);
+    } catch (...) {
+        errors[0] = std::current_exception();
+    }
+    for (auto& thread : others) {
+        thread.join();
+    }
+    for (const auto& error : errors) {
+        if (error) {
+            std::rethrow_exception(error);
+        }
+    }
+    for (const auto& part : parts) { // samples in page order
+        table.rows_checked += part.rows_checked;
+        table.mismatches += part.mismatches;
+        for (const auto& sample : part.samples) {
+            if (table.samples.size() < verify_max_samples) {
+                table.samples.push_back(sample);
+            }
+        }
+    }
+}
+
+} // namespace
+
 VerifyResult verify_migration(const planners::Plan& plan, const Dsn& dsn,
-                              const std::string& state_schema) {
-    Session session(dsn, application_name("verify", plan.name));
+                              const std::string& state_schema, int sessions) {
+    const std::string application = application_name("verify", plan.name);
+    Session session(dsn, application);
     StateStore store(session, state_schema, "");
     store.ensure();
     const auto record = store.find(plan.name);
@@ -187,8 +272,12 @@ VerifyResult verify_migration(const planners::Plan& plan, const Dsn& dsn,
                                "; there is no old shape left to compare with",
                            "verify runs between start and complete");
     }
-    constexpr std::int64_t batch_size = 10'000;
-    constexpr std::size_t max_samples = 10;
+    // On PostgreSQL 14+ every table is read in physical order (TID range scans), a sequential
+    // read, where key order reads the index and the heap in turns.
+    const bool by_pages =
+        std::stoi(
+            session.query("SELECT pg_catalog.current_setting('server_version_num')").text(0, 0)) >=
+        planners::tid_range_scan_version;
     VerifyResult result;
     for (const auto& step : planners::steps_from_json(record->steps)) {
         if (!step.backfill) {
@@ -196,17 +285,24 @@ VerifyResult verify_migration(const planners::Plan& plan, const Dsn& dsn,
         }
         VerifyResult::Table table{step.backfill->table.display(), step.summary, 0, 0, {}};
         const auto key = resolve_key(session, *step.backfill);
-        std::optional<nlohmann::json> after;
-        while (true) {
-            const VerifyBatch batch = verify_batch(session, *step.backfill, key, after, batch_size,
-                                                   max_samples - table.samples.size());
-            if (batch.visited == 0) {
-                break;
+        if (by_pages) {
+            verify_by_pages(session, dsn, application, *step.backfill, key, sessions, table);
+        } else {
+            constexpr std::int64_t batch_size = 10'000;
+            std::optional<nlohmann::json> after;
+            while (true) {
+                const VerifyBatch batch =
+                    verify_batch(session, *step.backfill, key, after, batch_size,
+                                 verify_max_samples - table.samples.size());
+                if (batch.visited == 0) {
+                    break;
+                }
+                table.rows_checked += batch.visited;
+                table.mismatches += batch.mismatches;
+                table.samples.insert(table.samples.end(), batch.samples.begin(),
+                                     batch.samples.end());
+                after = batch.upper;
             }
-            table.rows_checked += batch.visited;
-            table.mismatches += batch.mismatches;
-            table.samples.insert(table.samples.end(), batch.samples.begin(), batch.samples.end());
-            after = batch.upper;
         }
         log::info("verify.checked", {{"migration", plan.name},
                                      {"table", table.table},

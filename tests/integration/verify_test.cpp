@@ -42,5 +42,37 @@ changes:
         << drift.out;
 }
 
+// A table of some 3,000 pages is read by two sessions, each over half the pages: the counts
+// are the table's, and the keys that differ are listed in page order from both halves, as one
+// session (--sessions 1) lists them.
+TEST_F(DatabaseTest, VerifyReadsABigTableWithTwoSessionsAndListsTheKeysInPageOrder) {
+    db().execute("CREATE TABLE events (id bigint PRIMARY KEY, kind text NOT NULL, payload text)");
+    db().execute("INSERT INTO events SELECT i, 'k' || i, repeat('x', 200) "
+                 "FROM generate_series(1, 90000) i");
+    const std::string plan = write_plan("verify_big", R"(
+name: verify_big
+changes:
+  - rename_column: {table: events, from: kind, to: event_kind, method: copy}
+)");
+    ASSERT_EQ(pgphase({"start", plan}).exit_code, 0);
+    ASSERT_EQ(pgphase({"backfill", plan}).exit_code, 0);
+    ASSERT_GT(std::stoll(scalar("SELECT pg_relation_size('events') / 8192")), 2048);
+
+    auto replica = connect("replica apply");
+    replica->execute("SET session_replication_role = replica");
+    replica->execute("UPDATE events SET kind = 'bypass' WHERE id IN (7, 88000)");
+    for (const std::string sessions : {"2", "1"}) {
+        const CommandResult drift = pgphase({"verify", plan, "--sessions", sessions});
+        EXPECT_EQ(drift.exit_code, 1) << drift.err;
+        EXPECT_NE(drift.out.find("public.events: 90000 rows checked, 2 mismatches"),
+                  std::string::npos)
+            << sessions << ": " << drift.out;
+        EXPECT_NE(drift.out.find("  key [\"7\"]\n  key [\"88000\"]"), std::string::npos)
+            << sessions << ": " << drift.out;
+    }
+    const CommandResult bad = pgphase({"verify", plan, "--sessions", "0"});
+    EXPECT_EQ(bad.exit_code, 2) << bad.err;
+}
+
 } // namespace
 } // namespace pgphase::testing
