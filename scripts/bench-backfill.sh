@@ -200,21 +200,11 @@ app_stats() {
     }'
 }
 
-# --plot's WAL sampler: "EPOCH_S WAL_BYTES" every 0.25 s into FILE, until stopped.
-wal_sampler_pid=
+# --plot's WAL sampler: "EPOCH_S WAL_BYTES" every 0.25 s into FILE, until stop_sampler.
 start_wal_sampler() {
   [[ $PLOT == 1 ]] || return 0
-  printf '%s\n' "SELECT extract(epoch FROM clock_timestamp()) || ' ' ||
-        pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0');" '\watch 0.25' |
-    "$PSQL" -X -q -At -d "$DSN" -o "$1" >/dev/null 2>&1 &
-  wal_sampler_pid=$!
-}
-
-stop_wal_sampler() {
-  [[ -n $wal_sampler_pid ]] || return 0
-  kill -TERM "$wal_sampler_pid" 2>/dev/null || true
-  wait "$wal_sampler_pid" 2>/dev/null || true
-  wal_sampler_pid=
+  start_sampler "$1" 0.25 "SELECT extract(epoch FROM clock_timestamp()) || ' ' ||
+    pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0');"
 }
 
 # plot_data LABEL T0 T1 [WAL_PER_ROW]: --plot's series of one run, with x in seconds since T0:
@@ -398,7 +388,7 @@ run_method() {
   t1=$(now)
   local wal_per_row
   wal_per_row=$(sql_value "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal0') / $n)")
-  stop_wal_sampler
+  stop_sampler
   if [[ $PLOT == 1 ]]; then
     {
       echo "$t0 $(sql_value "SELECT pg_wal_lsn_diff('$wal0', '0/0')")"
@@ -478,7 +468,7 @@ inner() {
   command -v "$PGBENCH" >/dev/null 2>&1 || die "pgbench not found (package postgresql-contrib)"
   # A method runs in a subshell (psql, or /usr/bin/time then pgphase): stop_pids stops what
   # it runs too.
-  stop_on_exit work_pid pgbench_pid wal_sampler_pid
+  stop_on_exit work_pid pgbench_pid sampler_pid
 
   PLAN=$BENCH_OUT/plan.yaml
   write_plan "$PLAN" ""

@@ -85,7 +85,6 @@ outer() {
 OUT=
 old_pid=
 new_pid=
-sampler_pid=
 method=
 plan=
 
@@ -137,21 +136,11 @@ stop_app() {
 # database (as scripts/demo.sh does): one line "EPOCH_S|PIDS" per sample, PIDS empty when no
 # backend held one, so that the sampling interval and its gaps show too.
 start_lock_sampler() {
-  printf '%s\n' "SELECT extract(epoch FROM clock_timestamp()),
+  start_sampler "$OUT/$method.locks.log" 0.01 "SELECT extract(epoch FROM clock_timestamp()),
         coalesce((SELECT string_agg(l.pid::text, ',') FROM pg_locks l
           WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            AND l.relation = 'public.users'::regclass), '');" '\watch 0.01' |
-    timeout "$BENCH_MAX_SECONDS" "$PSQL" -X -q -At -d "$DSN" -o "$OUT/$method.locks.log" \
-      >/dev/null 2>&1 &
-  sampler_pid=$!
-}
-
-stop_lock_sampler() {
-  [[ -n $sampler_pid ]] || return 0
-  kill -TERM "$sampler_pid" 2>/dev/null || true
-  wait "$sampler_pid" 2>/dev/null || true
-  sampler_pid=
+            AND l.relation = 'public.users'::regclass), '');" "$BENCH_MAX_SECONDS"
 }
 
 # "SEEN LONGEST_MS TAKEN INTERVAL_MS MAX_GAP_MS": samples that saw the lock; the longest run of
@@ -318,7 +307,7 @@ run_method() {
   sleep 2
   stop_app "$new_pid" new-app
   new_pid=
-  stop_lock_sampler
+  stop_sampler
 
   # --- what happened ------------------------------------------------------------------------
   R[$method,total]=$(awk -v a="${R[$method,start]}" -v b="${R[$method,backfill]}" \

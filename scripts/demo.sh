@@ -212,13 +212,11 @@ exclusive_steps() {
 # Samples pg_locks every 10 ms for ACCESS EXCLUSIVE locks granted on users or orders; prints one line
 # per sample that saw one: "EPOCH_S PID". A cross-check on the step durations.
 start_lock_sampler() {
-  printf '%s\n' "SELECT extract(epoch FROM clock_timestamp()), l.pid FROM pg_locks l
+  start_sampler "$OUT/locks.log" 0.01 "SELECT extract(epoch FROM clock_timestamp()), l.pid
+      FROM pg_locks l
       WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
-        AND l.relation IN ('public.users'::regclass, 'public.orders'::regclass);" '\watch 0.01' |
-    "$PSQL" -X -q -At -d "$DSN" -o "$OUT/locks.log" >/dev/null 2>&1 &
-  sampler_pid=$!
+        AND l.relation IN ('public.users'::regclass, 'public.orders'::regclass);"
 }
-sampler_pid=
 
 # "K samples, longest run X ms": how many samples saw an ACCESS EXCLUSIVE lock, and the longest
 # run of consecutive samples (gaps < 50 ms) of one backend holding one, first to last sample.
@@ -348,9 +346,7 @@ SQL
   sleep 2
   stop_app "$new_pid" new-app
   new_pid=
-  kill -TERM "$sampler_pid" 2>/dev/null || true
-  wait "$sampler_pid" 2>/dev/null || true
-  sampler_pid=
+  stop_sampler
 
   section "after complete"
   psql_cmd -c '\d users' -c '\d orders'

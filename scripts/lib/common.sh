@@ -150,6 +150,24 @@ start_traffic() {
   app_pid=$!
 }
 
+# start_sampler FILE INTERVAL SQL [MAX_SECONDS]: runs SQL every INTERVAL seconds (psql's
+# \watch) in the background, its rows in FILE (unaligned, no headers; `a|b`), until
+# stop_sampler, or MAX_SECONDS (default a day). Sets sampler_pid (give it to stop_on_exit).
+sampler_pid=
+start_sampler() {
+  local file=$1 interval=$2 sql=$3 max=${4:-86400}
+  printf '%s\n' "$sql" "\\watch $interval" |
+    timeout "$max" "$PSQL" -X -q -At -d "$DSN" -o "$file" >/dev/null 2>&1 &
+  sampler_pid=$!
+}
+
+stop_sampler() {
+  [[ -n $sampler_pid ]] || return 0
+  kill -TERM "$sampler_pid" 2>/dev/null || true
+  wait "$sampler_pid" 2>/dev/null || true
+  sampler_pid=
+}
+
 # need_command COMMAND PACKAGE: installs the Debian PACKAGE (through sudo when not root) when
 # COMMAND is not there; for the tools only a benchmark needs (/usr/bin/time, gnuplot).
 need_command() {
