@@ -116,21 +116,8 @@ start_app() {
   log "$method: $name started (pid $app_pid), $RATE queries/s, search_path $search_path"
 }
 
-# stop_app PID NAME: SIGTERM, wait; the client writes its log and prints its summary, and exits
-# non-zero if any query failed: app_failed then names it.
-app_failed=
-stop_app() {
-  local pid=$1 name=$2 rc=0
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" || rc=$?
-  log "$method: $name stopped: $(tail -n 1 "$OUT/$method.$name.out")"
-  if [[ $rc -ne 0 ]]; then
-    log "$method: the $name client failed (exit $rc); its first lines:"
-    head -n 12 "$OUT/$method.$name.out" >&2
-    app_failed+=" $method/$name"
-  fi
-}
+# stop_app PID NAME: stop_traffic; a failed client is named in app_failed.
+stop_app() { stop_traffic "$1" "$OUT/$method.$2" "$method/$2"; }
 
 # Samples pg_locks every 10 ms for ACCESS EXCLUSIVE locks granted on public.users of this
 # database (as scripts/demo.sh does): one line "EPOCH_S|PIDS" per sample, PIDS empty when no

@@ -134,21 +134,9 @@ start_app() {
   echo "started the $name client (pid $app_pid): $RATE queries/s on 2 connections, search_path $search_path"
 }
 
-# stop_app PID NAME: SIGTERM, wait; the client prints its summary (its last line of output) and
-# exits 1 if any query failed: then app_failed is set, and the demo fails after its report.
-app_failed=
-stop_app() {
-  local pid=$1 name=$2 rc=0
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" || rc=$?
-  echo "stopped the $name client: $(tail -n 1 "$OUT/$name.out")"
-  if [[ $rc -ne 0 ]]; then
-    echo "demo.sh: the $name client failed (exit $rc); its first errors:" >&2
-    head -n 30 "$OUT/$name.out" >&2
-    app_failed+=" $name"
-  fi
-}
+# stop_app PID NAME: stop_traffic; a failed client sets app_failed, and the demo fails after
+# its report.
+stop_app() { stop_traffic "$1" "$OUT/$2" "$2"; }
 
 # The status page: `pgphase serve` in the background (stopped on exit), on PORT or,
 # if that is taken, on any free port. Only to watch: if it does not start, the demo warns and

@@ -179,6 +179,24 @@ need_command() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -q "$2"
 }
 
+# stop_traffic PID FILE LABEL: SIGTERM to a client start_traffic started (FILE as given to it),
+# then waits for it: it prints its summary (the last line of FILE.out) and exits non-zero if
+# any query failed. Logs the summary; on failure also the client's first lines, and adds LABEL
+# to app_failed. An empty PID: nothing to stop.
+app_failed=
+stop_traffic() {
+  local pid=$1 file=$2 label=$3 rc=0
+  [[ -n $pid ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || rc=$?
+  log "stopped the $label client: $(tail -n 1 "$file.out")"
+  if [[ $rc -ne 0 ]]; then
+    log "the $label client failed (exit $rc); its first lines:"
+    head -n 20 "$file.out" >&2
+    app_failed+=" $label"
+  fi
+}
+
 # kill_tree PID: SIGTERM to PID's descendants, deepest first, then to PID: a function run in
 # the background is a subshell, and killing only the subshell would orphan what it runs.
 # shellcheck disable=SC2317  # invoked from a trap
