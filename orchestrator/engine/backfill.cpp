@@ -234,10 +234,10 @@ VerifyBatch count_pages(Session& session, const std::string& table,
     return batch;
 }
 
+// A keyless table's batch: pages from `after` on, samples named by ctid.
 VerifyBatch verify_pages(Session& session, const planners::BackfillTask& task,
-                         const std::vector<KeyColumn>& key, const std::string& differs,
-                         const std::optional<nlohmann::json>& after, std::int64_t size,
-                         std::size_t max_samples) {
+                         const std::string& differs, const std::optional<nlohmann::json>& after,
+                         std::int64_t size, std::size_t max_samples) {
     const std::string table = task.table.sql();
     // About `size` rows per read at a typical density; a run of empty pages is read on until
     // rows turn up, since visited = 0 means done to the caller.
@@ -247,7 +247,7 @@ VerifyBatch verify_pages(Session& session, const planners::BackfillTask& task,
     std::int64_t from = after ? number(*after) : 0;
     while (batch.visited == 0 && from < end) {
         const std::int64_t to = std::min(end, from + step);
-        batch = count_pages(session, table, key, differs, from, to, max_samples);
+        batch = count_pages(session, table, {}, differs, from, to, max_samples);
         from = to;
     }
     return batch;
@@ -461,7 +461,7 @@ VerifyBatch verify_batch(Session& session, const planners::BackfillTask& task,
     const std::string table = task.table.sql();
     const std::string differs = differs_condition(task);
     if (key.empty()) {
-        return verify_pages(session, task, key, differs, after, size, max_samples);
+        return verify_pages(session, task, differs, after, size, max_samples);
     }
     VerifyBatch batch;
     session.transaction([&](Transaction& tx) {

@@ -649,12 +649,9 @@ std::string migration_name_for(const std::string& path) {
     return out.empty() ? "converted" : out;
 }
 
-namespace {
-
-// Converts `text`; when there is a plan, hands it to `write` as the converter that holds it.
-ConvertResult convert_with(const std::string& path, std::string text,
-                           const lint::SchemaModel* before,
-                           const std::function<void(internal::Converter&)>& write) {
+ConvertResult convert_sql(const std::string& path, std::string text,
+                          const lint::SchemaModel* before,
+                          const std::function<std::ostream&()>& open) {
     ConvertResult result;
     const lint::SourceFile file(path, std::move(text));
     auto converter = std::make_unique<internal::Converter>(file, before, result);
@@ -672,26 +669,17 @@ ConvertResult convert_with(const std::string& path, std::string text,
                             "the file holds only comments or nothing");
         return result;
     }
-    write(*converter);
+    converter->render(open());
     return result;
 }
-
-} // namespace
 
 ConvertResult convert_sql(const std::string& path, std::string text,
                           const lint::SchemaModel* before) {
     std::ostringstream yaml;
-    ConvertResult result = convert_with(path, std::move(text), before,
-                                        [&](internal::Converter& plan) { plan.render(yaml); });
+    ConvertResult result =
+        convert_sql(path, std::move(text), before, [&]() -> std::ostream& { return yaml; });
     result.yaml = std::move(yaml).str();
     return result;
-}
-
-ConvertResult convert_sql(const std::string& path, std::string text,
-                          const lint::SchemaModel* before,
-                          const std::function<std::ostream&()>& open) {
-    return convert_with(path, std::move(text), before,
-                        [&](internal::Converter& plan) { plan.render(open()); });
 }
 
 } // namespace pgphase::planners::convert
