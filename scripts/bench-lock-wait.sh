@@ -6,7 +6,8 @@
 # fresh `users` table of ROWS rows: application traffic runs (pgphase-traffic: point reads and
 # updates of `users` by id, the old app on public; the new app on the version schema once it
 # is ready), and a "report" session holds ACCESS SHARE on `users` for HOLD seconds right
-# before each of `pgphase start`, `backfill` and `complete` of a column rename. While a DDL
+# before each of `pgphase start`, `backfill` and `complete` of a column rename (in the
+# autovacuum variants, a crawling autovacuum holds SHARE UPDATE EXCLUSIVE instead). While a DDL
 # statement waits for its lock, every app query on the table queues behind it, so the app's
 # worst latency shows how long pgphase's lock waits are. Reported per variant and command: the
 # app's queries, errors, p50/p99/max latency in that command's window, pgphase's exit code and
@@ -16,6 +17,11 @@
 #   default      no lock setting: the default schedule (50ms x20, 80ms x20)
 #   2s           lock_timeout: 2s (every attempt; pgphase's default before the schedule)
 #   500ms        lock_timeout: 500ms
+#   autovacuum   the default schedule; instead of the report, an autovacuum of `users` (made to
+#                crawl: cost limit 1, 100 ms delays, autovacuum_naptime 1s) holds the table;
+#                pgphase runs as the superuser, which cancels it
+#   autovacuum-role  the same with pgphase as a role that may read all statistics but not
+#                signal autovacuum workers: one attempt outwaits deadlock_timeout
 #
 # Environment:
 #   VARIANTS="default 2s 500ms"
@@ -63,19 +69,42 @@ stop_app() { # NAME: the client writes its log and summary when it stops
   wait "${app_pid[$1]}" 2>/dev/null || true
 }
 
-# run_command VARIANT COMMAND PLAN: a HOLD-second ACCESS SHARE holder, then the command.
+# An autovacuum of `users` that crawls (it holds SHARE UPDATE EXCLUSIVE for minutes), once it
+# has started.
+hold_by_autovacuum() {
+  psql_db -c "ALTER TABLE users SET (autovacuum_vacuum_threshold = 0,
+      autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_cost_delay = 100,
+      autovacuum_vacuum_cost_limit = 1)" -c "UPDATE users SET name = name"
+  local i
+  for ((i = 0; i < 240; i++)); do
+    if [[ $(psql_db -Atc "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a
+        ON a.pid = l.pid WHERE a.backend_type = 'autovacuum worker' AND l.granted
+        AND l.relation = 'users'::regclass") != 0 ]]; then
+      return
+    fi
+    sleep 0.25
+  done
+  die "no autovacuum started on users within 60 s"
+}
+
+# run_command VARIANT COMMAND PLAN: a HOLD-second ACCESS SHARE holder (or an autovacuum), then
+# the command.
 run_command() {
-  local variant=$1 command=$2 plan=$3 t0 t1 rc=0 retries
-  psql -X -q -d "$DSN" -c "SET application_name = 'bench report'" \
-    -c "BEGIN" -c "SELECT count(*) FROM users" -c "SELECT pg_sleep($HOLD)" -c "COMMIT" \
-    >/dev/null 2>&1 &
-  local holder=$!
-  sleep 0.3 # the holder has its lock before pgphase asks for one
+  local variant=$1 command=$2 plan=$3 t0 t1 rc=0 retries holder=""
+  if [[ $variant == autovacuum* ]]; then
+    hold_by_autovacuum
+  else
+    psql -X -q -d "$DSN" -c "SET application_name = 'bench report'" \
+      -c "BEGIN" -c "SELECT count(*) FROM users" -c "SELECT pg_sleep($HOLD)" -c "COMMIT" \
+      >/dev/null 2>&1 &
+    holder=$!
+    sleep 0.3 # the holder has its lock before pgphase asks for one
+  fi
   t0=$(now)
-  "$PGPHASE_BIN" "$command" "$plan" --dsn "$DSN" >"$OUT/$variant-$command.out" \
+  "$PGPHASE_BIN" "$command" "$plan" --dsn "$MIGRATOR_DSN" >"$OUT/$variant-$command.out" \
     2>"$OUT/$variant-$command.err" || rc=$?
   t1=$(now)
-  wait "$holder" || true
+  [[ -z $holder ]] || wait "$holder" || true
   sleep 0.5 # queries that were waiting finish inside the window
   retries=$(grep -c 'step.retry' "$OUT/$variant-$command.err" || true)
   # The app's latency in this window is read once the clients have stopped (their logs).
@@ -86,18 +115,33 @@ inner() {
   [[ -n ${PGPHASE_TEST_DSN:-} ]] || die "--inner needs PGPHASE_TEST_DSN"
   OUT=$BENCH_OUT
   log "results and logs in $OUT"
-  printf '%-8s %-9s %4s %7s %8s  %s\n' variant command exit seconds retries \
+  printf '%-15s %-9s %4s %7s %8s  %s\n' variant command exit seconds retries \
     "app: queries errors p50_ms p99_ms max_ms" | tee "$OUT/results.txt"
+  if [[ " $VARIANTS " == *" autovacuum"* ]]; then
+    # The launcher looks at each database every second, so the crawling autovacuum starts soon.
+    psql -X -q -d "$PGPHASE_TEST_DSN" -c "ALTER SYSTEM SET autovacuum_naptime = '1s'" \
+      -c "SELECT pg_reload_conf()" >/dev/null
+  fi
   for variant in $VARIANTS; do
     local db=lockwait_${variant//[^a-z0-9]/_}
     psql -X -q -d "$PGPHASE_TEST_DSN" -c "CREATE DATABASE $db"
     DSN=${PGPHASE_TEST_DSN%/*}/$db
+    MIGRATOR_DSN=$DSN
     psql_db -c "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text)" \
       -c "INSERT INTO users (email, name) SELECT 'u' || i || '@example.com', 'n' || i
           FROM generate_series(1, $ROWS) i" -c "VACUUM ANALYZE users"
     local settings=""
     case $variant in
-      default) settings="" ;;
+      default | autovacuum) settings="" ;;
+      autovacuum-role)
+        # May see every session (pg_read_all_stats), may not signal an autovacuum worker.
+        psql_db -c "DROP ROLE IF EXISTS bench_migrator" -c "CREATE ROLE bench_migrator LOGIN" \
+          -c "GRANT pg_read_all_stats TO bench_migrator" \
+          -c "GRANT CREATE ON DATABASE $db TO bench_migrator" \
+          -c "GRANT CREATE ON SCHEMA public TO bench_migrator" \
+          -c "ALTER TABLE users OWNER TO bench_migrator"
+        MIGRATOR_DSN=${DSN/\/\/postgres@/\/\/bench_migrator@}
+        ;;
       *) settings="settings: {lock_timeout: $variant}" ;;
     esac
     local plan=$OUT/$variant.yaml
@@ -119,10 +163,12 @@ inner() {
     stop_app old-app
     run_command "$variant" complete "$plan"
     stop_app new-app
+    [[ $variant != autovacuum-role ]] || psql_db -c "REASSIGN OWNED BY bench_migrator TO postgres" \
+      -c "DROP OWNED BY bench_migrator"
     local w command rc seconds retries from to
     for w in "${windows[@]}"; do
       read -r command rc seconds retries from to <<<"$w"
-      printf '%-8s %-9s %4s %7s %8s  %s\n' "$variant" "$command" "$rc" "$seconds" "$retries" \
+      printf '%-15s %-9s %4s %7s %8s  %s\n' "$variant" "$command" "$rc" "$seconds" "$retries" \
         "$("$TRAFFIC_BIN" report "$OUT/$variant".*-app.log --from "$from" --to "$to")" |
         tee -a "$OUT/results.txt"
     done

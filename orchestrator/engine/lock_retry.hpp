@@ -1,8 +1,9 @@
 // Runs a transaction attempt after attempt of a lock schedule, each under its own
 // lock_timeout: a lock timeout or deadlock is logged (with the sessions holding the table's
 // locks) and retried after a jittered pause; after the last attempt it ends the command with
-// exit 4. Other errors are thrown. Used by the phase runner's steps, deploy's direct apply of
-// a migration file, doctor's repairs and purge.
+// exit 4. An autovacuum that holds the table is cancelled (see cancel_autovacuum). Other
+// errors are thrown. Used by the phase runner's steps, deploy's direct apply of a migration file,
+// doctor's repairs and purge.
 #pragma once
 
 #include "orchestrator/pg/session.hpp"
@@ -26,6 +27,11 @@ struct LockRetry {
     // Called before each retry (not after the last attempt), e.g. to count it in the state
     // store; a throw from it is logged and ignored.
     std::function<void(const nlohmann::json& detail)> on_retry;
+    // When an autovacuum holds the table attempt after attempt (beside it, at most the app's
+    // passing queries): cancel it where this role may, else wait past deadlock_timeout once so
+    // that PostgreSQL does (the plan setting cancel_autovacuum). false: follow the schedule and
+    // wait for it to end.
+    bool cancel_autovacuum = true;
 };
 
 void with_lock_retries(Session& session, const LockRetry& retry,

@@ -47,6 +47,7 @@ void MigrationRunner::with_lock_retries(const std::string& label,
                                         planners::LockLevel lock) {
     LockRetry retry{m_plan.name,     label, table, m_plan.settings.lock_schedule,
                     m_options.sleep, {},    {}};
+    retry.cancel_autovacuum = m_plan.settings.cancel_autovacuum;
     // Counted in the event log: `pgphase serve` shows them (pgphase_lock_retries_total).
     retry.on_retry = [this](const nlohmann::json& detail) {
         m_store->event(m_plan.name, "step.lock_retry", detail);

@@ -35,11 +35,36 @@ Rows to_rows(const pqxx::result& result) {
     return rows;
 }
 
+// libpqxx 6.4 throws some errors as classes of their own without their SQLSTATE (a
+// pg_cancel_backend the role may not call came as an insufficient_privilege with none): the
+// class says it.
+std::string sqlstate_of(const pqxx::sql_error& e) {
+    if (!e.sqlstate().empty()) {
+        return e.sqlstate();
+    }
+    if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) {
+        return "42501";
+    }
+    if (dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr) {
+        return "42P01";
+    }
+    if (dynamic_cast<const pqxx::undefined_column*>(&e) != nullptr) {
+        return "42703";
+    }
+    if (dynamic_cast<const pqxx::undefined_function*>(&e) != nullptr) {
+        return "42883";
+    }
+    if (dynamic_cast<const pqxx::syntax_error*>(&e) != nullptr) {
+        return "42601";
+    }
+    return {};
+}
+
 template <typename Exec> Rows translate(const std::string& sql, Exec&& exec) {
     try {
         return to_rows(exec());
     } catch (const pqxx::sql_error& e) {
-        throw DatabaseError(clean_message(e.what()), e.sqlstate(), sql, false);
+        throw DatabaseError(clean_message(e.what()), sqlstate_of(e), sql, false);
     } catch (const pqxx::broken_connection& e) {
         throw DatabaseError(clean_message(e.what()), "08006", sql, true);
     } catch (const pqxx::in_doubt_error& e) {

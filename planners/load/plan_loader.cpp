@@ -138,8 +138,8 @@ void load_lock_schedule(Loader& loader, MapReader& reader, bool retries_set, Set
 
 void load_settings(Loader& loader, const YAML::Node& node, Settings& out) {
     MapReader reader(loader, node, "settings",
-                     {"lock_timeout", "lock_retries", "lock_timeouts", "contract_after",
-                      "version_schema", "keep_dropped", "backfill"});
+                     {"lock_timeout", "lock_retries", "lock_timeouts", "cancel_autovacuum",
+                      "contract_after", "version_schema", "keep_dropped", "backfill"});
     if (!reader.ok()) {
         return;
     }
@@ -157,6 +157,7 @@ void load_settings(Loader& loader, const YAML::Node& node, Settings& out) {
         out.lock_retries = static_cast<int>(std::min<std::int64_t>(*retries, 10'000));
     }
     load_lock_schedule(loader, reader, retries.has_value(), out);
+    assign(out.cancel_autovacuum, reader.boolean("cancel_autovacuum"));
     if (auto v = reader.duration("contract_after")) {
         out.contract_after = *v;
     }

@@ -336,6 +336,9 @@ struct Settings {
     // Each DDL attempt's lock_timeout, in order; its size is the number of attempts. The loader
     // derives it from lock_timeouts, lock_timeout and lock_retries.
     std::vector<Milliseconds> lock_schedule = default_lock_schedule();
+    // An autovacuum that holds a step's table attempt after attempt is cancelled where
+    // the role may, else outwaited once past deadlock_timeout (docs/plan-format.md#lock-waits).
+    bool cancel_autovacuum = true;
     Milliseconds contract_after{0};
     // The version schema (the new app version's views) outlives contract unless this is false:
     // an app that reads through it keeps working until the next migration's contract drops it.

@@ -6,7 +6,9 @@
 #include "tests/integration/support.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
+#include <unistd.h>
 
 namespace pgphase::testing {
 namespace {
@@ -126,6 +128,130 @@ changes:
     EXPECT_EQ(spawned_output().find("step.retry"), std::string::npos) << spawned_output();
     EXPECT_EQ(scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'users_email_check'"),
               "t");
+}
+
+// An autovacuum that alone holds the table (SHARE UPDATE EXCLUSIVE) blocks every ACCESS
+// EXCLUSIVE attempt, and PostgreSQL cancels it only for a waiter past deadlock_timeout, which a
+// 50 ms attempt never is: after a big backfill it outlasted the whole schedule
+// (docs/performance.md). These tests make a real autovacuum crawl over a table (a cost limit
+// of 1, 100 ms delays) with autovacuum_naptime at 1 s, put back afterwards.
+class AutovacuumHolds : public DatabaseTest {
+protected:
+    void SetUp() override {
+        DatabaseTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) {
+            return;
+        }
+        db().execute("ALTER SYSTEM SET autovacuum_naptime = '1s'");
+        db().execute("SELECT pg_reload_conf()");
+        m_naptime_set = true;
+        db().execute("CREATE TABLE big (id bigint PRIMARY KEY, pad text) WITH ("
+                     "autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0, "
+                     "autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1)");
+        db().execute("INSERT INTO big SELECT i, repeat('x', 100) FROM generate_series(1, 20000) i");
+        db().execute("UPDATE big SET pad = pad || 'y'");
+    }
+
+    void TearDown() override {
+        if (m_naptime_set) {
+            db().execute("ALTER SYSTEM RESET autovacuum_naptime");
+            db().execute("SELECT pg_reload_conf()");
+        }
+        DatabaseTest::TearDown();
+        if (!m_role.empty()) {
+            orchestrator::Session server(orchestrator::Dsn(std::getenv("PGPHASE_TEST_DSN")),
+                                         "pgphase-test teardown");
+            server.execute("DROP ROLE IF EXISTS " + m_role);
+        }
+    }
+
+    // The pid of the autovacuum worker that holds `big`, once there is one.
+    std::string wait_for_autovacuum() {
+        std::string pid;
+        EXPECT_TRUE(eventually(
+            [&] {
+                pid = scalar("SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = "
+                             "a.pid WHERE a.backend_type = 'autovacuum worker' AND l.granted AND "
+                             "l.relation = 'big'::regclass AND l.mode = "
+                             "'ShareUpdateExclusiveLock'");
+                return !pid.empty();
+            },
+            std::chrono::seconds(60)))
+            << "no autovacuum started on big within 60 s";
+        return pid;
+    }
+
+    bool still_running(const std::string& pid) {
+        return scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid) == "1";
+    }
+
+    // A plan that needs ACCESS EXCLUSIVE on big, with five 50 ms attempts: the autovacuum
+    // outlasts them unless it is cancelled.
+    std::string plan(const std::string& settings = "") {
+        return write_plan("note", "name: big_note\nchanges:\n  - add_column: {table: big, "
+                                  "column: {name: note, type: text}}\nsettings: {lock_timeouts: "
+                                  "[50ms x 5]" +
+                                      settings + "}\n");
+    }
+
+    std::string m_role;
+
+private:
+    bool m_naptime_set = false;
+};
+
+TEST_F(AutovacuumHolds, ItIsCancelledWhereTheRoleMayAndTheStepGoesOn) {
+    const std::string pid = wait_for_autovacuum();
+    ASSERT_FALSE(pid.empty());
+    const CommandResult result = pgphase({"start", plan()});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.err.find("step.autovacuum_cancelled"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("pid=" + pid), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("autovacuum: VACUUM"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("step.autovacuum_outwait"), std::string::npos) << result.err;
+    EXPECT_EQ(scalar("SELECT count(*) FROM pgphase.events WHERE event = 'step.lock_retry' AND "
+                     "detail->>'autovacuum' = 'cancelled'"),
+              "1");
+    EXPECT_EQ(column_names("big"), (std::vector<std::string>{"id", "pad", "note"}));
+}
+
+TEST_F(AutovacuumHolds, WithCancelAutovacuumFalseTheScheduleRunsOutNamingIt) {
+    const std::string pid = wait_for_autovacuum();
+    ASSERT_FALSE(pid.empty());
+    const CommandResult result = pgphase({"start", plan(", cancel_autovacuum: false")});
+    EXPECT_EQ(result.exit_code, 4) << result.err;
+    EXPECT_NE(result.err.find("held by: pid " + pid), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("autovacuum: VACUUM"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("step.autovacuum_"), std::string::npos) << result.err;
+    EXPECT_TRUE(still_running(pid));
+}
+
+// A role that may read all statistics but not signal autovacuum workers (what a managed
+// service's admin role usually is): one attempt waits past deadlock_timeout, and PostgreSQL
+// cancels the autovacuum for it.
+TEST_F(AutovacuumHolds, WhereTheRoleMayNotCancelItOneAttemptOutwaitsDeadlockTimeout) {
+    m_role = "pgphase_av_" + std::to_string(::getpid());
+    db().execute("CREATE ROLE " + m_role + " LOGIN");
+    db().execute("GRANT pg_read_all_stats TO " + m_role);
+    db().execute("GRANT CREATE ON DATABASE " + scalar("SELECT current_database()") + " TO " +
+                 m_role);
+    db().execute("GRANT CREATE ON SCHEMA public TO " + m_role);
+    db().execute("ALTER TABLE big OWNER TO " + m_role);
+    std::string role_dsn = dsn();
+    const auto at = role_dsn.find("postgres@");
+    ASSERT_NE(at, std::string::npos) << role_dsn;
+    role_dsn.replace(at, std::string("postgres").size(), m_role);
+
+    const std::string pid = wait_for_autovacuum();
+    ASSERT_FALSE(pid.empty());
+    const CommandResult result = run_pgphase({"start", plan(), "--dsn", role_dsn}, dir());
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.err.find("step.autovacuum_not_cancelled"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("sqlstate=42501"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("step.autovacuum_outwait"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("lock_timeout_ms=1500"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("step.autovacuum_cancelled"), std::string::npos) << result.err;
+    EXPECT_EQ(column_names("big"), (std::vector<std::string>{"id", "pad", "note"}));
 }
 
 } // namespace

@@ -191,6 +191,7 @@ TEST(PlanLoader, FillsDefaultsForEverythingOmitted) {
     EXPECT_EQ(plan.schema, "public");
     EXPECT_EQ(plan.settings.lock_timeout, Milliseconds{2'000});
     EXPECT_EQ(plan.settings.lock_retries, 20);
+    EXPECT_TRUE(plan.settings.cancel_autovacuum);
     EXPECT_EQ(plan.settings.contract_after, Milliseconds{0});
     EXPECT_EQ(plan.settings.keep_dropped, Milliseconds{7 * 24 * 3'600'000LL});
     EXPECT_EQ(plan.settings.backfill.batch_size, 1000);
@@ -210,6 +211,17 @@ TEST(PlanLoader, FillsDefaultsForEverythingOmitted) {
     EXPECT_FALSE(index->unique);
     EXPECT_EQ(index->method, "btree");
     EXPECT_FALSE(index->where);
+}
+
+TEST(PlanLoader, CancelAutovacuumCanBeTurnedOffAndTakesOnlyABoolean) {
+    const LoadResult off = load("name: m\nsettings: {cancel_autovacuum: false}\nchanges:\n"
+                                "  - add_column: {table: t, column: {name: c, type: text}}\n");
+    ASSERT_TRUE(off.plan) << describe(off);
+    EXPECT_FALSE(off.plan->settings.cancel_autovacuum);
+    const LoadResult wrong = load("name: m\nsettings: {cancel_autovacuum: sometimes}\nchanges:\n"
+                                  "  - add_column: {table: t, column: {name: c, type: text}}\n");
+    EXPECT_FALSE(wrong.plan);
+    EXPECT_NE(describe(wrong).find("cancel_autovacuum"), std::string::npos) << describe(wrong);
 }
 
 TEST(PlanLoader, KeepsOtherBackfillDefaultsWhenOnlyOneIsSet) {

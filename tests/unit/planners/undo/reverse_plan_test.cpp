@@ -1,9 +1,7 @@
 // The undo plan of a completed migration: each change's reverse, last first, with the kept
 // tombstones brought back; what cannot be reversed is refused, change by change.
-#include "planners/load/plan_loader.hpp"
-#include "planners/plan/planner.hpp"
 #include "planners/undo/reverse_plan.hpp"
-#include "tests/unit/fixture_catalog.hpp"
+#include "tests/unit/planners/ops/ops_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,12 +9,7 @@ namespace pgphase::planners {
 namespace {
 
 using testing::fixture_table;
-
-Plan load(const std::string& yaml) {
-    LoadResult loaded = load_plan_text(yaml, "test.yaml");
-    EXPECT_TRUE(loaded.plan) << loaded.diagnostics.to_string();
-    return loaded.plan ? *loaded.plan : Plan{};
-}
+using testing::load;
 
 const char* reshape = R"yaml(
 name: reshape
