@@ -118,10 +118,20 @@ int phase_command(const Common& common, const std::string& command, const std::s
     return 0;
 }
 
-int verify_command(const Common& common, const std::string& file, int sessions) {
+int verify_command(const Common& common, const std::string& file, int sessions,
+                   const std::string& whole_table_timeout) {
+    const auto timeout = whole_table_timeout == "0" ? std::optional<planners::Milliseconds>(0)
+                                                    : planners::parse_duration(whole_table_timeout);
+    if (!timeout) {
+        throw CommandError(ExitCode::bad_input,
+                           "--whole-table-timeout \"" + whole_table_timeout +
+                               "\" is not a duration",
+                           "write a number and a unit (500ms, 10s, 1m), or 0 for batches only");
+    }
+    const VerifyOptions options{sessions, *timeout};
     const planners::Plan plan = load(file);
     const VerifyResult result =
-        verify_migration(plan, require_dsn(common), common.state_schema, sessions);
+        verify_migration(plan, require_dsn(common), common.state_schema, options);
     for (const auto& table : result.tables) {
         std::cout << table.table << ": " << table.rows_checked << " rows checked, "
                   << table.mismatches << " mismatch" << (table.mismatches == 1 ? "" : "es") << " ("
@@ -246,9 +256,12 @@ CommandLine::CommandLine() {
     verify->add_option("file", file, "plan YAML")->required();
     verify
         ->add_option("--sessions", verify_sessions,
-                     "read each table with this many sessions at once (PostgreSQL 14+; default 2, "
-                     "as PostgreSQL's own parallel scans)")
+                     "read a table in batches with this many sessions at once "
+                     "(PostgreSQL 14+; default 2, as PostgreSQL's own parallel scans)")
         ->check(CLI::Range(1, 16));
+    verify->add_option("--whole-table-timeout", verify_whole_table,
+                       "first read each table in one statement, which PostgreSQL may run in "
+                       "parallel, for at most this long (default 10s; 0: batches only)");
 
     // Runtime control of a running backfill, from another shell (through the state store).
     pause = app.add_subcommand("pause", "pause a running backfill after its batch in flight");
@@ -304,7 +317,8 @@ int run(int argc, char** argv) {
             }
         }
         if (cli.verify->parsed()) {
-            return verify_command(cli.common, cli.file, cli.verify_sessions);
+            return verify_command(cli.common, cli.file, cli.verify_sessions,
+                                  cli.verify_whole_table);
         }
         if (cli.pause->parsed() || cli.resume->parsed() || cli.tune->parsed()) {
             const Controls tuning = tuning_from(

@@ -53,7 +53,8 @@ struct CommandLine {
     std::string history_name;
     bool history_as_json = false;
     bool history_steps = false;
-    int verify_sessions = 2; // verify --sessions N
+    int verify_sessions = 2;                // verify --sessions N
+    std::string verify_whole_table = "10s"; // verify --whole-table-timeout DURATION
     LintArgs lint_args;
     ConvertArgs convert_args;
     DeployArgs deploy_args;

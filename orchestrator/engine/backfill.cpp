@@ -206,11 +206,13 @@ std::string differs_condition(const planners::BackfillTask& task) {
 // latter (keys; ctids for a keyless table), in one read-only transaction.
 VerifyBatch count_pages(Session& session, const std::string& table,
                         const std::vector<KeyColumn>& key, const std::string& differs,
-                        std::int64_t from, std::int64_t to, std::size_t max_samples) {
+                        std::int64_t from, std::int64_t to, std::size_t max_samples,
+                        planners::Milliseconds timeout = planners::Milliseconds{60'000}) {
     VerifyBatch batch;
     session.transaction([&](Transaction& tx) {
         tx.execute("SET TRANSACTION READ ONLY");
-        tx.execute("SET LOCAL statement_timeout = '60s'");
+        tx.execute("SET LOCAL statement_timeout = " +
+                   quote_literal(std::to_string(timeout.count()) + "ms"));
         const std::string range = "ctid >= $1::tid AND ctid < $2::tid";
         const Params params = {tid(from), tid(to)};
         const Rows counts = tx.query("SELECT count(*), count(*) FILTER (WHERE " + differs +
@@ -505,9 +507,9 @@ std::int64_t relation_pages(Session& session, const planners::BackfillTask& task
 
 VerifyBatch verify_page_range(Session& session, const planners::BackfillTask& task,
                               const std::vector<KeyColumn>& key, std::int64_t from, std::int64_t to,
-                              std::size_t max_samples) {
+                              std::size_t max_samples, planners::Milliseconds timeout) {
     return count_pages(session, task.table.sql(), key, differs_condition(task), from, to,
-                       max_samples);
+                       max_samples, timeout);
 }
 
 double progress(const std::vector<KeyColumn>& key, const Checkpoint& checkpoint) {

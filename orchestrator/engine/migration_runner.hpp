@@ -145,12 +145,22 @@ struct VerifyResult {
     std::int64_t mismatches() const;
 };
 
+struct VerifyOptions {
+    // Sessions that read one table at once, each over its share of the pages.
+    int sessions = 2;
+    // Each table is first read in one statement, which PostgreSQL may run as a parallel
+    // sequential scan, for at most this long; a table that takes longer is read in page
+    // batches of about a quarter of a second (TID range scans, one process each). 0: batches
+    // only.
+    planners::Milliseconds whole_table_timeout{10'000};
+};
+
 // Checks, in read-only batches, that every row holds what the plan's backfill expressions
 // give (the steps recorded at start). Takes no lock: it can run beside a backfill, whose
 // unfilled rows then count as mismatches. On PostgreSQL 14+ each table is read in physical
-// order by up to `sessions` sessions at once, each over its share of the pages.
+// order (see VerifyOptions).
 VerifyResult verify_migration(const planners::Plan& plan, const Dsn& dsn,
-                              const std::string& state_schema, int sessions = 2);
+                              const std::string& state_schema, const VerifyOptions& options = {});
 
 // pause, resume or tune (with `tuning`) the backfill of migration `name`: recorded in the
 // state store, where the running engine reads it every second.

@@ -175,6 +175,16 @@ namespace {
 
 constexpr std::size_t verify_max_samples = 10;
 
+void add_batch(VerifyResult::Table& table, const VerifyBatch& batch) {
+    table.rows_checked += batch.visited;
+    table.mismatches += batch.mismatches;
+    table.samples.insert(table.samples.end(), batch.samples.begin(), batch.samples.end());
+}
+
+std::size_t samples_left(const VerifyResult::Table& table) {
+    return verify_max_samples - std::min(verify_max_samples, table.samples.size());
+}
+
 // Reads the pages [from, to) of one table in batches sized to take about a quarter of a second
 // each (TID range scans), adding to `table`.
 void verify_pages_of(Session& session, const planners::BackfillTask& task,
@@ -184,31 +194,55 @@ void verify_pages_of(Session& session, const planners::BackfillTask& task,
     while (from < to) {
         const std::int64_t upto = std::min(to, from + pages);
         const auto started = std::chrono::steady_clock::now();
-        const VerifyBatch batch = verify_page_range(
-            session, task, key, from, upto,
-            verify_max_samples - std::min(verify_max_samples, table.samples.size()));
+        const VerifyBatch batch =
+            verify_page_range(session, task, key, from, upto, samples_left(table));
         const auto took = std::chrono::steady_clock::now() - started;
         if (took < std::chrono::milliseconds(120) && pages < 1'000'000) {
             pages *= 2;
         } else if (took > std::chrono::milliseconds(500) && pages > 256) {
             pages /= 2;
         }
-        table.rows_checked += batch.visited;
-        table.mismatches += batch.mismatches;
-        table.samples.insert(table.samples.end(), batch.samples.begin(), batch.samples.end());
+        add_batch(table, batch);
         from = upto;
     }
 }
 
-// The pages of the table as they are now, split among `sessions` sessions of their own (the
-// first is `session`), each reading its share in order: one table read as PostgreSQL's
-// parallel scans read it, in short read-only transactions.
+// Every page in one statement, under `timeout`: over all of them the planner drops the TID
+// range for a sequential scan, in parallel where PostgreSQL's settings allow, as a plain
+// count(*) runs. False, with nothing added, when it ran past `timeout`.
+bool verify_whole_table(Session& session, const planners::BackfillTask& task,
+                        const std::vector<KeyColumn>& key, std::int64_t pages,
+                        planners::Milliseconds timeout, VerifyResult::Table& table) {
+    try {
+        add_batch(table,
+                  verify_page_range(session, task, key, 0, pages, samples_left(table), timeout));
+        return true;
+    } catch (const DatabaseError& e) {
+        if (e.sqlstate() != "57014" || e.connection_lost()) {
+            throw;
+        }
+        log::info("verify.in_batches",
+                  {{"table", task.table.display()},
+                   {"why", "one statement over the whole table took longer than " +
+                               std::to_string(timeout.count()) + " ms"}});
+        return false;
+    }
+}
+
+// The pages of the table as they are now: first in one statement for up to
+// options.whole_table_timeout; if that is not enough, split among `sessions` sessions of their
+// own (the first is `session`), each reading its share in order in short read-only
+// transactions: one table read as PostgreSQL's parallel scans read it, in batches.
 void verify_by_pages(Session& session, const Dsn& dsn, const std::string& application,
                      const planners::BackfillTask& task, const std::vector<KeyColumn>& key,
-                     int sessions, VerifyResult::Table& table) {
+                     const VerifyOptions& options, VerifyResult::Table& table) {
     const std::int64_t pages = relation_pages(session, task);
-    const auto shares =
-        static_cast<std::size_t>(std::clamp<std::int64_t>(pages / 1024, 1, std::max(sessions, 1)));
+    if (options.whole_table_timeout.count() > 0 &&
+        verify_whole_table(session, task, key, pages, options.whole_table_timeout, table)) {
+        return;
+    }
+    const auto shares = static_cast<std::size_t>(
+        std::clamp<std::int64_t>(pages / 1024, 1, std::max(options.sessions, 1)));
     std::vector<VerifyResult::Table> parts(shares);
     std::vector<std::exception_ptr> errors(shares);
     const auto bound = [&](std::size_t i) {
@@ -252,7 +286,7 @@ void verify_by_pages(Session& session, const Dsn& dsn, const std::string& applic
 } // namespace
 
 VerifyResult verify_migration(const planners::Plan& plan, const Dsn& dsn,
-                              const std::string& state_schema, int sessions) {
+                              const std::string& state_schema, const VerifyOptions& options) {
     const std::string application = application_name("verify", plan.name);
     Session session(dsn, application);
     StateStore store(session, state_schema, "");
@@ -286,7 +320,7 @@ VerifyResult verify_migration(const planners::Plan& plan, const Dsn& dsn,
         VerifyResult::Table table{step.backfill->table.display(), step.summary, 0, 0, {}};
         const auto key = resolve_key(session, *step.backfill);
         if (by_pages) {
-            verify_by_pages(session, dsn, application, *step.backfill, key, sessions, table);
+            verify_by_pages(session, dsn, application, *step.backfill, key, options, table);
         } else {
             constexpr std::int64_t batch_size = 10'000;
             std::optional<nlohmann::json> after;

@@ -42,9 +42,11 @@ changes:
         << drift.out;
 }
 
-// A table of some 3,000 pages is read by two sessions, each over half the pages: the counts
-// are the table's, and the keys that differ are listed in page order from both halves, as one
-// session (--sessions 1) lists them.
+// A table of some 3,000 pages (24 MB), with --whole-table-timeout 0, is read in batches by two
+// sessions, each over half the pages: the counts are the table's, and the keys that differ are
+// listed in page order from both halves, as one session (--sessions 1) lists them, and as the
+// default lists them, which reads the table in one statement; a whole-table read that runs past
+// its timeout falls back to the batches.
 TEST_F(DatabaseTest, VerifyReadsABigTableWithTwoSessionsAndListsTheKeysInPageOrder) {
     db().execute("CREATE TABLE events (id bigint PRIMARY KEY, kind text NOT NULL, payload text)");
     db().execute("INSERT INTO events SELECT i, 'k' || i, repeat('x', 200) "
@@ -61,17 +63,32 @@ changes:
     auto replica = connect("replica apply");
     replica->execute("SET session_replication_role = replica");
     replica->execute("UPDATE events SET kind = 'bypass' WHERE id IN (7, 88000)");
-    for (const std::string sessions : {"2", "1"}) {
-        const CommandResult drift = pgphase({"verify", plan, "--sessions", sessions});
+    const std::vector<std::vector<std::string>> ways = {
+        {"--sessions", "2", "--whole-table-timeout", "0"},
+        {"--sessions", "1", "--whole-table-timeout", "0"},
+        {"--whole-table-timeout", "1ms"},
+        {}};
+    for (const auto& way : ways) {
+        std::vector<std::string> args = {"verify", plan};
+        args.insert(args.end(), way.begin(), way.end());
+        const CommandResult drift = pgphase(args);
+        const std::string said = ::testing::PrintToString(way) + ": " + drift.out;
         EXPECT_EQ(drift.exit_code, 1) << drift.err;
         EXPECT_NE(drift.out.find("public.events: 90000 rows checked, 2 mismatches"),
                   std::string::npos)
-            << sessions << ": " << drift.out;
-        EXPECT_NE(drift.out.find("  key [\"7\"]\n  key [\"88000\"]"), std::string::npos)
-            << sessions << ": " << drift.out;
+            << said;
+        EXPECT_NE(drift.out.find("  key [\"7\"]\n  key [\"88000\"]"), std::string::npos) << said;
+        EXPECT_EQ(drift.err.find("verify.in_batches") != std::string::npos,
+                  way.size() == 2 && way[1] == "1ms")
+            << said << drift.err;
     }
     const CommandResult bad = pgphase({"verify", plan, "--sessions", "0"});
     EXPECT_EQ(bad.exit_code, 2) << bad.err;
+    const CommandResult no_time = pgphase({"verify", plan, "--whole-table-timeout", "long"});
+    EXPECT_EQ(no_time.exit_code, 2) << no_time.err;
+    EXPECT_NE(no_time.err.find("--whole-table-timeout \"long\" is not a duration"),
+              std::string::npos)
+        << no_time.err;
 }
 
 } // namespace
