@@ -165,11 +165,7 @@ TEST(LintSetNotNull, AValidatedCheckInTheLiveCatalogCounts) {
     table.constraints.push_back(
         {"m_nn", 'c', false, {"Mixed"}, "CHECK ((\"Mixed\" IS NOT NULL)) NOT VALID"});
     catalog.tables.push_back(table);
-    const auto lint_with = [&](const std::string& sql) {
-        Linter linter(LintOptions{}, catalog);
-        linter.lint(SourceFile("m.sql", sql), false);
-        return linter.result();
-    };
+    const auto lint_with = [&](const std::string& sql) { return lint_with_catalog(catalog, sql); };
     EXPECT_FALSE(fires(lint_with("ALTER TABLE t ALTER COLUMN a SET NOT NULL;"), "set-not-null"));
     EXPECT_TRUE(
         fires(lint_with("ALTER TABLE t ALTER COLUMN \"Mixed\" SET NOT NULL;"), "set-not-null"))

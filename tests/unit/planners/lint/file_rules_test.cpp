@@ -194,11 +194,7 @@ TEST(LintDml, KeysComeFromTheLiveCatalog) {
     partial.columns = partial.key_columns = {"ref"};
     table.indexes.push_back(partial);
     catalog.tables.push_back(table);
-    const auto lint_with = [&](const std::string& sql) {
-        Linter linter(LintOptions{}, catalog);
-        linter.lint(SourceFile("m.sql", sql), false);
-        return linter.result();
-    };
+    const auto lint_with = [&](const std::string& sql) { return lint_with_catalog(catalog, sql); };
     EXPECT_EQ(dml_finding(lint_with("UPDATE orders SET note = 'x' WHERE id = 1;")), nullptr);
     const LintResult by_ref_result = lint_with("UPDATE orders SET note = 'x' WHERE ref = 'a';");
     const Finding* by_ref = dml_finding(by_ref_result);

@@ -15,6 +15,13 @@ inline LintResult lint_sql(const std::string& sql, bool prisma = false, LintOpti
     return linter.result();
 }
 
+// The same against a live catalog, as `lint --dsn` reads it.
+inline LintResult lint_with_catalog(const Catalog& catalog, const std::string& sql) {
+    Linter linter(LintOptions{}, catalog);
+    linter.lint(SourceFile("m.sql", sql), false);
+    return linter.result();
+}
+
 // Lints the files in order, replaying each into the schema model the next one sees.
 inline LintResult lint_files(const std::vector<std::string>& files, LintOptions options = {}) {
     Linter linter(std::move(options));
