@@ -8,6 +8,12 @@
 --   trigger_fires  + the sync trigger entered for every row (a plain UPDATE by hand)
 --   batched        raw in keyset batches of 20,000 rows, a COMMIT after each (as pgphase)
 --   batched_async  batched with synchronous_commit = off
+--   pgphase_like   batched_async + the check + the sync trigger, skipped: what pgphase's sweep
+--                    does with one worker, without its own per-batch work
+-- and, to weigh a design pgphase does not have, a sync trigger that runs AFTER the row is
+-- written (it would UPDATE the row again for the old app's writes), skipped the same way:
+--   after_skip     + the check + that AFTER trigger, one UPDATE
+--   after_like     pgphase_like with the AFTER trigger in place of the BEFORE one
 -- Each prints milliseconds, its speed as a share of raw's (1.00 = as fast as raw), and the WAL
 -- it wrote per row.
 -- Run (PGPHASE_PG_DURABLE=1: with fsync, synchronous_commit and full_page_writes on):
@@ -35,19 +41,35 @@ BEGIN
 END
 $$;
 
+-- The AFTER form: the row is already written, so it is written again, by key.
+CREATE FUNCTION parts_sync_after() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.email_address IS DISTINCT FROM NEW.email THEN
+        UPDATE parts_t SET email_address = NEW.email WHERE id = NEW.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
 -- A fresh copy of the seed with the new column (as expand leaves it), vacuumed, checkpointed.
 CREATE PROCEDURE parts_copy(variant text) LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE 'DROP TABLE IF EXISTS parts_t';
     EXECUTE 'CREATE TABLE parts_t AS SELECT * FROM parts_seed';
     EXECUTE 'ALTER TABLE parts_t ADD PRIMARY KEY (id), ADD COLUMN email_address text';
-    IF variant IN ('check', 'trigger_skip', 'trigger_fires') THEN
+    IF variant IN ('check', 'trigger_skip', 'trigger_fires', 'pgphase_like', 'after_skip',
+                   'after_like') THEN
         EXECUTE 'ALTER TABLE parts_t ADD CONSTRAINT parts_t_not_null CHECK (email_address IS NOT NULL) NOT VALID';
     END IF;
-    IF variant IN ('trigger_skip', 'trigger_fires') THEN
+    IF variant IN ('trigger_skip', 'trigger_fires', 'pgphase_like') THEN
         EXECUTE 'CREATE TRIGGER parts_sync BEFORE INSERT OR UPDATE ON parts_t FOR EACH ROW '
                 'WHEN (pg_catalog.current_setting(''pgphase.backfill'', true) IS DISTINCT FROM ''parts/1'') '
                 'EXECUTE FUNCTION parts_sync()';
+    END IF;
+    IF variant IN ('after_skip', 'after_like') THEN
+        EXECUTE 'CREATE TRIGGER parts_sync AFTER INSERT OR UPDATE ON parts_t FOR EACH ROW '
+                'WHEN (pg_catalog.current_setting(''pgphase.backfill'', true) IS DISTINCT FROM ''parts/1'') '
+                'EXECUTE FUNCTION parts_sync_after()';
     END IF;
 END
 $$;
@@ -60,6 +82,7 @@ BEGIN
     LOOP
         IF async THEN
             SET LOCAL synchronous_commit = off;
+            SET LOCAL pgphase.backfill = 'parts/1'; -- skips a sync trigger, if there is one
         END IF;
         SELECT max(id) INTO upper
             FROM (SELECT id FROM parts_t WHERE id > last ORDER BY id LIMIT 20000) b;
@@ -82,10 +105,10 @@ BEGIN
     CHECKPOINT;
     started := clock_timestamp();
     wal := pg_current_wal_lsn();
-    IF variant IN ('batched', 'batched_async') THEN
-        CALL parts_batched(variant = 'batched_async');
+    IF variant IN ('batched', 'batched_async', 'pgphase_like', 'after_like') THEN
+        CALL parts_batched(variant <> 'batched');
     ELSE
-        IF variant = 'trigger_skip' THEN
+        IF variant IN ('trigger_skip', 'after_skip') THEN
             SET LOCAL pgphase.backfill = 'parts/1';
         END IF;
         UPDATE parts_t SET email_address = email;
@@ -107,6 +130,9 @@ BEGIN
         CALL parts_measure(round, 'trigger_fires');
         CALL parts_measure(round, 'batched');
         CALL parts_measure(round, 'batched_async');
+        CALL parts_measure(round, 'pgphase_like');
+        CALL parts_measure(round, 'after_skip');
+        CALL parts_measure(round, 'after_like');
     END LOOP;
 END
 $$;
@@ -119,4 +145,4 @@ FROM parts_timings p ORDER BY round, ms;
 
 DROP TABLE parts_t, parts_seed, parts_timings;
 DROP PROCEDURE parts_copy(text), parts_batched(boolean), parts_measure(int, text);
-DROP FUNCTION parts_sync();
+DROP FUNCTION parts_sync(), parts_sync_after();
