@@ -218,7 +218,9 @@ bool verify_whole_table(Session& session, const planners::BackfillTask& task,
                   verify_page_range(session, task, key, 0, pages, samples_left(table), timeout));
         return true;
     } catch (const DatabaseError& e) {
-        if (e.sqlstate() != "57014" || e.connection_lost()) {
+        // 57014 is also a cancel by hand ("due to user request"), which must end the command.
+        if (e.sqlstate() != "57014" || e.connection_lost() ||
+            std::string(e.what()).find("statement timeout") == std::string::npos) {
             throw;
         }
         log::info("verify.in_batches",
