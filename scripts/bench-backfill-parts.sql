@@ -10,6 +10,8 @@
 --   batched_async  batched with synchronous_commit = off
 --   pgphase_like   batched_async + the check + the sync trigger, skipped: what pgphase's sweep
 --                    does with one worker, without its own per-batch work
+--   pages_like     pgphase_like walking ctid page ranges of as many rows instead of keys (what
+--                    pgphase does for a table without a primary key)
 -- and, to weigh a design pgphase does not have, a sync trigger that runs AFTER the row is
 -- written (it would UPDATE the row again for the old app's writes), skipped the same way:
 --   after_skip     + the check + that AFTER trigger, one UPDATE
@@ -57,11 +59,11 @@ BEGIN
     EXECUTE 'DROP TABLE IF EXISTS parts_t';
     EXECUTE 'CREATE TABLE parts_t AS SELECT * FROM parts_seed';
     EXECUTE 'ALTER TABLE parts_t ADD PRIMARY KEY (id), ADD COLUMN email_address text';
-    IF variant IN ('check', 'trigger_skip', 'trigger_fires', 'pgphase_like', 'after_skip',
-                   'after_like') THEN
+    IF variant IN ('check', 'trigger_skip', 'trigger_fires', 'pgphase_like', 'pages_like',
+                   'after_skip', 'after_like') THEN
         EXECUTE 'ALTER TABLE parts_t ADD CONSTRAINT parts_t_not_null CHECK (email_address IS NOT NULL) NOT VALID';
     END IF;
-    IF variant IN ('trigger_skip', 'trigger_fires', 'pgphase_like') THEN
+    IF variant IN ('trigger_skip', 'trigger_fires', 'pgphase_like', 'pages_like') THEN
         EXECUTE 'CREATE TRIGGER parts_sync BEFORE INSERT OR UPDATE ON parts_t FOR EACH ROW '
                 'WHEN (pg_catalog.current_setting(''pgphase.backfill'', true) IS DISTINCT FROM ''parts/1'') '
                 'EXECUTE FUNCTION parts_sync()';
@@ -94,6 +96,25 @@ BEGIN
 END
 $$;
 
+-- The same batches by ctid page ranges: 20,000 rows' worth of pages each.
+CREATE PROCEDURE parts_paged() LANGUAGE plpgsql AS $$
+DECLARE
+    page bigint := 0;
+    pages bigint := pg_relation_size('parts_t') / current_setting('block_size')::bigint;
+    per bigint;
+BEGIN
+    SELECT greatest(1, round(20000 / (count(*)::numeric / pages))) INTO per FROM parts_t;
+    WHILE page < pages LOOP
+        SET LOCAL synchronous_commit = off;
+        SET LOCAL pgphase.backfill = 'parts/1';
+        UPDATE parts_t SET email_address = email
+            WHERE ctid >= ('(' || page || ',0)')::tid AND ctid < ('(' || page + per || ',0)')::tid;
+        page := page + per;
+        COMMIT;
+    END LOOP;
+END
+$$;
+
 -- One variant, timed: a fresh copy, a checkpoint, then the fill, with its WAL.
 CREATE PROCEDURE parts_measure(round int, variant text) LANGUAGE plpgsql AS $$
 DECLARE
@@ -105,7 +126,9 @@ BEGIN
     CHECKPOINT;
     started := clock_timestamp();
     wal := pg_current_wal_lsn();
-    IF variant IN ('batched', 'batched_async', 'pgphase_like', 'after_like') THEN
+    IF variant = 'pages_like' THEN
+        CALL parts_paged();
+    ELSIF variant IN ('batched', 'batched_async', 'pgphase_like', 'after_like') THEN
         CALL parts_batched(variant <> 'batched');
     ELSE
         IF variant IN ('trigger_skip', 'after_skip') THEN
@@ -131,6 +154,7 @@ BEGIN
         CALL parts_measure(round, 'batched');
         CALL parts_measure(round, 'batched_async');
         CALL parts_measure(round, 'pgphase_like');
+        CALL parts_measure(round, 'pages_like');
         CALL parts_measure(round, 'after_skip');
         CALL parts_measure(round, 'after_like');
     END LOOP;
@@ -144,5 +168,5 @@ SELECT round, variant, round(ms::numeric) AS ms,
 FROM parts_timings p ORDER BY round, ms;
 
 DROP TABLE parts_t, parts_seed, parts_timings;
-DROP PROCEDURE parts_copy(text), parts_batched(boolean), parts_measure(int, text);
+DROP PROCEDURE parts_copy(text), parts_batched(boolean), parts_paged(), parts_measure(int, text);
 DROP FUNCTION parts_sync(), parts_sync_after();
