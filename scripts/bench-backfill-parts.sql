@@ -16,6 +16,10 @@
 -- written (it would UPDATE the row again for the old app's writes), skipped the same way:
 --   after_skip     + the check + that AFTER trigger, one UPDATE
 --   after_like     pgphase_like with the AFTER trigger in place of the BEFORE one
+-- and a third: copying the rows into a new table of the new shape (as pg-osc and gh-ost do),
+-- in keyset batches with synchronous_commit = off; the old table's triggers, the swap and any
+-- index but the primary key are left out, so it is a floor for that design:
+--   shadow_copy    INSERT INTO parts_new SELECT …, email FROM parts_t, batch by batch
 -- Each prints milliseconds, its speed as a share of raw's (1.00 = as fast as raw), and the WAL
 -- it wrote per row.
 -- Run (PGPHASE_PG_DURABLE=1: with fsync, synchronous_commit and full_page_writes on):
@@ -68,6 +72,11 @@ BEGIN
                 'WHEN (pg_catalog.current_setting(''pgphase.backfill'', true) IS DISTINCT FROM ''parts/1'') '
                 'EXECUTE FUNCTION parts_sync()';
     END IF;
+    IF variant = 'shadow_copy' THEN
+        EXECUTE 'DROP TABLE IF EXISTS parts_new';
+        EXECUTE 'CREATE TABLE parts_new (LIKE parts_t)';
+        EXECUTE 'ALTER TABLE parts_new ADD PRIMARY KEY (id)';
+    END IF;
     IF variant IN ('after_skip', 'after_like') THEN
         EXECUTE 'CREATE TRIGGER parts_sync AFTER INSERT OR UPDATE ON parts_t FOR EACH ROW '
                 'WHEN (pg_catalog.current_setting(''pgphase.backfill'', true) IS DISTINCT FROM ''parts/1'') '
@@ -115,6 +124,26 @@ BEGIN
 END
 $$;
 
+-- The new table's copy, batch by batch.
+CREATE PROCEDURE parts_shadow() LANGUAGE plpgsql AS $$
+DECLARE
+    last bigint := 0;
+    upper bigint;
+BEGIN
+    LOOP
+        SET LOCAL synchronous_commit = off;
+        SELECT max(id) INTO upper
+            FROM (SELECT id FROM parts_t WHERE id > last ORDER BY id LIMIT 20000) b;
+        EXIT WHEN upper IS NULL;
+        INSERT INTO parts_new
+            SELECT id, email, name, created_at, payload, email FROM parts_t
+            WHERE id > last AND id <= upper;
+        last := upper;
+        COMMIT;
+    END LOOP;
+END
+$$;
+
 -- One variant, timed: a fresh copy, a checkpoint, then the fill, with its WAL.
 CREATE PROCEDURE parts_measure(round int, variant text) LANGUAGE plpgsql AS $$
 DECLARE
@@ -128,6 +157,8 @@ BEGIN
     wal := pg_current_wal_lsn();
     IF variant = 'pages_like' THEN
         CALL parts_paged();
+    ELSIF variant = 'shadow_copy' THEN
+        CALL parts_shadow();
     ELSIF variant IN ('batched', 'batched_async', 'pgphase_like', 'after_like') THEN
         CALL parts_batched(variant <> 'batched');
     ELSE
@@ -155,6 +186,7 @@ BEGIN
         CALL parts_measure(round, 'batched_async');
         CALL parts_measure(round, 'pgphase_like');
         CALL parts_measure(round, 'pages_like');
+        CALL parts_measure(round, 'shadow_copy');
         CALL parts_measure(round, 'after_skip');
         CALL parts_measure(round, 'after_like');
     END LOOP;
@@ -167,6 +199,8 @@ SELECT round, variant, round(ms::numeric) AS ms,
        round(wal_per_row::numeric) AS wal_bytes_per_row
 FROM parts_timings p ORDER BY round, ms;
 
+DROP TABLE IF EXISTS parts_new;
 DROP TABLE parts_t, parts_seed, parts_timings;
-DROP PROCEDURE parts_copy(text), parts_batched(boolean), parts_paged(), parts_measure(int, text);
+DROP PROCEDURE parts_copy(text), parts_batched(boolean), parts_paged(), parts_shadow(),
+    parts_measure(int, text);
 DROP FUNCTION parts_sync(), parts_sync_after();
