@@ -166,12 +166,16 @@ start_app() {
   pgbench_pid=$!
 }
 
-# pgbench has no clean "stop now": it is killed, a few seconds after the window, so that its
-# buffered log holds every transaction of the window (lines are filtered by time below).
+# pgbench has no clean "stop now": it is killed, which loses what its log's stdio buffer still
+# holds. So it runs on until each of its two threads has written some 8 KB (two buffers) after
+# the window, at about 35 bytes a transaction, at least 4 s: every transaction of the window is
+# then on disk (lines are filtered by time below). At RATE=50 a fixed 4 s was not always enough.
 stop_app() {
-  local pid=$pgbench_pid
+  local pid=$pgbench_pid wait_s
   [[ -n $pid ]] || return 0
-  sleep 4
+  wait_s=$((8192 * 2 / (RATE * 35) + 1))
+  ((wait_s >= 4)) || wait_s=4
+  sleep "$wait_s"
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   pgbench_pid=

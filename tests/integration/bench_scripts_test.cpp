@@ -39,7 +39,7 @@ TEST_F(BenchScripts, BackfillPlotDrawsASeriesPerMethodAndTheBaseline) {
     const std::string out = dir() + "/bench";
     const CommandResult run = run_script(
         dir(), "env -u PGPHASE_TEST_DSN -u PGPHASE_TEST_DSN_2 ROWS=10000 METHODS='raw pgphase' "
-               "BASELINE_SECONDS=2 RATE=50 PGPHASE_BIN=" +
+               "BASELINE_SECONDS=2 RATE=200 PGPHASE_BIN=" +
                    shell_quote(PGPHASE_BINARY) + " BENCH_OUT=" + shell_quote(out) + " bash " +
                    shell_quote(source + "/scripts/bench-backfill.sh") + " --plot 2>&1");
     ASSERT_EQ(run.exit_code, 0) << run.out;
@@ -62,7 +62,7 @@ TEST_F(BenchScripts, BackfillPlotDrawsASeriesPerMethodAndTheBaseline) {
             EXPECT_GT(rate, 0) << method;
         }
     }
-    // raw takes some 30 ms at this size, when the app (50 transactions/s) may run none.
+    // raw takes some 30 ms at this size, when the app (200 transactions/s) may run none.
     EXPECT_FALSE(column_of(out + "/n10000-pgphase.latency.dat", 2).empty());
     EXPECT_FALSE(column_of(out + "/n10000-baseline.latency.dat", 2).empty());
 }
