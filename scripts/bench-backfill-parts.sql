@@ -85,7 +85,10 @@ BEGIN
 END
 $$;
 
-CREATE PROCEDURE parts_batched(async boolean) LANGUAGE plpgsql AS $$
+-- Keyset batches of 20,000 rows, a COMMIT after each: each fills its rows in place, or, with
+-- into_new, copies them into parts_new (shadow_copy).
+CREATE PROCEDURE parts_batched(async boolean, into_new boolean DEFAULT false)
+LANGUAGE plpgsql AS $$
 DECLARE
     last bigint := 0;
     upper bigint;
@@ -98,7 +101,13 @@ BEGIN
         SELECT max(id) INTO upper
             FROM (SELECT id FROM parts_t WHERE id > last ORDER BY id LIMIT 20000) b;
         EXIT WHEN upper IS NULL;
-        UPDATE parts_t SET email_address = email WHERE id > last AND id <= upper;
+        IF into_new THEN
+            INSERT INTO parts_new
+                SELECT id, email, name, created_at, payload, email FROM parts_t
+                WHERE id > last AND id <= upper;
+        ELSE
+            UPDATE parts_t SET email_address = email WHERE id > last AND id <= upper;
+        END IF;
         last := upper;
         COMMIT;
     END LOOP;
@@ -124,26 +133,6 @@ BEGIN
 END
 $$;
 
--- The new table's copy, batch by batch.
-CREATE PROCEDURE parts_shadow() LANGUAGE plpgsql AS $$
-DECLARE
-    last bigint := 0;
-    upper bigint;
-BEGIN
-    LOOP
-        SET LOCAL synchronous_commit = off;
-        SELECT max(id) INTO upper
-            FROM (SELECT id FROM parts_t WHERE id > last ORDER BY id LIMIT 20000) b;
-        EXIT WHEN upper IS NULL;
-        INSERT INTO parts_new
-            SELECT id, email, name, created_at, payload, email FROM parts_t
-            WHERE id > last AND id <= upper;
-        last := upper;
-        COMMIT;
-    END LOOP;
-END
-$$;
-
 -- One variant, timed: a fresh copy, a checkpoint, then the fill, with its WAL.
 CREATE PROCEDURE parts_measure(round int, variant text) LANGUAGE plpgsql AS $$
 DECLARE
@@ -158,7 +147,7 @@ BEGIN
     IF variant = 'pages_like' THEN
         CALL parts_paged();
     ELSIF variant = 'shadow_copy' THEN
-        CALL parts_shadow();
+        CALL parts_batched(true, into_new => true);
     ELSIF variant IN ('batched', 'batched_async', 'pgphase_like', 'after_like') THEN
         CALL parts_batched(variant <> 'batched');
     ELSE
@@ -201,6 +190,6 @@ FROM parts_timings p ORDER BY round, ms;
 
 DROP TABLE IF EXISTS parts_new;
 DROP TABLE parts_t, parts_seed, parts_timings;
-DROP PROCEDURE parts_copy(text), parts_batched(boolean), parts_paged(), parts_shadow(),
+DROP PROCEDURE parts_copy(text), parts_batched(boolean, boolean), parts_paged(),
     parts_measure(int, text);
 DROP FUNCTION parts_sync(), parts_sync_after();

@@ -202,17 +202,22 @@ std::string differs_condition(const planners::BackfillTask& task) {
     return differs;
 }
 
+// A verify batch's transaction: read-only, each statement under `timeout`.
+void read_only(Transaction& tx, planners::Milliseconds timeout) {
+    tx.execute("SET TRANSACTION READ ONLY");
+    tx.execute("SET LOCAL statement_timeout = " +
+               quote_literal(std::to_string(timeout.count()) + "ms"));
+}
+
 // The rows of pages [from, to): how many, how many differ, and up to `max_samples` of the
 // latter (keys; ctids for a keyless table), in one read-only transaction.
 VerifyBatch count_pages(Session& session, const std::string& table,
                         const std::vector<KeyColumn>& key, const std::string& differs,
                         std::int64_t from, std::int64_t to, std::size_t max_samples,
-                        planners::Milliseconds timeout = planners::Milliseconds{60'000}) {
+                        planners::Milliseconds timeout = verify_batch_timeout) {
     VerifyBatch batch;
     session.transaction([&](Transaction& tx) {
-        tx.execute("SET TRANSACTION READ ONLY");
-        tx.execute("SET LOCAL statement_timeout = " +
-                   quote_literal(std::to_string(timeout.count()) + "ms"));
+        read_only(tx, timeout);
         const std::string range = "ctid >= $1::tid AND ctid < $2::tid";
         const Params params = {tid(from), tid(to)};
         const Rows counts = tx.query("SELECT count(*), count(*) FILTER (WHERE " + differs +
@@ -467,8 +472,7 @@ VerifyBatch verify_batch(Session& session, const planners::BackfillTask& task,
     }
     VerifyBatch batch;
     session.transaction([&](Transaction& tx) {
-        tx.execute("SET TRANSACTION READ ONLY");
-        tx.execute("SET LOCAL statement_timeout = '60s'");
+        read_only(tx, verify_batch_timeout);
         Params params;
         std::string lower;
         if (after) {

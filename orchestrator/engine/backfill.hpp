@@ -84,10 +84,11 @@ std::int64_t relation_pages(Session& session, const planners::BackfillTask& task
 // while pages are read this way may be passed over or counted twice; where the change has a
 // sync trigger, that UPDATE went through it, which wrote the row as the expressions give it.
 // Each batch runs under `timeout` (statement_timeout).
+constexpr planners::Milliseconds verify_batch_timeout{60'000};
 VerifyBatch verify_page_range(Session& session, const planners::BackfillTask& task,
                               const std::vector<KeyColumn>& key, std::int64_t from, std::int64_t to,
                               std::size_t max_samples,
-                              planners::Milliseconds timeout = planners::Milliseconds{60'000});
+                              planners::Milliseconds timeout = verify_batch_timeout);
 
 // How far the sweep is, 0..1: by page position for a page walk, by key position for a single
 // integer key, else by rows done over the estimate (capped below 1 until the range is done).

@@ -2,6 +2,8 @@
 #include "orchestrator/engine/lock_holders.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 
 namespace pgphase::orchestrator {
 
@@ -14,34 +16,29 @@ std::vector<LockHolder> lock_holders(Session& session, const planners::Qualified
     try {
         // One row per session, its strongest-looking mode first; pg_blocking_pids cannot be
         // asked any more, since the attempt that waited has already given up.
-        const Rows rows =
-            session.query("SELECT a.pid::text, coalesce(a.application_name, ''), "
-                          "       string_agg(l.mode, ', ' ORDER BY l.mode), coalesce(a.state, ''), "
-                          "       to_char(extract(epoch FROM pg_catalog.now() - "
-                          "               coalesce(a.xact_start, a.query_start, a.backend_start)), "
-                          "               'FM999999990.0') || ' s', "
-                          "       left(split_part(coalesce(a.query, ''), E'\\n', 1), 120), "
-                          "       a.backend_type IS NOT NULL, "
-                          "       coalesce(a.backend_type = 'autovacuum worker', false), "
-                          "       coalesce(a.query LIKE '%(to prevent wraparound)%', false), "
-                          "       coalesce(extract(epoch FROM pg_catalog.now() - coalesce("
-                          "           a.xact_start, a.query_start, a.backend_start)), 0) "
-                          "FROM pg_catalog.pg_locks l "
-                          "JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
-                          "WHERE l.locktype = 'relation' AND l.granted "
-                          "  AND l.relation = pg_catalog.to_regclass($1) "
-                          "  AND l.pid <> pg_catalog.pg_backend_pid() "
-                          "GROUP BY a.pid, a.application_name, a.state, a.xact_start, "
-                          "a.query_start, a.backend_type, "
-                          "         a.backend_start, a.query "
-                          "ORDER BY coalesce(a.xact_start, a.query_start, a.backend_start) "
-                          "LIMIT $2",
-                          {table.sql(), std::to_string(limit)});
+        const Rows rows = session.query(
+            "SELECT a.pid::text, coalesce(a.application_name, ''), "
+            "       string_agg(l.mode, ', ' ORDER BY l.mode), coalesce(a.state, ''), "
+            "       coalesce(extract(epoch FROM pg_catalog.now() - "
+            "                coalesce(a.xact_start, a.query_start, a.backend_start)), 0), "
+            "       left(split_part(coalesce(a.query, ''), E'\\n', 1), 120), "
+            "       a.backend_type IS NOT NULL, "
+            "       coalesce(a.backend_type = 'autovacuum worker', false), "
+            "       coalesce(a.query LIKE '%(to prevent wraparound)%', false) "
+            "FROM pg_catalog.pg_locks l "
+            "JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'relation' AND l.granted "
+            "  AND l.relation = pg_catalog.to_regclass($1) "
+            "  AND l.pid <> pg_catalog.pg_backend_pid() "
+            "GROUP BY a.pid, a.application_name, a.state, a.xact_start, a.query_start, "
+            "         a.backend_start, a.backend_type, a.query "
+            "ORDER BY coalesce(a.xact_start, a.query_start, a.backend_start) "
+            "LIMIT $2",
+            {table.sql(), std::to_string(limit)});
         for (std::size_t i = 0; i < rows.rows.size(); ++i) {
             out.push_back({rows.text(i, 0), rows.text(i, 1), rows.text(i, 2), rows.text(i, 3),
-                           rows.text(i, 4), rows.text(i, 5), rows.text(i, 6) == "t",
-                           rows.text(i, 7) == "t", rows.text(i, 8) == "t",
-                           std::stod(rows.text(i, 9))});
+                           std::stod(rows.text(i, 4)), rows.text(i, 5), rows.text(i, 6) == "t",
+                           rows.text(i, 7) == "t", rows.text(i, 8) == "t"});
         }
     } catch (const std::exception&) { // a DatabaseError, or a number std::stod cannot read
         out.clear();
@@ -62,8 +59,10 @@ std::string describe(const std::vector<LockHolder>& holders) {
                    "; this role may not see what the session is: pg_read_all_stats would)";
             continue;
         }
+        std::array<char, 32> age{};
+        std::snprintf(age.data(), age.size(), "%.1f s", holder.age_seconds);
         out += "pid " + holder.pid + " \"" + holder.application_name + "\" (" + holder.mode + ", " +
-               (holder.state.empty() ? "in transaction" : holder.state) + " for " + holder.age +
+               (holder.state.empty() ? "in transaction" : holder.state) + " for " + age.data() +
                ")";
         if (!holder.query.empty()) {
             out += ": " + holder.query;

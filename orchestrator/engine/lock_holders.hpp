@@ -14,17 +14,16 @@ namespace pgphase::orchestrator {
 struct LockHolder {
     std::string pid;
     std::string application_name;
-    std::string mode;  // e.g. AccessShareLock
-    std::string state; // pg_stat_activity.state, e.g. "idle in transaction"
-    std::string age;   // of its transaction (else its query), e.g. "3.2 s"
-    std::string query; // the first line of its current or last query, at most 120 chars
+    std::string mode;       // e.g. AccessShareLock
+    std::string state;      // pg_stat_activity.state, e.g. "idle in transaction"
+    double age_seconds = 0; // of its transaction (else its query; else its connection)
+    std::string query;      // the first line of its current or last query, at most 120 chars
     // false where this role may not read the session's activity (neither a superuser nor a
     // member of pg_read_all_stats): then only pid and mode are known.
     bool visible = true;
     bool autovacuum = false; // an autovacuum worker
     bool wraparound = false; // an autovacuum "to prevent wraparound", which PostgreSQL never
                              // cancels for a lock waiter
-    double age_seconds = 0;  // `age` as a number
 };
 
 // At most `limit` sessions other than this one; empty when the table does not exist (yet) or

@@ -12,13 +12,13 @@ LockHolder report(const std::string& pid) {
             "nightly report",
             "AccessShareLock",
             "idle in transaction",
-            "3.2 s",
+            3.2,
             "SELECT count(*) FROM users"};
 }
 
 LockHolder autovacuum(const std::string& pid, bool wraparound = false) {
-    LockHolder holder{pid,      "",       "ShareUpdateExclusiveLock",
-                      "active", "40.1 s", "autovacuum: VACUUM ANALYZE public.users"};
+    LockHolder holder{pid,      "",   "ShareUpdateExclusiveLock",
+                      "active", 40.1, "autovacuum: VACUUM ANALYZE public.users"};
     holder.autovacuum = true;
     holder.wraparound = wraparound;
     return holder;
@@ -33,7 +33,7 @@ TEST(LockHolders, EachIsToldWithItsApplicationModeStateAgeAndQuery) {
 }
 
 TEST(LockHolders, OneThisRoleMayNotSeeSaysWhatWouldShowIt) {
-    LockHolder hidden{"99", "", "ShareUpdateExclusiveLock", "", "", "<insufficient privilege>"};
+    LockHolder hidden{"99", "", "ShareUpdateExclusiveLock", "", 0, "<insufficient privilege>"};
     hidden.visible = false;
     EXPECT_EQ(describe({hidden}), "pid 99 (ShareUpdateExclusiveLock; this role may not see what "
                                   "the session is: pg_read_all_stats would)");
